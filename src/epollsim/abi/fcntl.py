@@ -1,0 +1,40 @@
+"""File flags and fcntl commands: include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h."""
+
+O_RDONLY = 0o0
+O_WRONLY = 0o1
+O_RDWR = 0o2
+O_ACCMODE = 0o3
+O_CREAT = 0o100
+O_EXCL = 0o200
+O_NOCTTY = 0o400
+O_TRUNC = 0o1000
+O_APPEND = 0o2000
+O_NONBLOCK = 0o4000
+O_DSYNC = 0o10000
+O_ASYNC = 0o20000  # FASYNC
+O_DIRECT = 0o40000
+O_DIRECTORY = 0o200000
+O_NOFOLLOW = 0o400000
+O_NOATIME = 0o1000000
+O_CLOEXEC = 0o2000000
+O_PATH = 0o10000000
+# include/uapi/linux/watch_queue.h: pipe2 flag for notification pipes.
+O_NOTIFICATION_PIPE = O_EXCL
+
+# Flags F_SETFL may change (fs/fcntl.c SETFL_MASK).
+SETFL_MASK = O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_NOATIME
+
+F_DUPFD = 0
+F_GETFD = 1
+F_SETFD = 2
+F_GETFL = 3
+F_SETFL = 4
+F_DUPFD_CLOEXEC = 1030  # F_LINUX_SPECIFIC_BASE + 6
+F_SETPIPE_SZ = 1031  # F_LINUX_SPECIFIC_BASE + 7
+F_GETPIPE_SZ = 1032  # F_LINUX_SPECIFIC_BASE + 8
+FD_CLOEXEC = 1
+
+# fs/file.c sysctl_nr_open default (1024 * 1024): the hard ceiling of RLIMIT_NOFILE.
+NR_OPEN = 1024 * 1024
+# The usual soft RLIMIT_NOFILE a login session starts with (include/asm-generic/resource.h INR_OPEN_CUR).
+INR_OPEN_CUR = 1024

@@ -1,0 +1,16 @@
+"""poll(2) bits: include/uapi/asm-generic/poll.h (on x86 they equal the EPOLL bits)."""
+
+POLLIN = 0x001
+POLLPRI = 0x002
+POLLOUT = 0x004
+POLLERR = 0x008
+POLLHUP = 0x010
+POLLNVAL = 0x020
+POLLRDNORM = 0x040
+POLLRDBAND = 0x080
+POLLWRNORM = 0x100
+POLLWRBAND = 0x200
+POLLMSG = 0x400
+POLLRDHUP = 0x2000
+# fs/select.c DEFAULT_POLLMASK: what a file with no poll method reports.
+DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM

@@ -1,0 +1,36 @@
+"""Socket ABI: include/linux/socket.h, include/linux/net.h, include/uapi/asm-generic/socket.h."""
+from .fcntl import O_CLOEXEC, O_NONBLOCK
+
+AF_UNSPEC = 0
+AF_UNIX = 1
+AF_INET = 2
+AF_INET6 = 10
+SOCK_STREAM = 1
+SOCK_DGRAM = 2
+SOCK_SEQPACKET = 5
+SOCK_NONBLOCK = O_NONBLOCK
+SOCK_CLOEXEC = O_CLOEXEC
+SOCK_TYPE_MASK = 0xF
+
+SHUT_RD = 0
+SHUT_WR = 1
+SHUT_RDWR = 2
+# include/net/sock.h: sk_shutdown bits.
+RCV_SHUTDOWN = 1
+SEND_SHUTDOWN = 2
+SHUTDOWN_MASK = 3
+
+SOL_SOCKET = 1
+SO_TYPE = 3
+SO_ERROR = 4
+SO_SNDBUF = 7
+SO_RCVBUF = 8
+SO_DOMAIN = 39
+SO_PROTOCOL = 38
+SO_ACCEPTCONN = 30
+
+MSG_OOB = 0x1
+MSG_PEEK = 0x2
+MSG_DONTWAIT = 0x40
+MSG_WAITALL = 0x100
+MSG_NOSIGNAL = 0x4000

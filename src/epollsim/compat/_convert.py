@@ -1,0 +1,129 @@
+"""CPython's argument conversions, with the messages CPython 3.11 gives.
+
+The stand-ins must fail on bad arguments exactly as the real modules do, so
+the conversions Modules/selectmodule.c, posixmodule.c and socketmodule.c
+rely on (PyObject_AsFileDescriptor, the ``int`` and ``unsigned short``
+converters, _PyTime_FromSecondsObject with _PyTime_ROUND_TIMEOUT, ...) are
+written out here once.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+INT_MAX = 0x7FFFFFFF
+INT_MIN = -0x80000000
+_PYTIME_MAX = (1 << 63) - 1
+_PYTIME_MIN = -(1 << 63)
+
+
+def c_int(value: Any) -> int:
+    """The clinic ``int`` converter: __index__, then the C int range."""
+    n = operator.index(value)
+    if not INT_MIN <= n <= INT_MAX:
+        raise OverflowError("Python int too large to convert to C int")
+    return n
+
+
+def fildes(obj: Any) -> int:
+    """PyObject_AsFileDescriptor: an int, or an object whose fileno() gives one."""
+    if isinstance(obj, int):
+        fd = obj
+    else:
+        meth = getattr(obj, "fileno", None)
+        if meth is None:
+            raise TypeError("argument must be an int, or have a fileno() method.")
+        fd = meth()
+        if not isinstance(fd, int):
+            raise TypeError("fileno() returned a non-integer")
+    if fd > INT_MAX or fd < INT_MIN:
+        raise OverflowError("Python int too large to convert to C int")
+    if fd < 0:
+        raise ValueError(f"file descriptor cannot be a negative integer ({fd})")
+    return int(fd)
+
+
+def unsigned_mask(value: Any, bits: int) -> int:
+    """Clinic's bitwise unsigned converters: any int, truncated to ``bits``."""
+    if not isinstance(value, int):
+        raise TypeError("an integer is required")
+    return value & ((1 << bits) - 1)
+
+
+def unsigned_short(value: Any) -> int:
+    """The checked ``unsigned short`` converter (select.poll event masks)."""
+    if not isinstance(value, int):
+        raise TypeError("an integer is required")
+    if value < 0:
+        raise ValueError("value must be positive")
+    if value > 0xFFFF:
+        raise OverflowError("Python int too large for C unsigned short")
+    return int(value)
+
+
+def unsigned_int(value: Any) -> int:
+    """The checked ``unsigned int`` converter (os.eventfd's initval)."""
+    n = operator.index(value)
+    if n < 0:
+        raise ValueError("value must be positive")
+    if n > 0xFFFFFFFF:
+        raise OverflowError("Python int too large for C unsigned int")
+    return n
+
+
+def unsigned_long_long(value: Any) -> int:
+    """The checked ``unsigned long long`` converter (os.eventfd_write's value)."""
+    n = operator.index(value)
+    if n < 0:
+        raise ValueError("value must be positive")
+    if n > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("int too big to convert")
+    return n
+
+
+def _round_up(x: float) -> int:
+    """_PyTime_ROUND_UP (= ROUND_TIMEOUT): away from zero."""
+    return math.ceil(x) if x >= 0 else math.floor(x)
+
+
+def time_to_ns(obj: Any, unit_ns: int) -> int:
+    """_PyTime_FromObject with _PyTime_ROUND_TIMEOUT; ``unit_ns`` is 10**9 for seconds."""
+    if isinstance(obj, float):
+        if math.isnan(obj):
+            raise ValueError("Invalid value NaN (not a number)")
+        d = obj * unit_ns
+        if not (_PYTIME_MIN <= d < -float(_PYTIME_MIN)):
+            raise OverflowError("timestamp out of range for platform time_t")
+        return _round_up(d)
+    try:
+        n = operator.index(obj)
+    except TypeError:
+        raise TypeError("timeout must be an integer or None") from None
+    ns = n * unit_ns
+    if not (_PYTIME_MIN <= n <= _PYTIME_MAX and _PYTIME_MIN <= ns <= _PYTIME_MAX):
+        raise OverflowError("timestamp too large to convert to C _PyTime_t")
+    return ns
+
+
+def ns_to_ms_checked(ns: int, ceiling: bool) -> int:
+    """_PyTime_AsMilliseconds (CEILING or TIMEOUT rounding), the C int check, negatives -> -1."""
+    if ceiling or ns >= 0:
+        ms = -(-ns // 1_000_000)
+    else:
+        ms = ns // 1_000_000  # ROUND_UP: away from zero
+    if not INT_MIN <= ms <= INT_MAX:
+        raise OverflowError("timeout is too large")
+    return -1 if ms < 0 else ms
+
+
+def as_bytes(data: Any) -> bytes:
+    """The buffer-protocol argument of os.write and socket.send."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'")
+    try:
+        return memoryview(data).tobytes()
+    except TypeError:
+        raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'") from None

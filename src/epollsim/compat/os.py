@@ -1,0 +1,104 @@
+"""A stand-in for ``os``: the fd calls of the model, with CPython's conversions and errors."""
+from __future__ import annotations
+
+import os as _real_os
+from errno import ENOENT
+from typing import Any
+
+from ..abi import eventfd as _abi_eventfd
+from ..abi import fcntl as _abi_fcntl
+from ..abi.eventfd import EFD_CLOEXEC
+from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK
+from ..errors import Unsupported, oserror
+from ..syscalls import Syscalls
+from ._convert import as_bytes, c_int, unsigned_int, unsigned_long_long
+from ._module import StandIn, copy_constants
+
+_READ_MAX = 0x7FFFFFFF  # _PY_READ_MAX
+
+
+class OsModule(StandIn):
+    """``k.os``. CPython's fds are non-inheritable by default (PEP 446), and so are these."""
+
+    _mirrors = _real_os
+
+    def __init__(self, sys: Syscalls) -> None:
+        self._sys = sys
+
+    error = OSError
+    strerror = staticmethod(_real_os.strerror)  # a message table, not a system call
+
+    def read(self, fd: int, length: int, /) -> bytes:
+        fd = c_int(fd)
+        length = int(length.__index__())
+        if length < 0:
+            raise oserror(22)
+        return self._sys.read(fd, min(length, _READ_MAX))
+
+    def write(self, fd: int, data: Any, /) -> int:
+        return self._sys.write(c_int(fd), as_bytes(data))
+
+    def close(self, fd: int) -> None:
+        self._sys.close(c_int(fd))
+
+    def closerange(self, fd_low: int, fd_high: int, /) -> None:
+        for fd in range(c_int(fd_low), c_int(fd_high)):
+            try:
+                self._sys.close(fd)
+            except OSError:
+                pass
+
+    def pipe(self) -> tuple[int, int]:
+        return self._sys.pipe2(O_CLOEXEC)
+
+    def pipe2(self, flags: int, /) -> tuple[int, int]:
+        return self._sys.pipe2(c_int(flags))
+
+    def dup(self, fd: int, /) -> int:
+        return self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
+
+    def dup2(self, fd: int, fd2: int, inheritable: bool = True) -> int:
+        fd, fd2 = c_int(fd), c_int(fd2)
+        if inheritable:
+            return self._sys.dup2(fd, fd2)
+        return self._sys.dup3(fd, fd2, O_CLOEXEC)
+
+    def eventfd(self, initval: int, flags: int = EFD_CLOEXEC) -> int:
+        return self._sys.eventfd2(unsigned_int(initval), c_int(flags))
+
+    def eventfd_read(self, fd: int) -> int:
+        return int.from_bytes(self._sys.read(c_int(fd), 8), "little")
+
+    def eventfd_write(self, fd: int, value: int) -> None:
+        self._sys.write(c_int(fd), unsigned_long_long(value).to_bytes(8, "little"))
+
+    def get_blocking(self, fd: int, /) -> bool:
+        return not self._sys.fcntl(c_int(fd), F_GETFL) & O_NONBLOCK
+
+    def set_blocking(self, fd: int, blocking: bool, /) -> None:
+        fd = c_int(fd)
+        flags = self._sys.fcntl(fd, F_GETFL)
+        new = flags & ~O_NONBLOCK if blocking else flags | O_NONBLOCK
+        if new != flags:
+            self._sys.fcntl(fd, F_SETFL, new)
+
+    def get_inheritable(self, fd: int, /) -> bool:
+        return not self._sys.fcntl(c_int(fd), F_GETFD) & FD_CLOEXEC
+
+    def set_inheritable(self, fd: int, inheritable: bool, /) -> None:
+        self._sys.fcntl(c_int(fd), F_SETFD, 0 if inheritable else FD_CLOEXEC)
+
+    def fstat(self, fd: int) -> _real_os.stat_result:
+        return self._sys.fstat(c_int(fd))
+
+    def open(self, path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        """Only /dev/null exists in the model's filesystem."""
+        name = _real_os.fspath(path)
+        if name not in ("/dev/null", b"/dev/null") or dir_fd is not None:
+            if isinstance(name, (str, bytes)) and name:
+                raise Unsupported(f"os.open({name!r}): the model has no filesystem beyond /dev/null")
+            raise oserror(ENOENT)
+        return self._sys.open_devnull(c_int(flags) | O_CLOEXEC)
+
+
+copy_constants(OsModule, _abi_fcntl, _abi_eventfd, prefixes=("O_", "EFD_"))

@@ -1,0 +1,39 @@
+"""The exceptions epollsim raises of its own, and the one way the model builds an errno.
+
+What a real program could observe is an ``OSError`` carrying Linux's errno;
+``OSError(code, message)`` already returns the subclass CPython would raise
+(``BlockingIOError`` for EAGAIN, ``BrokenPipeError`` for EPIPE, ...).
+Everything else here is epollsim's own voice: a model bug, an unmodelled call,
+or a program that can never make progress.
+"""
+from __future__ import annotations
+
+import errno as _errno
+import os as _os
+
+
+class EpollsimError(Exception):
+    """Base class of the errors epollsim raises in its own name."""
+
+
+class Unsupported(EpollsimError):
+    """The program used something the model does not simulate.
+
+    Raised instead of ever falling through to the host's real modules.
+    """
+
+
+class KernelBug(EpollsimError, AssertionError):
+    """An invariant of the model broke: a bug in epollsim, never a program error."""
+
+
+class Deadlock(EpollsimError):
+    """Every thread is blocked and nothing pending can ever wake one of them."""
+
+
+_MESSAGES = {code: _os.strerror(code) for code in _errno.errorcode}
+
+
+def oserror(code: int) -> OSError:
+    """The exception a Linux system call failing with ``code`` raises in CPython."""
+    return OSError(code, _MESSAGES[code])

@@ -1,0 +1,24 @@
+"""/dev/null (drivers/char/mem.c): a character device with no poll method.
+
+It is here because every process starts with fds 0, 1 and 2 open, and
+because it is the simplest file epoll refuses (EPERM): poll() on it reports
+DEFAULT_POLLMASK (IN|OUT|RDNORM|WRNORM). Reads return EOF, writes vanish.
+"""
+from __future__ import annotations
+
+from ..abi.stat import S_IFCHR
+from ..vfs.file import OpenFile
+
+
+class NullDevice(OpenFile):
+    __slots__ = ()
+
+    kind = "/dev/null"
+    st_mode = S_IFCHR | 0o666
+    pollable = False
+
+    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+        return b""
+
+    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+        return len(data)

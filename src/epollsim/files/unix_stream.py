@@ -1,0 +1,292 @@
+"""Connected AF_UNIX SOCK_STREAM sockets (net/unix/af_unix.c), as socketpair() makes them.
+
+Theory of operation
+-------------------
+Each end has one wait queue (EPOLLIN and EPOLLOUT watchers share it), a
+receive queue of *buffers* (sk_buffs) that the peer sent, its ``shutdown``
+bits (RCV, SEND), a pending error (``err``), and ``wmem``: the memory charged
+for the buffers *it* sent that the peer has not finished reading
+(sk_wmem_alloc, counting each buffer's truesize, overhead included, plus the
+1 the kernel starts the counter at).
+
+* A send cuts the data into buffers of at most 36544 bytes (a 3776-byte head
+  plus up to 32 KiB of pages) and queues each to the peer while
+  ``wmem - 1 < sndbuf``: so a non-blocking send may return a partial count,
+  and fails with EAGAIN only once that much is in flight (about 95 KB in
+  1024-byte sends). Each queued buffer wakes the peer with
+  EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND: every send is an edge.
+* An end is writable while ``4 * wmem <= sndbuf`` (so EPOLLOUT goes away
+  long before sends fail: about 24 KB in 1024-byte sends). Reading a buffer
+  to its end frees it, and if the sender is then writable its queue is woken
+  with EPOLLOUT|EPOLLWRNORM|EPOLLWRBAND; a partly read buffer frees nothing.
+* shutdown(how) sets the own bits and mirrors them on the peer (own SHUT_WR
+  is the peer's RCV), waking both queues with no key. Close gives the peer
+  both bits, and ECONNRESET (EPOLLERR) if the closing end left data unread,
+  then frees that data, which lets the peer write again.
+
+Poll mask (unix_poll): ERR if ``err``; HUP if both bits; IN|RDNORM|RDHUP if
+RCV; IN|RDNORM if data is queued; OUT|WRNORM|WRBAND if writable, whatever the
+shutdown state ("prevents stuck sockets"). A read empties the queue first,
+then reports a pending error once, then end-of-file.
+
+Not modelled: SCM_RIGHTS and credentials, MSG_OOB, peek offsets, listening
+and connecting (see the network issue), SOCK_DGRAM and SOCK_SEQPACKET pairs.
+"""
+from __future__ import annotations
+
+from collections import deque
+from errno import EAGAIN, ECONNRESET, EINVAL, EPIPE
+
+from ..abi.epoll import (
+    EPOLLERR,
+    EPOLLHUP,
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLPRI,
+    EPOLLRDBAND,
+    EPOLLRDHUP,
+    EPOLLRDNORM,
+    EPOLLWRBAND,
+    EPOLLWRNORM,
+)
+from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.limits import PAGE_SIZE, SK_RMEM_DEFAULT, SK_WMEM_DEFAULT, SKB_SHINFO_SIZE, SKB_STRUCT_SIZE
+from ..abi.socket import (
+    AF_UNIX,
+    MSG_DONTWAIT,
+    MSG_PEEK,
+    RCV_SHUTDOWN,
+    SEND_SHUTDOWN,
+    SHUT_RD,
+    SHUT_RDWR,
+    SHUTDOWN_MASK,
+    SOCK_STREAM,
+)
+from ..abi.stat import S_IFSOCK
+from ..errors import oserror
+from ..vfs.file import OpenFile, PollTable
+from ..vfs.waitqueue import WaitQueue
+from .blocking import WouldBlock
+
+_READABLE_KEY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND  # sock_def_readable
+_WRITABLE_KEY = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND  # unix_write_space
+
+# SKB_MAX_HEAD(0): the largest linear head one page holds.
+_SKB_MAX_HEAD = PAGE_SIZE - SKB_SHINFO_SIZE
+# UNIX_SKB_FRAGS_SZ: the paged part of one buffer.
+_UNIX_SKB_FRAGS_SZ = 32768
+# include/net/sock.h / net/core/skbuff.c: heads of at most this many bytes come
+# from the small-head cache, whose objects are 640 bytes.
+_SMALL_HEAD_MAX = 320
+_SMALL_HEAD_OBJ = 640
+# slab sizes kmalloc rounds a head up to (mm/slab_common.c kmalloc_info).
+_KMALLOC_SIZES = (1024, 2048, 4096, 8192)
+
+
+def _align(n: int, a: int) -> int:
+    return (n + a - 1) // a * a
+
+
+def skb_truesize(size: int) -> tuple[int, int]:
+    """(head bytes, truesize) of one buffer carrying ``size`` bytes (unix_stream_sendmsg).
+
+    truesize is what the sender is charged: the head's slab object plus the
+    sk_buff itself, plus every page of the paged part.
+    """
+    data_len = max(0, size - _SKB_MAX_HEAD)
+    data_len = min(size, _align(data_len, PAGE_SIZE))
+    head = size - data_len
+    need = _align(head, 64) + SKB_SHINFO_SIZE  # SKB_HEAD_ALIGN
+    if head <= _SMALL_HEAD_MAX:
+        obj = _SMALL_HEAD_OBJ
+    else:
+        obj = next(k for k in _KMALLOC_SIZES if k >= need)
+    return head, obj + SKB_STRUCT_SIZE + data_len
+
+
+class Skb:
+    """One queued buffer: the bytes still unread and what its sender was charged."""
+
+    __slots__ = ("data", "truesize", "sender")
+
+    def __init__(self, data: bytes, truesize: int, sender: UnixStreamSocket) -> None:
+        self.data = data
+        self.truesize = truesize
+        self.sender = sender
+
+
+class UnixStreamSocket(OpenFile):
+    """One end of a connected AF_UNIX stream pair: the socket file and its sock."""
+
+    __slots__ = ("peer", "receive_queue", "shutdown_bits", "err", "wmem", "sndbuf", "rcvbuf", "wq", "dead")
+
+    kind = "socket"
+    st_mode = S_IFSOCK | 0o777
+    family = AF_UNIX
+    type = SOCK_STREAM
+
+    def __init__(self, fid: int, flags: int) -> None:
+        super().__init__(fid, O_RDWR | (flags & O_NONBLOCK))
+        self.peer: UnixStreamSocket | None = None
+        self.receive_queue: deque[Skb] = deque()
+        self.shutdown_bits = 0
+        self.err = 0
+        self.wmem = 1  # sk_wmem_alloc starts at 1
+        self.sndbuf = SK_WMEM_DEFAULT
+        self.rcvbuf = SK_RMEM_DEFAULT
+        self.wq = WaitQueue()
+        self.dead = False
+
+    # -- readiness ------------------------------------------------------------
+
+    def _writable(self) -> bool:
+        return self.wmem << 2 <= self.sndbuf
+
+    def poll(self, pt: PollTable) -> int:
+        """unix_poll."""
+        if pt is not None:
+            pt(self.wq)
+        mask = 0
+        if self.err:
+            mask = EPOLLERR
+        shutdown = self.shutdown_bits
+        if shutdown == SHUTDOWN_MASK:
+            mask |= EPOLLHUP
+        if shutdown & RCV_SHUTDOWN:
+            mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM
+        if self.receive_queue:
+            mask |= EPOLLIN | EPOLLRDNORM
+        if self.wmem << 2 <= self.sndbuf:
+            mask |= _WRITABLE_KEY
+        return mask
+
+    def _write_space(self) -> None:
+        """unix_write_space, run from sock_wfree while one unit is still held."""
+        if (self.wmem + 1) << 2 <= self.sndbuf and self.wq.entries:
+            self.wq.wake(_WRITABLE_KEY, 1)
+
+    def _free_skb(self, skb: Skb) -> None:
+        """kfree_skb/consume_skb: uncharge the sender (sock_wfree)."""
+        sender = skb.sender
+        sender.wmem -= skb.truesize
+        if not sender.dead:
+            sender._write_space()
+
+    # -- data -----------------------------------------------------------------
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        """unix_stream_sendmsg: bytes queued, or EPIPE/EAGAIN/WouldBlock when none were."""
+        nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
+        total = len(data)
+        if self.shutdown_bits & SEND_SHUTDOWN:
+            raise oserror(EPIPE)
+        peer = self.peer
+        sent = 0
+        max_size = min((self.sndbuf >> 1) - 64, _SKB_MAX_HEAD + _UNIX_SKB_FRAGS_SZ)
+        while sent < total:
+            # sock_alloc_send_pskb: wait for memory before each buffer.
+            if self.shutdown_bits & SEND_SHUTDOWN:
+                return self._send_failed(sent, EPIPE)
+            if self.wmem - 1 >= self.sndbuf:
+                if sent:
+                    return sent
+                if nonblock:
+                    raise oserror(EAGAIN)
+                raise WouldBlock(self.wq, _WRITABLE_KEY, "socket send buffer is full")
+            size = min(total - sent, max_size)
+            _, truesize = skb_truesize(size)
+            if peer is None or peer.dead or peer.shutdown_bits & RCV_SHUTDOWN:
+                return self._send_failed(sent, EPIPE)
+            self.wmem += truesize
+            peer.receive_queue.append(Skb(bytes(data[sent : sent + size]), truesize, self))
+            if peer.wq.entries:
+                peer.wq.wake(_READABLE_KEY, 1)  # sock_def_readable
+            sent += size
+        return sent
+
+    @staticmethod
+    def _send_failed(sent: int, code: int) -> int:
+        if sent:
+            return sent
+        raise oserror(code)
+
+    def recv(self, n: int, flags: int = 0) -> bytes:
+        """unix_stream_read_generic (MSG_PEEK and MSG_DONTWAIT; no MSG_WAITALL)."""
+        queue = self.receive_queue
+        if not queue:
+            if self.err:
+                code, self.err = self.err, 0  # sock_error reports it once
+                raise oserror(code)
+            if self.shutdown_bits & RCV_SHUTDOWN:
+                return b""
+            if flags & MSG_DONTWAIT or self.flags & O_NONBLOCK:
+                raise oserror(EAGAIN)
+            raise WouldBlock(self.wq, _READABLE_KEY, "socket receive queue is empty")
+        if flags & MSG_PEEK:
+            return b"".join(skb.data for skb in queue)[:n]
+        parts = []
+        while queue and n:
+            skb = queue[0]
+            data = skb.data
+            if len(data) > n:  # a partly read buffer ends the call and frees nothing
+                parts.append(data[:n])
+                skb.data = data[n:]
+                break
+            parts.append(data)
+            n -= len(data)
+            queue.popleft()
+            self._free_skb(skb)
+        return b"".join(parts)
+
+    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+        if n == 0:  # sock_read_iter: "Match SYS5 behaviour"
+            return b""
+        return self.recv(n, MSG_DONTWAIT if nonblock else 0)
+
+    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+        return self.send(data, MSG_DONTWAIT if nonblock else 0)
+
+    def shutdown(self, how: int) -> None:
+        """unix_shutdown."""
+        if how < SHUT_RD or how > SHUT_RDWR:
+            raise oserror(EINVAL)
+        mode = (how + 1) & SHUTDOWN_MASK
+        self.shutdown_bits |= mode
+        self.wq.wake_all()  # sock_def_wakeup
+        peer = self.peer
+        if peer is not None and not peer.dead:
+            peer_mode = 0
+            if mode & RCV_SHUTDOWN:
+                peer_mode |= SEND_SHUTDOWN
+            if mode & SEND_SHUTDOWN:
+                peer_mode |= RCV_SHUTDOWN
+            peer.shutdown_bits |= peer_mode
+            peer.wq.wake_all()
+
+    def take_error(self) -> int:
+        """SO_ERROR: read and clear the pending error."""
+        code, self.err = self.err, 0
+        return code
+
+    def release(self) -> None:
+        """unix_release_sock: the last reference to this end went."""
+        self.shutdown_bits = SHUTDOWN_MASK
+        self.dead = True
+        peer = self.peer
+        if peer is not None and not peer.dead:
+            peer.shutdown_bits = SHUTDOWN_MASK
+            if self.receive_queue:
+                peer.err = ECONNRESET
+            peer.wq.wake_all()
+        queue = self.receive_queue
+        while queue:
+            self._free_skb(queue.popleft())
+        self.peer = None
+
+
+
+def make_socketpair(fid_a: int, fid_b: int, flags: int) -> tuple[UnixStreamSocket, UnixStreamSocket]:
+    a = UnixStreamSocket(fid_a, flags)
+    b = UnixStreamSocket(fid_b, flags)
+    a.peer, b.peer = b, a
+    return a, b

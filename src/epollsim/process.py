@@ -1,0 +1,34 @@
+"""One simulated process: its fd table and the credentials the kernel checks."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from .clock import Clock
+from .files.null import NullDevice
+from .vfs.epoll import EpollUser
+from .vfs.fdtable import FdTable
+
+
+class Process:
+    __slots__ = ("clock", "fids", "fdtable", "epoll_user", "privileged")
+
+    def __init__(
+        self,
+        clock: Clock,
+        fids: Iterator[int],
+        *,
+        nofile: int,
+        privileged: bool,
+        max_user_watches: int,
+    ) -> None:
+        self.clock = clock
+        self.fids = fids  # the kernel-wide, never-reused description ids
+        self.fdtable = FdTable(nofile)
+        self.epoll_user = EpollUser(max_user_watches)
+        # CAP_SYS_RESOURCE (growing a pipe past pipe-max-size). The default,
+        # False, is what a container's root usually has.
+        self.privileged = privileged
+        # Every process starts with 0, 1 and 2 open; here they are /dev/null.
+        null = NullDevice(next(fids), 0o2)
+        for _ in range(3):
+            self.fdtable.install(null, cloexec=False)

@@ -1,0 +1,1 @@
+"""Scheduling: how a call that has to wait waits."""

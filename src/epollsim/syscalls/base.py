@@ -1,0 +1,57 @@
+"""What every system call shares: the process it acts on, fd lookup, and waiting."""
+from __future__ import annotations
+
+from errno import EBADF
+from typing import Callable, TypeVar
+
+from ..errors import oserror
+from ..files.blocking import WouldBlock
+from ..process import Process
+from ..sched.single import wait_alone
+from ..vfs.file import OpenFile
+
+T = TypeVar("T")
+
+NSEC_PER_MSEC = 1_000_000
+
+
+class SyscallBase:
+    __slots__ = ("proc", "files")
+
+    def __init__(self, proc: Process) -> None:
+        self.proc = proc
+        self.files = proc.fdtable.files  # fd number -> open file description
+
+    def fget(self, fd: int) -> OpenFile:
+        try:
+            return self.files[fd]
+        except (KeyError, TypeError):
+            raise oserror(EBADF) from None
+
+    def retry(self, call: str, op: Callable[[], T]) -> T:
+        """Run ``op``; while it raises WouldBlock, wait for its queue and run it again."""
+        while True:
+            try:
+                return op()
+            except WouldBlock as wb:
+                self.wait(call, wb.what, None)
+
+    def wait(self, call: str, what: str, deadline_ns: int | None) -> None:
+        wait_alone(self.proc.clock, deadline_ns, call, what)
+
+    def deadline_after_ms(self, timeout_ms: int) -> int | None:
+        """An absolute deadline for a timeout in ms; negative means none (wait forever)."""
+        if timeout_ms < 0:
+            return None
+        return self.proc.clock.now_ns + timeout_ms * NSEC_PER_MSEC
+
+    def _install_pair(self, a: OpenFile, b: OpenFile, cloexec: bool) -> tuple[int, int]:
+        table = self.proc.fdtable
+        fa = table.install(a, cloexec)
+        try:
+            fb = table.install(b, cloexec)
+        except OSError:  # EMFILE for the second: both files go, as in do_pipe2
+            table.close(fa)
+            b.get().put()
+            raise
+        return fa, fb

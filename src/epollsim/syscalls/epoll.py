@@ -1,0 +1,96 @@
+"""epoll_create, epoll_create1, epoll_ctl and epoll_wait, with Linux >= 6.15's check order."""
+from __future__ import annotations
+
+from errno import EBADF, EEXIST, EFAULT, EINVAL, ELOOP, ENOENT, ENOSPC, EPERM
+
+from ..abi.epoll import (
+    EP_MAX_EVENTS,
+    EPOLL_CLOEXEC,
+    EPOLL_CTL_ADD,
+    EPOLL_CTL_DEL,
+    EPOLL_CTL_MOD,
+    EPOLLERR,
+    EPOLLEXCLUSIVE,
+    EPOLLEXCLUSIVE_OK_BITS,
+    EPOLLHUP,
+)
+from ..errors import oserror
+from ..vfs.epoll import Epoll
+from .base import SyscallBase
+
+_U32 = 0xFFFFFFFF
+_U64 = 0xFFFFFFFFFFFFFFFF
+
+
+class EpollCalls(SyscallBase):
+    __slots__ = ()
+
+    def epoll_create(self, size: int) -> int:
+        if size <= 0:
+            raise oserror(EINVAL)
+        return self.epoll_create1(0)
+
+    def epoll_create1(self, flags: int) -> int:
+        if flags & ~EPOLL_CLOEXEC:
+            raise oserror(EINVAL)
+        ep = Epoll(next(self.proc.fids), self.proc.epoll_user)
+        return self.proc.fdtable.install(ep, cloexec=bool(flags & EPOLL_CLOEXEC))
+
+    def epoll_ctl(self, epfd: int, op: int, fd: int, events: int | None, data: int = 0) -> None:
+        """do_epoll_ctl. ``events=None`` stands for a NULL event pointer."""
+        has_event = op != EPOLL_CTL_DEL
+        if has_event and events is None:
+            raise oserror(EFAULT)
+        files = self.files
+        ep = files.get(epfd)
+        if ep is None:
+            raise oserror(EBADF)
+        target = files.get(fd)
+        if target is None:
+            raise oserror(EBADF)
+        if not target.pollable:
+            raise oserror(EPERM)
+        if ep is target or not isinstance(ep, Epoll):
+            raise oserror(EINVAL)
+        mask = (events or 0) & _U32
+        if has_event and mask & EPOLLEXCLUSIVE:
+            if op == EPOLL_CTL_MOD:
+                raise oserror(EINVAL)
+            if op == EPOLL_CTL_ADD and (isinstance(target, Epoll) or mask & ~EPOLLEXCLUSIVE_OK_BITS):
+                raise oserror(EINVAL)
+        if op == EPOLL_CTL_ADD and isinstance(target, Epoll) and ep.loop_check(target):
+            raise oserror(ELOOP)
+        item = ep.lookup(target, fd)
+        if op == EPOLL_CTL_ADD:
+            if item is not None:
+                raise oserror(EEXIST)
+            if ep.full():
+                raise oserror(ENOSPC)
+            ep.insert(target, fd, mask | EPOLLERR | EPOLLHUP, data & _U64)
+        elif op == EPOLL_CTL_DEL:
+            if item is None:
+                raise oserror(ENOENT)
+            ep.remove(item)
+        elif op == EPOLL_CTL_MOD:
+            if item is None:
+                raise oserror(ENOENT)
+            if item.events & EPOLLEXCLUSIVE:
+                raise oserror(EINVAL)
+            ep.modify(item, mask | EPOLLERR | EPOLLHUP, data & _U64)
+        else:
+            raise oserror(EINVAL)
+
+    def epoll_wait(self, epfd: int, maxevents: int, timeout_ms: int) -> list[tuple[int, int]]:
+        """do_epoll_wait + ep_poll: ``(events, data)`` pairs, [] on timeout."""
+        ep = self.files.get(epfd)
+        if ep is None:
+            raise oserror(EBADF)
+        if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
+            raise oserror(EINVAL)
+        if not isinstance(ep, Epoll):
+            raise oserror(EINVAL)
+        events = ep.harvest(maxevents)
+        if events or timeout_ms == 0:
+            return events
+        self.wait(f"epoll_wait({epfd})", "no registered file is ready", self.deadline_after_ms(timeout_ms))
+        return ep.harvest(maxevents)

@@ -1,0 +1,1 @@
+"""Helpers for testing against both backends: the real kernel and the model."""

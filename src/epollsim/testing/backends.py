@@ -1,0 +1,119 @@
+"""The two backends every contract test runs on: the host's real kernel and the model.
+
+A ``Backend`` offers ``os``, ``select``, ``socket``, ``fcntl`` (modules, or
+the model's stand-ins) and ``sys`` (the raw calls). ``cleanup()`` closes
+what a test left open: on the real kernel it closes the socket and epoll
+objects the test created (so a late garbage collection can never close a
+number a later test reuses) and then every fd number that was not open
+before the test.
+"""
+from __future__ import annotations
+
+import fcntl as _fcntl
+import gc
+import os as _os
+import resource
+import select as _select
+import socket as _socket
+from typing import Any
+
+from ..kernel import Kernel
+from .realsys import RealSys
+
+
+class _Tracking:
+    """Forwards to a real module, remembering the objects that own fds."""
+
+    def __init__(self, module: Any, owned: list[Any]) -> None:
+        self._module = module
+        self._owned = owned
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+class _RealSelect(_Tracking):
+    def epoll(self, *args: Any, **kwargs: Any) -> Any:
+        ep = _select.epoll(*args, **kwargs)
+        self._owned.append(ep)
+        return ep
+
+
+class _RealSocket(_Tracking):
+    def socketpair(self, *args: Any, **kwargs: Any) -> Any:
+        pair = _socket.socketpair(*args, **kwargs)
+        self._owned.extend(pair)
+        return pair
+
+
+class Backend:
+    name: str
+    os: Any
+    select: Any
+    socket: Any
+    fcntl: Any
+    sys: Any
+    kernel: Kernel | None
+
+    @property
+    def is_model(self) -> bool:
+        return self.kernel is not None
+
+    def cleanup(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<Backend {self.name}>"
+
+
+def real_nofile() -> int:
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+class RealBackend(Backend):
+    name = "real"
+    kernel = None
+
+    def __init__(self) -> None:
+        self._before = set(_os.listdir("/proc/self/fd"))
+        self._owned: list[Any] = []
+        self.os = _os
+        self.fcntl = _fcntl
+        self.select = _RealSelect(_select, self._owned)
+        self.socket = _RealSocket(_socket, self._owned)
+        self.sys = RealSys()
+
+    def cleanup(self) -> None:
+        for obj in self._owned:
+            try:
+                obj.close()
+            except OSError:
+                pass
+        self._owned.clear()
+        gc.collect()
+        for name in sorted(set(_os.listdir("/proc/self/fd")) - self._before, key=int):
+            try:
+                _os.close(int(name))
+            except OSError:
+                pass
+
+
+class ModelBackend(Backend):
+    name = "model"
+
+    def __init__(self, seed: int = 0, **kernel_options: Any) -> None:
+        kernel_options.setdefault("nofile", real_nofile())
+        self.kernel = Kernel(seed, **kernel_options)
+        self.os = self.kernel.os
+        self.select = self.kernel.select
+        self.socket = self.kernel.socket
+        self.fcntl = self.kernel.fcntl
+        self.sys = self.kernel.sys
+
+
+def make_backend(name: str, **kernel_options: Any) -> Backend:
+    if name == "real":
+        return RealBackend()
+    if name == "model":
+        return ModelBackend(**kernel_options)
+    raise ValueError(f"unknown backend {name!r}")

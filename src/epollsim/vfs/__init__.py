@@ -1,0 +1,1 @@
+"""What every open file shares: wait queues, open file descriptions, the fd table, epoll."""

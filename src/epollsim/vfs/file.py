@@ -1,0 +1,91 @@
+"""The open file description ("struct file") every kind of file builds on.
+
+An open file description is what ``open``/``pipe``/``socketpair`` create and
+what fd numbers point at. Several fd numbers can share one (``dup``), and the
+model counts its references explicitly, as the kernel does with ``f_count``:
+the fd table holds one per fd number, and (later) a thread blocked in a call
+holds one for the duration. When the last one goes, ``fput`` first removes
+every epoll interest watching the file, silently (fs/eventpoll.c
+eventpoll_release, called by __fput before the file's own release), and only
+then runs the kind's ``release``, whose wake-ups therefore never reach those
+interests.
+
+A kind answers ``poll(pt)`` with its current mask as a pure function of its
+state; when ``pt`` is given it also hooks ``pt`` on each wait queue a change
+would be announced on (poll_wait). ``read``/``write`` are ``None`` for kinds
+that have no such method (the syscall then fails with EINVAL, as vfs_read does).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, ClassVar, Optional
+
+from ..abi.fcntl import O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY
+from ..abi.poll import DEFAULT_POLLMASK
+from ..errors import KernelBug
+
+if TYPE_CHECKING:
+    from .epoll import Interest
+    from .waitqueue import WaitQueue
+
+# poll_wait's queueing procedure: called with each wait queue to hook.
+PollTable = Optional[Callable[["WaitQueue"], None]]
+
+FMODE_READ = 1
+FMODE_WRITE = 2
+
+_FMODE_OF_ACCMODE = {O_RDONLY: FMODE_READ, O_WRONLY: FMODE_WRITE, O_RDWR: FMODE_READ | FMODE_WRITE}
+
+
+class OpenFile:
+    """One open file description. Subclasses are the file kinds (``files/``)."""
+
+    __slots__ = ("fid", "refs", "flags", "fmode", "f_ep")
+
+    #: short name of the kind, for traces and messages ("pipe", "eventfd", ...)
+    kind: ClassVar[str] = "file"
+    #: st_mode as fstat reports it
+    st_mode: ClassVar[int] = 0
+    #: False for files with no poll method: epoll_ctl refuses them with EPERM
+    pollable: ClassVar[bool] = True
+
+    def __init__(self, fid: int, flags: int) -> None:
+        self.fid = fid  # never reused, gives every description a stable name
+        self.refs = 0
+        self.flags = flags  # f_flags: access mode, O_NONBLOCK, ...
+        self.fmode = _FMODE_OF_ACCMODE[flags & O_ACCMODE]
+        # Interests watching this file, in every epoll (struct file f_ep):
+        # a dict used as an ordered set.
+        self.f_ep: dict[Interest, None] = {}
+
+    @property
+    def nonblocking(self) -> bool:
+        return bool(self.flags & O_NONBLOCK)
+
+    def poll(self, pt: PollTable) -> int:
+        return DEFAULT_POLLMASK
+
+    # A kind that supports read/write overrides these with methods
+    # read(n) -> bytes and write(data) -> int.
+    read: Callable[[int], bytes] | None = None
+    write: Callable[[bytes], int] | None = None
+
+    def release(self) -> None:
+        """The last reference went: let go of the kind's resources and wake peers."""
+
+    def get(self) -> OpenFile:
+        self.refs += 1
+        return self
+
+    def put(self) -> None:
+        """fput: drop one reference; on the last, eventpoll_release then release."""
+        self.refs -= 1
+        if self.refs > 0:
+            return
+        if self.refs < 0:
+            raise KernelBug(f"{self!r} released twice")
+        for item in tuple(self.f_ep):
+            item.ep.remove(item)
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} #{self.fid}>"

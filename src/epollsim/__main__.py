@@ -1,0 +1,22 @@
+"""Command line: ``python -m epollsim demo`` (also installed as ``epollsim``)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="epollsim", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="show what epoll reports as a small program runs, on the model and the real kernel")
+    demo.add_argument("--model-only", action="store_true", help="do not run the program on the real kernel")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from .demo import run
+
+        return 0 if run(with_real=not args.model_only) else 1
+    return 2  # unreachable: argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

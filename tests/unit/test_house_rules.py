@@ -1,0 +1,118 @@
+"""The architecture's rules, checked: layers import only downward, the model never calls the real
+kernel, and no clock or randomness leaks in outside the kernel."""
+from __future__ import annotations
+
+import ast
+import fcntl
+import os
+import pathlib
+import select
+import socket
+
+import pytest
+
+import epollsim
+
+SRC = pathlib.Path(epollsim.__file__).parent
+
+# Lowest first: a module may import from its own layer or any earlier one.
+LAYERS = [
+    "abi", "errors", "clock", "vfs", "files", "sched", "process",
+    "syscalls", "compat", "kernel", "demo", "testing", "__init__", "__main__",
+]
+
+
+def layer_of(module: str) -> int:
+    head = module.split(".")[0]
+    return LAYERS.index(head)
+
+
+def epollsim_imports(path: pathlib.Path) -> list[str]:
+    """Dotted names (relative to the package) this file imports from epollsim."""
+    rel_parts = path.relative_to(SRC).with_suffix("").parts
+    package = rel_parts[:-1] if rel_parts[-1] != "__init__" else rel_parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[: len(package) - (node.level - 1)])
+                target = ".".join(base + ([node.module] if node.module else []))
+                if not target:  # "from . import x" at the top
+                    found.extend(alias.name for alias in node.names)
+                else:
+                    found.append(target)
+            elif node.module and node.module.startswith("epollsim"):
+                found.append(node.module.partition(".")[2] or "__init__")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_layers_import_only_downward(path: pathlib.Path) -> None:
+    own = layer_of(".".join(path.relative_to(SRC).with_suffix("").parts))
+    for target in epollsim_imports(path):
+        assert layer_of(target) <= own, f"{path.relative_to(SRC)} imports {target} from a higher layer"
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_no_real_time_or_randomness_in_the_model(path: pathlib.Path) -> None:
+    rel = path.relative_to(SRC)
+    allowed = {pathlib.Path("kernel.py")}  # owns the one seeded random.Random
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        for name in names:
+            if name in ("time", "random") and rel not in allowed:
+                pytest.fail(f"{rel} imports {name}")
+
+
+REAL_CALLS = [
+    (os, ["read", "write", "close", "pipe", "pipe2", "dup", "dup2", "eventfd", "eventfd_read",
+          "eventfd_write", "fstat", "set_blocking", "get_blocking", "set_inheritable",
+          "get_inheritable", "open", "closerange"]),
+    (select, ["epoll", "poll", "select"]),
+    (socket, ["socket", "socketpair", "fromfd"]),
+    (fcntl, ["fcntl", "ioctl"]),
+]
+
+
+def test_the_model_never_calls_the_real_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model called the real kernel")
+
+    with monkeypatch.context() as patch:  # undone before pytest's own teardown uses os
+        for module, names in REAL_CALLS:
+            for name in names:
+                patch.setattr(module, name, forbidden)
+        run_model_workload()
+
+
+def run_model_workload() -> None:
+    from epollsim.demo import program
+
+    k = epollsim.Kernel()
+    assert program(k.os, k.select, k.socket)
+    fd = k.os.open("/dev/null", k.os.O_RDWR)
+    k.os.fstat(fd)
+    k.fcntl.fcntl(fd, k.fcntl.F_GETFL)
+    efd = k.os.eventfd(0, k.os.EFD_NONBLOCK)
+    k.os.eventfd_write(efd, 3)
+    assert k.os.eventfd_read(efd) == 3
+    p = k.select.poll()
+    p.register(efd)
+    assert p.poll(0) == [(efd, k.select.POLLOUT)]
+
+
+def test_unmodelled_names_fail_loudly() -> None:
+    k = epollsim.Kernel()
+    with pytest.raises(epollsim.Unsupported, match="os.fork is not modelled"):
+        k.os.fork
+    with pytest.raises(epollsim.Unsupported, match="select.select is not modelled"):
+        k.select.select
+    with pytest.raises(AttributeError):
+        k.os.no_such_function
+    with pytest.raises(epollsim.Unsupported):
+        k.os.open("/etc/passwd", k.os.O_RDONLY)

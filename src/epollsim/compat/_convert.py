@@ -45,18 +45,20 @@ def fildes(obj: Any) -> int:
 
 
 def unsigned_mask(value: Any, bits: int) -> int:
-    """Clinic's bitwise unsigned converters: any int, truncated to ``bits``."""
-    if not isinstance(value, int):
-        raise TypeError("an integer is required")
-    return value & ((1 << bits) - 1)
+    """Clinic's bitwise unsigned converters (PyLong_AsUnsignedLongMask): anything with
+    __index__, truncated to ``bits``; so 2**32 is 0 and -1 is all ones."""
+    return operator.index(value) & ((1 << bits) - 1)
 
 
 def unsigned_short(value: Any) -> int:
-    """The checked ``unsigned short`` converter (select.poll event masks)."""
+    """The checked ``unsigned short`` converter (_PyLong_UnsignedShort_Converter, select.poll
+    event masks): an exact int (no __index__), through PyLong_AsUnsignedLong first."""
     if not isinstance(value, int):
         raise TypeError("an integer is required")
     if value < 0:
         raise ValueError("value must be positive")
+    if value > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("Python int too large to convert to C unsigned long")
     if value > 0xFFFF:
         raise OverflowError("Python int too large for C unsigned short")
     return int(value)

@@ -27,7 +27,7 @@ from ..abi.epoll import (
 from ..abi.poll import POLLIN, POLLOUT, POLLPRI
 from ..errors import oserror
 from ..syscalls import Syscalls
-from ._convert import c_int, fildes, ns_to_ms_checked, time_to_ns, unsigned_mask, unsigned_short
+from ._convert import INT_MAX, INT_MIN, c_int, fildes, ns_to_ms_checked, time_to_ns, unsigned_mask, unsigned_short
 from ._module import StandIn, copy_constants
 
 _NS_PER_S = 1_000_000_000
@@ -38,9 +38,8 @@ def _closed() -> ValueError:
     return ValueError("I/O operation on closed epoll object")
 
 
-def _data_fd(data: int) -> int:
-    fd = data & 0xFFFFFFFF
-    return fd - (1 << 32) if fd >= 1 << 31 else fd
+_U32 = 0xFFFFFFFF
+_PLAIN_NUMBERS = (int, float)
 
 
 class epoll:  # noqa: N801 - the stdlib's name
@@ -59,10 +58,24 @@ class epoll:  # noqa: N801 - the stdlib's name
             raise OSError("invalid flags")
         self._epfd = self._sys.epoll_create1(EPOLL_CLOEXEC)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # SelectModule binds one direct subclass per kernel; anything deriving from that is
+        # a program's own subclass, which CPython's static type refuses.
+        if any(base is not epoll and issubclass(base, epoll) for base in cls.__bases__):
+            raise TypeError("type 'select.epoll' is not an acceptable base type")
+        super().__init_subclass__(**kwargs)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("cannot pickle 'select.epoll' object")
+
     @classmethod
     def fromfd(cls, fd: int, /) -> epoll:
         """Wrap an epoll fd without checking it; -1 creates a new instance (as CPython does)."""
         fd = c_int(fd)
+        if fd < -1:
+            # newPyEpoll_Object stores the number, sees it is negative and raises
+            # PyErr_SetFromErrno with nothing having set errno: OSError(0, 'Error').
+            raise OSError(0, "Error")
         obj = cls.__new__(cls)
         obj._epfd = cls._sys.epoll_create1(EPOLL_CLOEXEC) if fd == -1 else fd
         return obj
@@ -84,36 +97,54 @@ class epoll:  # noqa: N801 - the stdlib's name
             raise _closed()
         return self._epfd
 
-    def _ctl(self, op: int, fd: int, mask: int) -> None:
-        if self._epfd < 0:
-            raise _closed()
-        self._sys.epoll_ctl(self._epfd, op, fd, mask, fd)
+    # Arguments are converted before the closed check, as Argument Clinic does; exact
+    # ints (the usual case) skip the general conversions.
 
     def register(self, fd: Any, eventmask: int = PY_EPOLL_DEFAULT_MASK) -> None:
-        fd = fildes(fd)
-        self._ctl(EPOLL_CTL_ADD, fd, unsigned_mask(eventmask, 32))
+        if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
+            fd = fildes(fd)
+        mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
+        if self._epfd < 0:
+            raise _closed()
+        self._sys.epoll_ctl(self._epfd, EPOLL_CTL_ADD, fd, mask, fd)
 
     def modify(self, fd: Any, eventmask: int) -> None:
-        fd = fildes(fd)
-        self._ctl(EPOLL_CTL_MOD, fd, unsigned_mask(eventmask, 32))
+        if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
+            fd = fildes(fd)
+        mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
+        if self._epfd < 0:
+            raise _closed()
+        self._sys.epoll_ctl(self._epfd, EPOLL_CTL_MOD, fd, mask, fd)
 
     def unregister(self, fd: Any) -> None:
-        fd = fildes(fd)
-        self._ctl(EPOLL_CTL_DEL, fd, 0)
+        if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
+            fd = fildes(fd)
+        if self._epfd < 0:
+            raise _closed()
+        self._sys.epoll_ctl(self._epfd, EPOLL_CTL_DEL, fd, 0, fd)
 
     def poll(self, timeout: Any = None, maxevents: int = -1) -> list[tuple[int, int]]:
-        maxevents = c_int(maxevents)
+        if maxevents.__class__ is not int or not INT_MIN <= maxevents <= INT_MAX:
+            maxevents = c_int(maxevents)
         epfd = self._epfd
         if epfd < 0:
             raise _closed()
-        ms = -1
-        if timeout is not None:
+        if timeout is None:
+            ms = -1
+        elif timeout == 0 and timeout.__class__ in _PLAIN_NUMBERS:
+            ms = 0
+        else:
             ms = ns_to_ms_checked(time_to_ns(timeout, _NS_PER_S), ceiling=True)
         if maxevents == -1:
             maxevents = PY_EPOLL_DEFAULT_MAXEVENTS
         elif maxevents < 1:
             raise ValueError(f"maxevents must be greater than 0, got {maxevents}")
-        return [(_data_fd(data), events) for events, data in self._sys.epoll_wait(epfd, maxevents, ms)]
+        return self._sys.epoll_wait(epfd, maxevents, ms, True)
+
+    def __del__(self) -> None:
+        # pyepoll_dealloc: CPython closes the fd when the object goes, silently.
+        if self._epfd >= 0:
+            self.close()
 
     def __enter__(self) -> epoll:
         if self._epfd < 0:
@@ -133,9 +164,24 @@ class poll:  # noqa: N801 - the stdlib's name
     __slots__ = ("_fds", "_running")
     _sys: ClassVar[Syscalls]
 
-    def __init__(self) -> None:
-        self._fds: dict[int, int] = {}
-        self._running = False
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Only select.poll() makes these (CPython's type has no tp_new).
+        raise TypeError("cannot create 'select.poll' instances")
+
+    @classmethod
+    def _create(cls) -> poll:
+        obj = object.__new__(cls)
+        obj._fds = {}
+        obj._running = False
+        return obj
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if any(base is not poll and issubclass(base, poll) for base in cls.__bases__):
+            raise TypeError("type 'select.poll' is not an acceptable base type")
+        super().__init_subclass__(**kwargs)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError("cannot pickle 'select.poll' object")
 
     def register(self, fd: Any, eventmask: int = POLLIN | POLLPRI | POLLOUT) -> None:
         fd = fildes(fd)
@@ -181,7 +227,7 @@ class SelectModule(StandIn):
         self._poll_cls = type("poll", (poll,), {"__slots__": (), "_sys": sys})
 
     def poll(self) -> poll:
-        return self._poll_cls()
+        return self._poll_cls._create()
 
 
 copy_constants(SelectModule, _abi_epoll, _abi_poll, prefixes=("EPOLL", "POLL"))

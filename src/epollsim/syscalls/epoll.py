@@ -50,21 +50,23 @@ class EpollCalls(SyscallBase):
             raise oserror(EBADF)
         if not target.pollable:
             raise oserror(EPERM)
-        if ep is target or not isinstance(ep, Epoll):
+        if ep is target or ep.__class__ is not Epoll:  # Epoll has no subclasses
             raise oserror(EINVAL)
         mask = (events or 0) & _U32
+        target_is_epoll = target.__class__ is Epoll
         if has_event and mask & EPOLLEXCLUSIVE:
             if op == EPOLL_CTL_MOD:
                 raise oserror(EINVAL)
-            if op == EPOLL_CTL_ADD and (isinstance(target, Epoll) or mask & ~EPOLLEXCLUSIVE_OK_BITS):
+            if op == EPOLL_CTL_ADD and (target_is_epoll or mask & ~EPOLLEXCLUSIVE_OK_BITS):
                 raise oserror(EINVAL)
-        if op == EPOLL_CTL_ADD and isinstance(target, Epoll) and ep.loop_check(target):
+        if target_is_epoll and op == EPOLL_CTL_ADD and ep.loop_check(target):
             raise oserror(ELOOP)
-        item = ep.lookup(target, fd)
+        item = ep.interests.get((target.fid, fd))
         if op == EPOLL_CTL_ADD:
             if item is not None:
                 raise oserror(EEXIST)
-            if ep.full():
+            user = ep.user
+            if user.watches >= user.max_watches:
                 raise oserror(ENOSPC)
             ep.insert(target, fd, mask | EPOLLERR | EPOLLHUP, data & _U64)
         elif op == EPOLL_CTL_DEL:
@@ -80,8 +82,13 @@ class EpollCalls(SyscallBase):
         else:
             raise oserror(EINVAL)
 
-    def epoll_wait(self, epfd: int, maxevents: int, timeout_ms: int) -> list[tuple[int, int]]:
-        """do_epoll_wait + ep_poll: ``(events, data)`` pairs, [] on timeout."""
+    def epoll_wait(
+        self, epfd: int, maxevents: int, timeout_ms: int, as_fd: bool = False
+    ) -> list[tuple[int, int]]:
+        """do_epoll_wait + ep_poll: ``(events, data)`` pairs, [] on timeout.
+
+        ``as_fd`` gives CPython's ``(data.fd, events)`` pairs instead (see Epoll.harvest).
+        """
         ep = self.files.get(epfd)
         if ep is None:
             raise oserror(EBADF)
@@ -89,8 +96,8 @@ class EpollCalls(SyscallBase):
             raise oserror(EINVAL)
         if not isinstance(ep, Epoll):
             raise oserror(EINVAL)
-        events = ep.harvest(maxevents)
+        events = ep.harvest(maxevents, as_fd)
         if events or timeout_ms == 0:
             return events
         self.wait(f"epoll_wait({epfd})", "no registered file is ready", self.deadline_after_ms(timeout_ms))
-        return ep.harvest(maxevents)
+        return ep.harvest(maxevents, as_fd)

@@ -32,11 +32,27 @@ class _Tracking:
         return getattr(self._module, name)
 
 
-class _RealSelect(_Tracking):
-    def epoll(self, *args: Any, **kwargs: Any) -> Any:
+class _TrackedEpollType:
+    """Stands for ``select.epoll`` (calls and ``fromfd``), remembering each object made."""
+
+    def __init__(self, owned: list[Any]) -> None:
+        self._owned = owned
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         ep = _select.epoll(*args, **kwargs)
         self._owned.append(ep)
         return ep
+
+    def fromfd(self, fd: int) -> Any:
+        ep = _select.epoll.fromfd(fd)
+        self._owned.append(ep)
+        return ep
+
+
+class _RealSelect(_Tracking):
+    def __init__(self, module: Any, owned: list[Any]) -> None:
+        super().__init__(module, owned)
+        self.epoll = _TrackedEpollType(owned)
 
 
 class _RealSocket(_Tracking):

@@ -96,6 +96,15 @@ class Interest:
         self.dead = False
         self.hooks: list[WaitEntry] = []
 
+    def queue_proc(self, wq: WaitQueue) -> None:
+        """ep_ptable_queue_proc: hook this interest on one of the file's wait queues."""
+        entry = WaitEntry(self.ep._callback, self)
+        self.hooks.append(entry)
+        if self.events & EPOLLEXCLUSIVE:
+            wq.add_exclusive_tail(entry)
+        else:
+            wq.add(entry)
+
     def __repr__(self) -> str:
         from ..abi.epoll import mask_name
 
@@ -124,26 +133,13 @@ class Epoll(OpenFile):
     def lookup(self, file: OpenFile, fd: int) -> Interest | None:
         return self.interests.get((file.fid, fd))
 
-    def full(self) -> bool:
-        return self.user.watches >= self.user.max_watches
-
     def insert(self, file: OpenFile, fd: int, events: int, data: int) -> Interest:
         """ep_insert: the caller checked the key is free and the watch limit."""
         item = Interest(self, file, fd, events, data)
         self.interests[(file.fid, fd)] = item
         file.f_ep[item] = None
         self.user.watches += 1
-        exclusive = events & EPOLLEXCLUSIVE
-
-        def queue_proc(wq: WaitQueue) -> None:  # ep_ptable_queue_proc
-            entry = WaitEntry(self._callback, item)
-            item.hooks.append(entry)
-            if exclusive:
-                wq.add_exclusive_tail(entry)
-            else:
-                wq.add(entry)
-
-        if file.poll(queue_proc) & events:
+        if file.poll(item.queue_proc) & events:
             self._queue_and_wake(item)
         return item
 
@@ -211,12 +207,19 @@ class Epoll(OpenFile):
 
     # -- epoll_wait ---------------------------------------------------------
 
-    def harvest(self, maxevents: int) -> list[tuple[int, int]]:
-        """ep_send_events: deliver up to ``maxevents`` ``(revents, data)`` pairs."""
+    def harvest(self, maxevents: int, as_fd: bool = False) -> list[tuple[int, int]]:
+        """ep_send_events: deliver up to ``maxevents`` events.
+
+        Each event is ``(revents, data)``; with ``as_fd`` it is ``(fd, revents)``
+        with ``fd`` the low 32 bits of ``data`` as a C int, which is how CPython's
+        epoll.poll reads ``data.fd`` back (built here to spare a second pass).
+        """
         ready = self.ready
         out: list[tuple[int, int]] = []
+        append = out.append
         todo = len(ready)  # the snapshot: re-queued LT items are not seen again
-        while todo and len(out) < maxevents:
+        delivered = 0
+        while todo and delivered < maxevents:
             todo -= 1
             item = ready.popleft()
             if not item.rdllink:
@@ -227,7 +230,12 @@ class Epoll(OpenFile):
                 item.rdllink = False
                 self.nready -= 1
                 continue
-            out.append((revents, item.data))
+            if as_fd:
+                fd = item.data & 0xFFFFFFFF
+                append((fd if fd < 0x80000000 else fd - 0x100000000, revents))
+            else:
+                append((revents, item.data))
+            delivered += 1
             if events & EPOLLONESHOT:
                 item.events = events & EP_PRIVATE_BITS
                 item.rdllink = False
@@ -237,7 +245,8 @@ class Epoll(OpenFile):
                 self.nready -= 1
             else:
                 ready.append(item)
-        self._done_scan()
+        if self.nready and self.wq.entries:
+            self._done_scan()
         return out
 
     def _done_scan(self) -> None:

@@ -73,8 +73,12 @@ class FdTable:
         file.put()
 
     def replace(self, fd: int, file: OpenFile, cloexec: bool) -> None:
-        """dup2/dup3: point ``fd`` at ``file``, silently closing what it held."""
-        if fd >= self.nofile:
+        """dup2/dup3: point ``fd`` at ``file``, silently closing what it held.
+
+        ``fd`` is an unsigned int in the syscall, so a negative number is a
+        huge one: at or above RLIMIT_NOFILE, EBADF (ksys_dup3).
+        """
+        if not 0 <= fd < self.nofile:
             raise oserror(EBADF)
         old = self.files.get(fd)
         self.files[fd] = file.get()

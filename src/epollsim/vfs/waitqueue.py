@@ -65,6 +65,10 @@ class WaitQueue:
         entries = self.entries
         if not entries:
             return
+        if len(entries) == 1:  # the common case: one watcher, nothing to snapshot
+            entry = entries[0]
+            entry.func(entry, key)
+            return
         for entry in tuple(entries):
             if entry.func(entry, key) and entry.exclusive:
                 nr_exclusive -= 1

@@ -83,7 +83,8 @@ def test_read_and_write_on_an_epoll_fd_are_einval(backend: Backend) -> None:
 
 
 def test_epoll_fd_is_an_anonymous_inode(backend: Backend) -> None:
-    st = backend.os.fstat(backend.select.epoll().fileno())
+    ep = backend.select.epoll()  # kept alive: dropping the object would close the fd
+    st = backend.os.fstat(ep.fileno())
     assert st.st_mode == 0o600  # no file-type bits: anon_inode
     assert st.st_nlink == 1
 

@@ -3,70 +3,149 @@ Modules/socketmodule.c behave.
 
 Timeouts follow CPython: ``None`` is a blocking fd; ``0`` sets O_NONBLOCK;
 a positive timeout also sets O_NONBLOCK and makes each call first poll() for
-readiness, failing with ``TimeoutError("timed out")`` when the (virtual)
-time runs out.
+readiness (sock_call_ex), failing with ``TimeoutError("timed out")`` when the
+(virtual) time runs out. Note that poll() asks unix_poll, so a timed send
+waits for EPOLLOUT (4 x wmem <= sndbuf) even when the kernel would still
+accept the data.
+
+Arguments are converted as socketmodule.c's PyArg_ParseTuple formats do
+("i": C int, with "signed integer is greater than maximum"; "n": Py_ssize_t),
+so bad arguments fail with CPython's exception and message.
 """
 from __future__ import annotations
 
+import operator
 import socket as _real_socket
-from errno import EAGAIN, EBADF
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from ..abi import socket as _abi_socket
-from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK
+from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK
 from ..abi.poll import POLLIN, POLLOUT
-from ..abi.socket import AF_UNIX, SO_DOMAIN, SO_TYPE, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET
+from ..abi.socket import (
+    AF_UNIX,
+    SO_PROTOCOL,
+    SO_TYPE,
+    SOCK_CLOEXEC,
+    SOCK_NONBLOCK,
+    SOCK_STREAM,
+    SOL_SOCKET,
+)
 from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
-from ._convert import as_bytes, c_int, ns_to_ms_checked, time_to_ns
+from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, ns_to_ms_checked, time_to_ns
 from ._module import StandIn, copy_constants
 
 _AddressFamily = _real_socket.AddressFamily  # pure-Python enums, shared so values compare and print alike
 _SocketKind = _real_socket.SocketKind
 
+_LONG_MAX = (1 << 63) - 1
+_LONG_MIN = -(1 << 63)
+_SSIZE_MAX = _LONG_MAX
+_SSIZE_MIN = _LONG_MIN
+_NS_PER_SEC = 1_000_000_000
+_EISCONN = 106
+_EINVAL = 22
 
-def _parse_timeout(value: Any) -> float | None:
-    """socket_parse_timeout."""
+
+def _arg_long(value: Any) -> int:
+    """PyLong_AsLong (setblocking's flag)."""
+    n = operator.index(value)
+    if not _LONG_MIN <= n <= _LONG_MAX:
+        raise OverflowError("Python int too large to convert to C long")
+    return n
+
+
+def _arg_i(value: Any) -> int:
+    """The "i" format of PyArg_ParseTuple: a C long, then the C int range."""
+    n = _arg_long(value)
+    if n > INT_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if n < INT_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    return n
+
+
+def _arg_n(value: Any) -> int:
+    """The "n" format: a Py_ssize_t."""
+    n = operator.index(value)
+    if not _SSIZE_MIN <= n <= _SSIZE_MAX:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    return n
+
+
+def _parse_timeout(value: Any) -> int | None:
+    """socket_parse_timeout: the timeout in ns, None for blocking."""
     if value is None:
         return None
     try:
-        ns = time_to_ns(value, 1_000_000_000)
+        ns = time_to_ns(value, _NS_PER_SEC)
     except TypeError:
-        raise TypeError("Timeout value must be int, float or None") from None
+        # _PyTime_FromSecondsObject: anything but a float goes through PyLong_AsLongLong.
+        raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer") from None
     if ns < 0:
         raise ValueError("Timeout value out of range")
-    return ns / 1_000_000_000
+    return ns
+
+
+def _writable_view(buffer: Any, method: str) -> memoryview:
+    """The "w*" format: a writable, C-contiguous buffer."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        view = None
+    if view is None or view.readonly or not view.c_contiguous:
+        raise TypeError(
+            f"{method}() argument 1 must be read-write bytes-like object, not {type(buffer).__name__}"
+        )
+    return view.cast("B")
 
 
 class socket:  # noqa: N801 - the stdlib's name
     """socket.socket for the model's sockets; subclassed once per kernel to bind ``_module``."""
 
-    __slots__ = ("_fd", "_family", "_type", "_proto", "_timeout", "__weakref__")
+    __slots__ = ("_fd", "_family", "_type", "_proto", "_timeout_ns", "_closed", "__weakref__")
     _module: ClassVar[SocketModule]
 
-    def __init__(self, family: int = -1, type: int = -1, proto: int = -1, fileno: int | None = None) -> None:
+    def __init__(self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None) -> None:
+        """sock_initobj, for an existing fd (the model cannot make unconnected sockets yet)."""
         sys = self._module._sys
         self._fd = -1
+        self._closed = False
         if fileno is None:
             raise Unsupported("socket.socket() is not modelled yet: use socketpair()")
-        fd = c_int(fileno)
+        family, type, proto = _arg_i(family), _arg_i(type), _arg_i(proto)
+        fd = _arg_i(fileno)
         if fd < 0:
             raise ValueError("negative file descriptor")
+        # "validate that passed file descriptor is valid and a socket" (getsockname).
+        addr_family, _ = sys.getsockname(fd)
         if family == -1:
-            family = sys.getsockopt(fd, SOL_SOCKET, SO_DOMAIN)
+            family = addr_family
         if type == -1:
             type = sys.getsockopt(fd, SOL_SOCKET, SO_TYPE)
         if proto == -1:
-            proto = 0
+            proto = sys.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL)
+        self._init(fd, family, type, proto)
+
+    @classmethod
+    def _from_fd(cls, fd: int, family: int, type: int, proto: int) -> socket:
+        """A socket object for a new fd (new_sockobject), without sock_initobj's checks."""
+        sock = cls.__new__(cls)
+        sock._closed = False
+        sock._init(fd, family, type, proto)
+        return sock
+
+    def _init(self, fd: int, family: int, type: int, proto: int) -> None:
+        """init_sockobject: SOCK_NONBLOCK in ``type`` means timeout 0, else the default timeout."""
         self._fd = fd
         self._family = family
         self._type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)
         self._proto = proto
         if type & SOCK_NONBLOCK:
-            self._timeout: float | None = 0.0
+            self._timeout_ns: int | None = 0
         else:
-            self._timeout = self._module._default_timeout
-            if self._timeout is not None:
+            self._timeout_ns = self._module._default_timeout_ns
+            if self._timeout_ns is not None:
                 self._set_nonblock(True)
 
     # -- identity -------------------------------------------------------------
@@ -83,30 +162,42 @@ class socket:  # noqa: N801 - the stdlib's name
     def proto(self) -> int:
         return self._proto
 
+    @property
+    def timeout(self) -> float | None:
+        return self.gettimeout()
+
     def fileno(self) -> int:
         return self._fd
 
     def __repr__(self) -> str:
-        closed = " [closed]" if self._fd == -1 else ""
+        # Lib/socket.py socket.__repr__ (a socketpair's ends have no laddr/raddr to show)
+        closed = " [closed]" if self._closed else ""
         return (
             f"<socket.socket{closed} fd={self._fd}, family={self._family}, "
             f"type={self._type}, proto={self._proto}>"
         )
 
+    def __getstate__(self) -> Any:
+        raise TypeError(f"cannot pickle {type(self).__name__!r} object")
+
     def __enter__(self) -> socket:
         return self
 
     def __exit__(self, *args: object) -> None:
-        self.close()
+        if not self._closed:
+            self.close()
 
     # -- lifetime -------------------------------------------------------------
 
     def close(self) -> None:
+        """sock_close: forget the fd first, so a failing close still leaves the object closed."""
+        self._closed = True
         fd, self._fd = self._fd, -1
         if fd != -1:
             self._module._sys.close(fd)
 
     def detach(self) -> int:
+        self._closed = True
         fd, self._fd = self._fd, -1
         return fd
 
@@ -116,90 +207,226 @@ class socket:  # noqa: N801 - the stdlib's name
         sock.settimeout(self.gettimeout())
         return sock
 
+    def get_inheritable(self) -> bool:
+        return not self._module._sys.fcntl(self._fd, F_GETFD) & FD_CLOEXEC
+
+    def set_inheritable(self, inheritable: bool) -> None:
+        self._module._sys.fcntl(self._fd, F_SETFD, 0 if inheritable else FD_CLOEXEC)
+
     # -- blocking mode --------------------------------------------------------
 
     def _set_nonblock(self, on: bool) -> None:
+        """internal_setblocking (ioctl FIONBIO: the same O_NONBLOCK bit fcntl shows)."""
         sys = self._module._sys
         flags = sys.fcntl(self._fd, F_GETFL)
         sys.fcntl(self._fd, F_SETFL, flags | O_NONBLOCK if on else flags & ~O_NONBLOCK)
 
-    def settimeout(self, value: Any) -> None:
-        timeout = _parse_timeout(value)
-        self._timeout = timeout
-        if self._fd != -1:
-            self._set_nonblock(timeout is not None)
+    def settimeout(self, value: Any, /) -> None:
+        # The timeout is stored before the fd is touched: on a closed socket the
+        # call fails with EBADF but gettimeout() already gives the new value.
+        self._timeout_ns = _parse_timeout(value)
+        self._set_nonblock(self._timeout_ns is not None)
 
     def gettimeout(self) -> float | None:
-        return self._timeout
+        ns = self._timeout_ns
+        return None if ns is None else ns / _NS_PER_SEC
 
-    def setblocking(self, flag: bool) -> None:
-        self.settimeout(None if flag else 0.0)
+    def setblocking(self, flag: Any, /) -> None:
+        block = _arg_long(flag)
+        self._timeout_ns = None if block else 0
+        self._set_nonblock(not block)
 
     def getblocking(self) -> bool:
-        return self._timeout != 0.0
+        return self._timeout_ns != 0
 
     # -- data -----------------------------------------------------------------
 
-    def _call(self, writing: bool, op: Any) -> Any:
+    def _call(self, writing: bool, op: Any, timeout_ns: int | None = None) -> Any:
         """sock_call_ex: with a timeout, poll for readiness first, and again after EAGAIN."""
-        timeout = self._timeout
-        if not timeout:
+        if timeout_ns is None:
+            timeout_ns = self._timeout_ns
+        if not timeout_ns:  # blocking (None) or non-blocking (0): just the call
             return op()
         sys = self._module._sys
         clock = sys.proc.clock
-        deadline = clock.now_ns + int(timeout * 1_000_000_000)
+        deadline = clock.now_ns + timeout_ns
         events = POLLOUT if writing else POLLIN
         while True:
             remaining = deadline - clock.now_ns
-            if remaining < 0 or not sys.poll([(self._fd, events)], ns_to_ms_checked(remaining, False))[0]:
+            if remaining < 0 or not sys.poll([(self._fd, events)], ns_to_ms_checked(remaining, True))[0]:
                 raise TimeoutError("timed out")
             try:
                 return op()
             except BlockingIOError:
                 continue
 
-    def send(self, data: Any, flags: int = 0, /) -> int:
+    def send(self, data: Any, flags: Any = 0, /) -> int:
         buf = as_bytes(data)
-        flags = c_int(flags)
+        flags = _arg_i(flags)
         return self._call(True, lambda: self._module._sys.sendto(self._fd, buf, flags))
 
-    def sendall(self, data: Any, flags: int = 0, /) -> None:
-        buf = as_bytes(data)
-        flags = c_int(flags)
+    def sendall(self, data: Any, flags: Any = 0, /) -> None:
+        """sock_sendall: with a timeout, one deadline for the whole buffer."""
+        buf = memoryview(as_bytes(data))
+        flags = _arg_i(flags)
+        sys = self._module._sys
+        timeout = self._timeout_ns
+        deadline = sys.proc.clock.now_ns + timeout if timeout else 0
         sent = 0
-        while sent < len(buf):
+        while True:
+            left = deadline - sys.proc.clock.now_ns if timeout else None
+            if left is not None and left <= 0:
+                raise TimeoutError("timed out")
             chunk = buf[sent:]
-            sent += self._call(True, lambda: self._module._sys.sendto(self._fd, chunk, flags))
+            sent += self._call(True, lambda chunk=chunk: sys.sendto(self._fd, chunk, flags), left)
+            if sent >= len(buf):
+                return
 
-    def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
-        bufsize = bufsize.__index__()
-        flags = c_int(flags)
+    def sendmsg(self, buffers: Any, ancdata: Any = (), flags: Any = 0, address: Any = None, /) -> int:
+        """A stream socket sends the buffers as one message (one gathered write)."""
+        data = b"".join(as_bytes(b) for b in buffers)
+        if list(ancdata):
+            raise Unsupported("sendmsg with ancillary data (SCM_RIGHTS) is not modelled")
+        flags = _arg_i(flags)
+        if address is not None:
+            self._connected_with_address(address)
+        return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags))
+
+    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
+        """sendto(data[, flags], address)."""
+        as_bytes(data)
+        if address is None:
+            address = flags_or_address
+        else:
+            _arg_i(flags_or_address)
+        self._connected_with_address(address)
+
+    def _connected_with_address(self, address: Any) -> NoReturn:
+        """getsockaddrarg for AF_UNIX (a path: str or bytes-like), then unix_stream_sendmsg's
+        answer to a name on a connected socket: EISCONN."""
+        if not isinstance(address, str):
+            as_bytes(address)
+        self._module._sys.fget(self._fd)
+        raise oserror(_EISCONN)
+
+    def _recv_guts(self, bufsize: int, flags: int) -> bytes:
+        return self._call(False, lambda: self._module._sys.recvfrom(self._fd, bufsize, flags))
+
+    def recv(self, bufsize: Any, flags: Any = 0, /) -> bytes:
+        bufsize = _arg_n(bufsize)
+        flags = _arg_i(flags)
         if bufsize < 0:
             raise ValueError("negative buffersize in recv")
         if bufsize == 0:
-            return b""  # Linux returns 0 for a zero-length recv on these sockets
-        return self._call(False, lambda: self._module._sys.recvfrom(self._fd, bufsize, flags))
+            return b""  # sock_recv answers an empty read itself, even on a closed socket
+        return self._recv_guts(bufsize, flags)
 
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        view = memoryview(buffer).cast("B")
-        nbytes = nbytes.__index__()
-        if nbytes < 0:
-            raise ValueError("negative buffersize in recv_into")
+    def recv_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> int:
+        view = _writable_view(buffer, "recv_into")
+        nbytes = _arg_n(nbytes)
+        flags = _arg_i(flags)
+        nbytes = self._into_length(view, nbytes, "recv_into", "buffer too small for requested bytes")
         if nbytes == 0:
-            nbytes = len(view)
-        if len(view) < nbytes:
-            raise ValueError("buffer too small for requested bytes")
-        data = self.recv(nbytes, flags)
+            return 0  # as recv: no system call
+        data = self._recv_guts(nbytes, flags)
         view[: len(data)] = data
         return len(data)
 
-    def shutdown(self, how: int, /) -> None:
+    def recvfrom(self, bufsize: Any, flags: Any = 0, /) -> tuple[bytes, None]:
+        """recvfrom: always the system call, even for 0 bytes (which waits for data)."""
+        bufsize = _arg_n(bufsize)
+        flags = _arg_i(flags)
+        if bufsize < 0:
+            raise ValueError("negative buffersize in recvfrom")
+        # An unnamed peer: the kernel reports an empty address, and CPython None.
+        return self._recv_guts(bufsize, flags), None
+
+    def recvfrom_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> tuple[int, None]:
+        view = _writable_view(buffer, "recvfrom_into")
+        nbytes = _arg_n(nbytes)
+        flags = _arg_i(flags)
+        nbytes = self._into_length(view, nbytes, "recvfrom_into", "nbytes is greater than the length of the buffer")
+        data = self._recv_guts(nbytes, flags)
+        view[: len(data)] = data
+        return len(data), None
+
+    @staticmethod
+    def _into_length(view: memoryview, nbytes: int, method: str, too_small: str) -> int:
+        if nbytes < 0:
+            raise ValueError(f"negative buffersize in {method}")
+        if nbytes == 0:
+            nbytes = len(view)
+        if len(view) < nbytes:
+            raise ValueError(too_small)
+        return nbytes
+
+    def shutdown(self, how: Any, /) -> None:
         self._module._sys.shutdown(self._fd, c_int(how))
 
-    def getsockopt(self, level: int, optname: int, buflen: int | None = None, /) -> int:
-        if buflen is not None:
-            raise Unsupported("getsockopt with a buffer length is not modelled")
-        return self._module._sys.getsockopt(self._fd, c_int(level), c_int(optname))
+    def getsockname(self) -> str:
+        self._module._sys.getsockname(self._fd)
+        return ""  # makesockaddr: an unnamed AF_UNIX socket
+
+    def getpeername(self) -> str:
+        self._module._sys.getpeername(self._fd)
+        return ""
+
+    def getsockopt(self, level: Any, optname: Any, buflen: Any = None, /) -> int | bytes:
+        level, optname = _arg_i(level), _arg_i(optname)
+        buflen = 0 if buflen is None else _arg_i(buflen)  # 0: "return an int"
+        if buflen < 0 or buflen > 1024:
+            raise OSError("getsockopt buflen out of range")
+        value = self._module._sys.getsockopt(self._fd, level, optname)
+        if buflen == 0:
+            return value
+        # sk_getsockopt copies at most sizeof(int) bytes.
+        return value.to_bytes(4, "little", signed=True)[:buflen]
+
+    def setsockopt(self, level: Any, optname: Any, value: Any, optlen: Any = None, /) -> None:
+        level, optname = _arg_i(level), _arg_i(optname)
+        if optlen is not None:
+            raise Unsupported("setsockopt with an option length is not modelled")
+        if isinstance(value, int):
+            val = _arg_i(value)
+        else:
+            raw = as_bytes(value)
+            if len(raw) < 4:
+                self._module._sys.fget(self._fd)
+                raise oserror(_EINVAL)  # sk_setsockopt: optlen < sizeof(int)
+            val = int.from_bytes(raw[:4], "little", signed=True)
+        self._module._sys.setsockopt(self._fd, level, optname, val)
+
+    # -- what the model cannot do yet ------------------------------------------
+
+    def _unsupported(self, name: str) -> NoReturn:
+        raise Unsupported(f"socket.{name}() is not modelled: the model's sockets are socketpair ends")
+
+    def bind(self, *args: Any) -> None:
+        self._unsupported("bind")
+
+    def listen(self, *args: Any) -> None:
+        self._unsupported("listen")
+
+    def connect(self, *args: Any) -> None:
+        self._unsupported("connect")
+
+    def connect_ex(self, *args: Any) -> int:
+        self._unsupported("connect_ex")
+
+    def accept(self) -> Any:
+        self._unsupported("accept")
+
+    def recvmsg(self, *args: Any) -> Any:
+        self._unsupported("recvmsg")
+
+    def recvmsg_into(self, *args: Any) -> Any:
+        self._unsupported("recvmsg_into")
+
+    def makefile(self, *args: Any, **kwargs: Any) -> Any:
+        self._unsupported("makefile")
+
+    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
+        self._unsupported("sendfile")
 
 
 def _intenum(value: int, enum_klass: Any) -> Any:
@@ -224,28 +451,33 @@ class SocketModule(StandIn):
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
-        self._default_timeout: float | None = None
-        self.socket = type("socket", (socket,), {"__slots__": (), "_module": self})
+        self._default_timeout_ns: int | None = None
+        self.socket: type[socket] = type(
+            "socket", (socket,), {"__slots__": (), "_module": self, "__module__": "socket"}
+        )
         self.SocketType = self.socket
 
-    def socketpair(self, family: int = AF_UNIX, type: int = SOCK_STREAM, proto: int = 0) -> tuple[socket, socket]:
-        family, type, proto = c_int(family), c_int(type), c_int(proto)
+    def socketpair(self, family: Any = None, type: Any = SOCK_STREAM, proto: Any = 0) -> tuple[socket, socket]:
+        """Lib/socket.py socketpair over _socket.socketpair (always SOCK_CLOEXEC)."""
+        if family is None:
+            family = AF_UNIX
+        family, type, proto = _arg_i(family), _arg_i(type), _arg_i(proto)
         a, b = self._sys.socketpair(family, type | SOCK_CLOEXEC, proto)
         return (
-            self.socket(family, type, proto, fileno=a),
-            self.socket(family, type, proto, fileno=b),
+            self.socket._from_fd(a, family, type, proto),
+            self.socket._from_fd(b, family, type, proto),
         )
 
-    def fromfd(self, fd: int, family: int, type: int, proto: int = 0) -> socket:
+    def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> socket:
         nfd = self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
         return self.socket(family, type, proto, fileno=nfd)
 
     def getdefaulttimeout(self) -> float | None:
-        return self._default_timeout
+        ns = self._default_timeout_ns
+        return None if ns is None else ns / _NS_PER_SEC
 
-    def setdefaulttimeout(self, timeout: Any) -> None:
-        self._default_timeout = _parse_timeout(timeout)
+    def setdefaulttimeout(self, timeout: Any, /) -> None:
+        self._default_timeout_ns = _parse_timeout(timeout)
 
 
 copy_constants(SocketModule, _abi_socket, prefixes=("AF_", "SOCK_", "SHUT_", "SOL_", "SO_", "MSG_"))
-

@@ -10,11 +10,15 @@ for the buffers *it* sent that the peer has not finished reading
 1 the kernel starts the counter at).
 
 * A send cuts the data into buffers of at most 36544 bytes (a 3776-byte head
-  plus up to 32 KiB of pages) and queues each to the peer while
-  ``wmem - 1 < sndbuf``: so a non-blocking send may return a partial count,
-  and fails with EAGAIN only once that much is in flight (about 95 KB in
-  1024-byte sends). Each queued buffer wakes the peer with
-  EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND: every send is an edge.
+  plus up to 32 KiB of pages; less with a small SO_SNDBUF) and queues each
+  to the peer while ``wmem - 1 < sndbuf``: so a non-blocking send may return
+  a partial count, and fails with EAGAIN only once that much is in flight
+  (95232 bytes in 1024-byte sends). A buffer costs its truesize: the head's
+  kmalloc object (512 to 4096 bytes), 256 for the sk_buff and whole pages
+  for the rest (``skb_truesize``, checked against Linux 6.18 with
+  SO_MEMINFO for every size up to 80000 bytes). Each queued buffer wakes
+  the peer with EPOLLIN|EPOLLPRI|EPOLLRDNORM|EPOLLRDBAND: every send is an
+  edge.
 * An end is writable while ``4 * wmem <= sndbuf`` (so EPOLLOUT goes away
   long before sends fail: about 24 KB in 1024-byte sends). Reading a buffer
   to its end frees it, and if the sender is then writable its queue is woken
@@ -75,12 +79,13 @@ _WRITABLE_KEY = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND  # unix_write_space
 _SKB_MAX_HEAD = PAGE_SIZE - SKB_SHINFO_SIZE
 # UNIX_SKB_FRAGS_SZ: the paged part of one buffer.
 _UNIX_SKB_FRAGS_SZ = 32768
-# include/net/sock.h / net/core/skbuff.c: heads of at most this many bytes come
-# from the small-head cache, whose objects are 640 bytes.
-_SMALL_HEAD_MAX = 320
-_SMALL_HEAD_OBJ = 640
-# slab sizes kmalloc rounds a head up to (mm/slab_common.c kmalloc_info).
-_KMALLOC_SIZES = (1024, 2048, 4096, 8192)
+# The kmalloc slab sizes a head is rounded up to (mm/slab_common.c kmalloc_info;
+# a head needs at least SKB_HEAD_ALIGN(0) = 320 bytes, and there is no 384 slab).
+# kmalloc_reserve never uses the small-head cache (skb_small_head_cache) for
+# AF_UNIX: unix_create1 sets sk_allocation = GFP_KERNEL_ACCOUNT, and with
+# CONFIG_MEMCG __GFP_ACCOUNT is one of KMALLOC_NOT_NORMAL_BITS. Measured on
+# 6.18 with SO_MEMINFO: a 1-byte send charges 768 (512 + 256), not 896.
+_KMALLOC_SIZES = (512, 1024, 2048, 4096, 8192)
 
 
 def _align(n: int, a: int) -> int:
@@ -91,17 +96,17 @@ def skb_truesize(size: int) -> tuple[int, int]:
     """(head bytes, truesize) of one buffer carrying ``size`` bytes (unix_stream_sendmsg).
 
     truesize is what the sender is charged: the head's slab object plus the
-    sk_buff itself, plus every page of the paged part.
+    sk_buff itself, plus every page of the paged part. The pages are charged
+    whole (alloc_skb_with_frags adds PAGE_SIZE << order per page), even when
+    the data does not fill them: a 3777-byte send is all pages (data_len is
+    capped at the size, so the head is empty) and costs 512 + 256 + 4096.
     """
     data_len = max(0, size - _SKB_MAX_HEAD)
     data_len = min(size, _align(data_len, PAGE_SIZE))
     head = size - data_len
     need = _align(head, 64) + SKB_SHINFO_SIZE  # SKB_HEAD_ALIGN
-    if head <= _SMALL_HEAD_MAX:
-        obj = _SMALL_HEAD_OBJ
-    else:
-        obj = next(k for k in _KMALLOC_SIZES if k >= need)
-    return head, obj + SKB_STRUCT_SIZE + data_len
+    obj = next(k for k in _KMALLOC_SIZES if k >= need)  # kmalloc_size_roundup
+    return head, obj + SKB_STRUCT_SIZE + _align(data_len, PAGE_SIZE)
 
 
 class Skb:
@@ -139,9 +144,6 @@ class UnixStreamSocket(OpenFile):
 
     # -- readiness ------------------------------------------------------------
 
-    def _writable(self) -> bool:
-        return self.wmem << 2 <= self.sndbuf
-
     def poll(self, pt: PollTable) -> int:
         """unix_poll."""
         if pt is not None:
@@ -156,25 +158,35 @@ class UnixStreamSocket(OpenFile):
             mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM
         if self.receive_queue:
             mask |= EPOLLIN | EPOLLRDNORM
-        if self.wmem << 2 <= self.sndbuf:
+        if self.wmem << 2 <= self.sndbuf:  # unix_writable
             mask |= _WRITABLE_KEY
         return mask
 
     def _write_space(self) -> None:
-        """unix_write_space, run from sock_wfree while one unit is still held."""
-        if (self.wmem + 1) << 2 <= self.sndbuf and self.wq.entries:
+        """unix_write_space: wake writers, if this end is writable."""
+        if self.wmem << 2 <= self.sndbuf and self.wq.entries:
             self.wq.wake(_WRITABLE_KEY, 1)
 
     def _free_skb(self, skb: Skb) -> None:
-        """kfree_skb/consume_skb: uncharge the sender (sock_wfree)."""
+        """kfree_skb/consume_skb: uncharge the sender (sock_wfree).
+
+        sock_wfree keeps one unit of the charge while it runs write_space, so
+        the writability test sees ``wmem`` one higher than after the call.
+        """
         sender = skb.sender
-        sender.wmem -= skb.truesize
+        sender.wmem -= skb.truesize - 1
         if not sender.dead:
             sender._write_space()
+        sender.wmem -= 1
+
+    def set_sndbuf(self, sndbuf: int) -> None:
+        """setsockopt(SO_SNDBUF): the new limit, then write_space ("wake up sending tasks")."""
+        self.sndbuf = sndbuf
+        self._write_space()
 
     # -- data -----------------------------------------------------------------
 
-    def send(self, data: bytes, flags: int = 0) -> int:
+    def send(self, data: bytes | memoryview, flags: int = 0) -> int:
         """unix_stream_sendmsg: bytes queued, or EPIPE/EAGAIN/WouldBlock when none were."""
         nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
         total = len(data)

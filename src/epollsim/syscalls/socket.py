@@ -1,12 +1,30 @@
-"""socketpair, send, recv, shutdown and getsockopt for AF_UNIX stream pairs."""
+"""socketpair, send, recv, shutdown, getsockopt and setsockopt for AF_UNIX stream pairs.
+
+socketpair checks its arguments in Linux's order (net/socket.c __sys_socketpair,
+__sock_create, then the family's create function), so every combination a
+program can pass fails as it would on Linux, even the families the model has
+no sockets for: AF_INET and AF_INET6 create their sockets and then refuse to
+pair them (sock_no_socketpair: EOPNOTSUPP).
+"""
 from __future__ import annotations
 
-from errno import EAFNOSUPPORT, EINVAL, ENOTSOCK, EOPNOTSUPP, EPROTONOSUPPORT
+from errno import (
+    EACCES,
+    EAFNOSUPPORT,
+    EINVAL,
+    ENOPROTOOPT,
+    ENOTSOCK,
+    EOPNOTSUPP,
+    EPROTONOSUPPORT,
+    ESOCKTNOSUPPORT,
+)
+from functools import partial
 
 from ..abi.socket import (
     AF_INET,
     AF_INET6,
     AF_UNIX,
+    AF_UNSPEC,
     MSG_DONTWAIT,
     MSG_NOSIGNAL,
     MSG_PEEK,
@@ -32,6 +50,47 @@ from .base import SyscallBase
 _SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL
 _RECV_FLAGS = MSG_DONTWAIT | MSG_PEEK
 
+# include/linux/socket.h: NPROTO = AF_MAX (46 in 6.x); include/linux/net.h: SOCK_MAX.
+_NPROTO = 46
+_SOCK_MAX = 11
+_SOCK_RAW = 3
+# include/uapi/linux/in.h
+_IPPROTO_ICMP = 1
+_IPPROTO_TCP = 6
+_IPPROTO_UDP = 17
+_IPPROTO_ICMPV6 = 58
+_IPPROTO_UDPLITE = 136
+_IPPROTO_MPTCP = 262
+_IPPROTO_MAX = 263
+# inetsw / inetsw6 (net/ipv4/af_inet.c inetsw_array, net/ipv6/*): the protocols each
+# type offers, on a kernel with MPTCP and UDP-Lite (as the 6.18 reference host has).
+# The first is the default for protocol 0; SOCK_RAW takes any protocol but 0.
+_INET_PROTOCOLS = {
+    AF_INET: {
+        SOCK_STREAM: (_IPPROTO_TCP, _IPPROTO_MPTCP),
+        SOCK_DGRAM: (_IPPROTO_UDP, _IPPROTO_ICMP, _IPPROTO_UDPLITE),
+    },
+    AF_INET6: {
+        SOCK_STREAM: (_IPPROTO_TCP, _IPPROTO_MPTCP),
+        SOCK_DGRAM: (_IPPROTO_UDP, _IPPROTO_ICMPV6, _IPPROTO_UDPLITE),
+    },
+}
+_PING = (_IPPROTO_ICMP, _IPPROTO_ICMPV6)
+
+# net/core/sock.c: SOCK_MIN_SNDBUF = 2 * TCP_SKB_MIN_TRUESIZE, SOCK_MIN_RCVBUF =
+# TCP_SKB_MIN_TRUESIZE (2048 + SKB_DATA_ALIGN(sizeof(struct sk_buff))).
+SOCK_MIN_SNDBUF = 2 * (2048 + 256)
+SOCK_MIN_RCVBUF = 2048 + 256
+# net.core.wmem_max / rmem_max at their defaults (SK_WMEM_MAX, SK_RMEM_MAX). Hosts
+# often raise them; the model keeps Linux's defaults.
+SYSCTL_WMEM_MAX = 212992
+SYSCTL_RMEM_MAX = 212992
+_INT_MAX = 0x7FFFFFFF
+# SOL_SOCKET option numbers end in the 80s on 6.x; past this one, sk_getsockopt and
+# sk_setsockopt answer ENOPROTOOPT on any kernel. Known options the model does not
+# simulate raise Unsupported instead.
+_SO_NONE_ABOVE = 100
+
 
 class SocketCalls(SyscallBase):
     __slots__ = ()
@@ -43,28 +102,73 @@ class SocketCalls(SyscallBase):
         return file
 
     def socketpair(self, family: int, type: int, proto: int) -> tuple[int, int]:
-        kind = type & SOCK_TYPE_MASK
+        """net/socket.c __sys_socketpair."""
         if type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC):
             raise oserror(EINVAL)
-        if family in (AF_INET, AF_INET6):
-            raise oserror(EOPNOTSUPP)
-        if family != AF_UNIX:
+        kind = type & SOCK_TYPE_MASK
+        # __sock_create
+        if family < 0 or family >= _NPROTO:
             raise oserror(EAFNOSUPPORT)
-        if kind in (SOCK_DGRAM, SOCK_SEQPACKET):
-            raise Unsupported("AF_UNIX SOCK_DGRAM and SOCK_SEQPACKET socketpairs are not modelled")
-        if kind != SOCK_STREAM:
-            raise oserror(EINVAL)  # include/linux/net.h: other kinds (unix_create: ESOCKTNOSUPPORT)
-        if proto not in (0, AF_UNIX):
-            raise oserror(EPROTONOSUPPORT)
+        if kind >= _SOCK_MAX:
+            raise oserror(EINVAL)
+        if family == AF_UNIX:
+            self._unix_create(kind, proto)
+        elif family in (AF_INET, AF_INET6):
+            self._inet_create(family, kind, proto)
+            raise oserror(EOPNOTSUPP)  # sock_no_socketpair
+        elif family == AF_UNSPEC:
+            raise oserror(EAFNOSUPPORT)  # no net_families[AF_UNSPEC]
+        else:
+            raise Unsupported(f"socketpair of address family {family} is not modelled")
         fids = self.proc.fids
         a, b = make_socketpair(next(fids), next(fids), type & SOCK_NONBLOCK)
         return self._install_pair(a, b, bool(type & SOCK_CLOEXEC))
 
-    def sendto(self, fd: int, data: bytes, flags: int = 0) -> int:
+    @staticmethod
+    def _unix_create(kind: int, proto: int) -> None:
+        """net/unix/af_unix.c unix_create: the protocol first, then the type."""
+        if proto and proto != AF_UNIX:
+            raise oserror(EPROTONOSUPPORT)
+        if kind in (SOCK_DGRAM, SOCK_SEQPACKET, _SOCK_RAW):  # SOCK_RAW becomes SOCK_DGRAM
+            raise Unsupported("AF_UNIX SOCK_DGRAM and SOCK_SEQPACKET socketpairs are not modelled")
+        if kind != SOCK_STREAM:
+            raise oserror(ESOCKTNOSUPPORT)
+
+    @staticmethod
+    def _inet_create(family: int, kind: int, proto: int) -> None:
+        """net/ipv4/af_inet.c inet_create (inet6_create is the same): the errors it can give."""
+        if proto < 0 or proto >= _IPPROTO_MAX:
+            raise oserror(EINVAL)
+        if kind == _SOCK_RAW:  # the wildcard entry: any protocol but 0 (as root: CAP_NET_RAW)
+            if proto == 0:
+                raise oserror(EPROTONOSUPPORT)
+            return
+        offered = _INET_PROTOCOLS[family].get(kind)
+        if offered is None:
+            raise oserror(ESOCKTNOSUPPORT)
+        if proto and proto not in offered:
+            raise oserror(EPROTONOSUPPORT)
+        if proto in _PING:
+            raise oserror(EACCES)  # ping_init_sock: net.ipv4.ping_group_range is "1 0"
+
+    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0) -> int:
         sock = self._sock(fd)
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
-        return self.retry(f"send({fd})", lambda: sock.send(data, flags))
+        call = f"send({fd})"
+        sent = self.retry(call, lambda: sock.send(data, flags))
+        if sent == len(data) or flags & MSG_DONTWAIT or sock.nonblocking:
+            return sent
+        # A blocking send that ran out of memory part-way sleeps in
+        # sock_alloc_send_pskb and goes on with the rest; only an error
+        # (EPIPE) ends it early, and then it returns what it sent ("sent ? : err").
+        view = memoryview(data)
+        while sent < len(data):
+            try:
+                sent += self.retry(call, partial(sock.send, view[sent:], flags))
+            except OSError:
+                break
+        return sent
 
     def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
         sock = self._sock(fd)
@@ -75,10 +179,20 @@ class SocketCalls(SyscallBase):
     def shutdown(self, fd: int, how: int) -> None:
         self._sock(fd).shutdown(how)
 
+    def getsockname(self, fd: int) -> tuple[int, bytes]:
+        """(family, path) of the socket's own address; a socketpair's ends are unnamed."""
+        sock = self._sock(fd)
+        return sock.family, b""
+
+    def getpeername(self, fd: int) -> tuple[int, bytes]:
+        sock = self._sock(fd)
+        return sock.family, b""
+
     def getsockopt(self, fd: int, level: int, optname: int) -> int:
+        """net/core/sock.c sk_getsockopt; other levels go to the protocol, which AF_UNIX lacks."""
         sock = self._sock(fd)
         if level != SOL_SOCKET:
-            raise Unsupported(f"getsockopt level {level} is not modelled")
+            raise oserror(EOPNOTSUPP)
         if optname == SO_ERROR:
             return sock.take_error()
         if optname == SO_TYPE:
@@ -93,4 +207,24 @@ class SocketCalls(SyscallBase):
             return sock.sndbuf
         if optname == SO_RCVBUF:
             return sock.rcvbuf
+        if optname < 0 or optname > _SO_NONE_ABOVE:
+            raise oserror(ENOPROTOOPT)
         raise Unsupported(f"getsockopt(SOL_SOCKET, {optname}) is not modelled")
+
+    def setsockopt(self, fd: int, level: int, optname: int, value: int) -> None:
+        """net/core/sock.c sk_setsockopt, for the buffer sizes."""
+        sock = self._sock(fd)
+        if level != SOL_SOCKET:
+            raise oserror(EOPNOTSUPP)
+        if optname == SO_SNDBUF:
+            # min_t(u32, val, wmem_max): a negative value is a huge unsigned one.
+            val = min(value & 0xFFFFFFFF, SYSCTL_WMEM_MAX, _INT_MAX // 2)
+            sock.set_sndbuf(max(val * 2, SOCK_MIN_SNDBUF))
+            return
+        if optname == SO_RCVBUF:
+            val = min(value & 0xFFFFFFFF, SYSCTL_RMEM_MAX, _INT_MAX // 2)
+            sock.rcvbuf = max(val * 2, SOCK_MIN_RCVBUF)
+            return
+        if optname < 0 or optname > _SO_NONE_ABOVE:
+            raise oserror(ENOPROTOOPT)
+        raise Unsupported(f"setsockopt(SOL_SOCKET, {optname}) is not modelled")

@@ -5,8 +5,9 @@ is below 0xfffffffffffffffe, EPOLLERR at 0xffffffffffffffff (which write()
 can never reach). Every successful write, even of 0, wakes the queue with
 EPOLLIN, and every successful read wakes it with EPOLLOUT: those are the edges
 EPOLLET sees. Values cross the boundary as 8 native-endian (x86-64: little)
-bytes. Closing an eventfd wakes its queue with EPOLLHUP, but by then epoll has
-already forgotten it (see vfs/file.py).
+bytes: a write must pass exactly 8 (Linux >= 6.4), a read at least 8. Closing
+an eventfd wakes its queue with EPOLLHUP, but by then epoll has already
+forgotten it (see vfs/file.py).
 """
 from __future__ import annotations
 
@@ -63,9 +64,12 @@ class EventFd(OpenFile):
         return value.to_bytes(8, "little")
 
     def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
-        if len(data) < 8:
+        # Exactly 8 bytes: since Linux 6.4 ("eventfd: strictly check the count
+        # parameter of eventfd_write") a longer buffer is EINVAL too, where
+        # older kernels read the first 8 bytes. Reads still accept >= 8.
+        if len(data) != 8:
             raise oserror(EINVAL)
-        value = int.from_bytes(data[:8], "little")
+        value = int.from_bytes(data, "little")
         if value == ULLONG_MAX:
             raise oserror(EINVAL)
         if ULLONG_MAX - self.count <= value:

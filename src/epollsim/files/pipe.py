@@ -34,7 +34,7 @@ SIGPIPE is not raised: CPython ignores it, so writes see EPIPE.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterator
+from collections.abc import Iterator
 from errno import EAGAIN, EBUSY, EINVAL, EPERM, EPIPE
 
 from ..abi.epoll import EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM
@@ -63,9 +63,10 @@ class Slot:
 class Pipe:
     """struct pipe_inode_info: what both ends share."""
 
-    __slots__ = ("slots", "max_usage", "nbytes", "readers", "writers", "rd_wait", "wr_wait", "poll_usage")
+    __slots__ = ("ino", "max_usage", "nbytes", "poll_usage", "rd_wait", "readers", "slots", "wr_wait", "writers")
 
-    def __init__(self) -> None:
+    def __init__(self, ino: int = 0) -> None:
+        self.ino = ino  # both ends are one inode: fstat gives them the same st_ino
         self.slots: deque[Slot] = deque()
         self.max_usage = PIPE_DEF_BUFFERS
         self.nbytes = 0
@@ -213,5 +214,7 @@ class PipeEnd(OpenFile):
 def make_pipe(fids: Iterator[int], nonblock: bool) -> tuple[PipeEnd, PipeEnd]:
     pipe = Pipe()
     extra = O_NONBLOCK if nonblock else 0
-    return (PipeEnd(next(fids), pipe, O_RDONLY | extra), PipeEnd(next(fids), pipe, O_WRONLY | extra))
+    r = PipeEnd(next(fids), pipe, O_RDONLY | extra)
+    pipe.ino = r.fid
+    return r, PipeEnd(next(fids), pipe, O_WRONLY | extra)
 

@@ -16,22 +16,45 @@ from ..abi.fcntl import (
     F_SETPIPE_SZ,
     FD_CLOEXEC,
     O_APPEND,
+    O_ASYNC,
     O_CLOEXEC,
+    O_CREAT,
     O_DIRECT,
+    O_EXCL,
+    O_NOATIME,
+    O_NOCTTY,
     O_NONBLOCK,
     O_NOTIFICATION_PIPE,
-    SETFL_MASK,
+    O_TRUNC,
 )
 from ..abi.limits import PAGE_SIZE
 from ..errors import Unsupported, oserror
 from ..files.eventfd import EventFd
-from ..files.pipe import PipeEnd, make_pipe
 from ..files.null import NullDevice
+from ..files.pipe import PipeEnd, make_pipe
 from ..vfs.file import FMODE_READ, FMODE_WRITE, OpenFile
 from .base import SyscallBase
 
 _PIPE2_FLAGS = O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE
 _UINT_MAX = 0xFFFFFFFF
+# fs/fcntl.c: the f_flags bits F_SETFL may change. (O_DSYNC is not among them:
+# F_SETFL drops it silently. FASYNC is switched by the file's ->fasync.)
+_SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME
+# include/uapi/asm-generic/fcntl.h: O_LARGEFILE on x86-64 (open(2) forces it on 64-bit).
+_O_LARGEFILE = 0o100000
+# fs/open.c do_dentry_open: open-time flags that never reach f_flags.
+_OPEN_ONLY_FLAGS = O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC
+# include/uapi/linux/fcntl.h F_DUPFD_QUERY = F_LINUX_SPECIFIC_BASE + 3 (Linux >= 6.10).
+_F_DUPFD_QUERY = 1027
+# Commands Linux knows (x86-64) that the model does not simulate.
+_UNMODELLED_FCNTL = {
+    5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN",
+    10: "F_SETSIG", 11: "F_GETSIG", 15: "F_SETOWN_EX", 16: "F_GETOWN_EX",
+    17: "F_GETOWNER_UIDS", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW",
+    1024: "F_SETLEASE", 1025: "F_GETLEASE", 1026: "F_NOTIFY", 1028: "F_CREATED_QUERY",
+    1029: "F_CANCELLK", 1033: "F_ADD_SEALS", 1034: "F_GET_SEALS", 1035: "F_GET_RW_HINT",
+    1036: "F_SET_RW_HINT", 1037: "F_GET_FILE_RW_HINT", 1038: "F_SET_FILE_RW_HINT",
+}
 
 
 class FdCalls(SyscallBase):
@@ -62,6 +85,7 @@ class FdCalls(SyscallBase):
         return self.proc.fdtable.install(self.fget(fd), cloexec=False)
 
     def dup2(self, oldfd: int, newfd: int) -> int:
+        """fs/file.c dup2: onto itself it only checks that ``oldfd`` is open (flags unchanged)."""
         file = self.fget(oldfd)
         if oldfd == newfd:
             return newfd
@@ -69,6 +93,7 @@ class FdCalls(SyscallBase):
         return newfd
 
     def dup3(self, oldfd: int, newfd: int, flags: int) -> int:
+        """fs/file.c ksys_dup3: flags, then oldfd == newfd (EINVAL), then the numbers (EBADF)."""
         if flags & ~O_CLOEXEC:
             raise oserror(EINVAL)
         if oldfd == newfd:
@@ -78,7 +103,12 @@ class FdCalls(SyscallBase):
         return newfd
 
     def fcntl(self, fd: int, cmd: int, arg: int = 0) -> int:
-        """fs/fcntl.c do_fcntl, for the commands the model knows."""
+        """fs/fcntl.c do_fcntl, for the commands the model knows.
+
+        A command Linux has but the model does not (locks, leases, owners,
+        seals, ...) is ``Unsupported``; a number that is no command at all
+        is EINVAL, as do_fcntl's default case answers.
+        """
         file = self.fget(fd)
         table = self.proc.fdtable
         if cmd == F_GETFD:
@@ -92,29 +122,47 @@ class FdCalls(SyscallBase):
         if cmd == F_GETFL:
             return file.flags
         if cmd == F_SETFL:
-            if arg & SETFL_MASK & ~(O_NONBLOCK | O_APPEND):
-                raise Unsupported(f"fcntl(F_SETFL) with flags {arg:#o} is not modelled")
-            keep = file.flags & ~(O_NONBLOCK | O_APPEND)
-            file.flags = keep | (arg & (O_NONBLOCK | O_APPEND))
-            return 0
+            return self._setfl(file, arg & _UINT_MAX)
         if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
             if arg < 0 or arg >= table.nofile:
                 raise oserror(EINVAL)
             return table.install(file, cloexec=cmd == F_DUPFD_CLOEXEC, minfd=arg)
+        if cmd == _F_DUPFD_QUERY:
+            # Linux >= 6.10: is ``arg`` a descriptor of the same open file description?
+            other = self.files.get(arg)
+            if other is None:
+                raise oserror(EBADF)
+            return int(other is file)
         if cmd in (F_GETPIPE_SZ, F_SETPIPE_SZ):
             if not isinstance(file, PipeEnd):
                 raise oserror(EBADF)
             if cmd == F_GETPIPE_SZ:
                 return file.pipe.max_usage * PAGE_SIZE
             return file.pipe.set_size(arg & _UINT_MAX, self.proc.privileged)
-        raise Unsupported(f"fcntl command {cmd} is not modelled")
+        if cmd in _UNMODELLED_FCNTL:
+            raise Unsupported(f"fcntl command {_UNMODELLED_FCNTL[cmd]} is not modelled")
+        raise oserror(EINVAL)
+
+    @staticmethod
+    def _setfl(file: OpenFile, arg: int) -> int:
+        """fs/fcntl.c setfl: only the _SETFL_MASK bits change; the rest of ``arg`` is ignored."""
+        if (arg ^ file.flags) & O_ASYNC:
+            raise Unsupported("fcntl(F_SETFL) changing O_ASYNC (SIGIO) is not modelled")
+        if arg & O_DIRECT:
+            if isinstance(file, PipeEnd):
+                raise Unsupported("packet-mode pipes (O_DIRECT) are not modelled")
+            raise oserror(EINVAL)  # no kind in the model has FMODE_CAN_ODIRECT
+        file.flags = (arg & _SETFL_MASK) | (file.flags & ~_SETFL_MASK)
+        return 0
 
     def fstat(self, fd: int) -> _os.stat_result:
         file = self.fget(fd)
         now = self.proc.clock.now_ns
         seconds = now // 1_000_000_000
+        # Both ends of a pipe are one inode; every other kind has one inode per description.
+        ino = file.pipe.ino if isinstance(file, PipeEnd) else file.fid
         return _os.stat_result(
-            (file.st_mode, file.fid, 0, 1, 0, 0, 0, seconds, seconds, seconds),
+            (file.st_mode, ino, 0, 1, 0, 0, 0, seconds, seconds, seconds),
             {"st_blksize": PAGE_SIZE, "st_blocks": 0, "st_rdev": 0,
              "st_atime_ns": now, "st_mtime_ns": now, "st_ctime_ns": now},
         )
@@ -136,7 +184,13 @@ class FdCalls(SyscallBase):
         return self.proc.fdtable.install(file, cloexec=bool(flags & EFD_CLOEXEC))
 
     def open_devnull(self, flags: int) -> int:
-        """open("/dev/null", flags): the one path the model can open."""
-        file = NullDevice(next(self.proc.fids), flags & ~O_CLOEXEC)
+        """open("/dev/null", flags): the one path the model can open.
+
+        f_flags keeps what open(2) keeps: not O_CLOEXEC (a descriptor flag),
+        not the creation flags (do_dentry_open clears O_CREAT|O_EXCL|O_NOCTTY|
+        O_TRUNC), and O_LARGEFILE is forced on 64-bit (force_o_largefile).
+        """
+        f_flags = (flags & ~(O_CLOEXEC | _OPEN_ONLY_FLAGS)) | _O_LARGEFILE
+        file = NullDevice(next(self.proc.fids), f_flags)
         return self.proc.fdtable.install(file, cloexec=bool(flags & O_CLOEXEC))
 

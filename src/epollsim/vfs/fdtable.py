@@ -15,7 +15,7 @@ from .file import OpenFile
 
 
 class FdTable:
-    __slots__ = ("files", "cloexec", "nofile", "_free", "_next")
+    __slots__ = ("_free", "_next", "cloexec", "files", "nofile")
 
     def __init__(self, nofile: int) -> None:
         self.files: dict[int, OpenFile] = {}

@@ -11,5 +11,5 @@
 from .errors import Deadlock, EpollsimError, KernelBug, Unsupported
 from .kernel import Kernel
 
-__all__ = ["Kernel", "EpollsimError", "Unsupported", "KernelBug", "Deadlock"]
+__all__ = ["Deadlock", "EpollsimError", "Kernel", "KernelBug", "Unsupported"]
 __version__ = "0.1.0"

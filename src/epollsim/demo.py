@@ -9,7 +9,8 @@ reports at each step and that the model reports the same.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .abi.epoll import mask_name
 from .kernel import Kernel

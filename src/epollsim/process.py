@@ -1,7 +1,7 @@
 """One simulated process: its fd table and the credentials the kernel checks."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from .clock import Clock
 from .files.null import NullDevice
@@ -10,7 +10,7 @@ from .vfs.fdtable import FdTable
 
 
 class Process:
-    __slots__ = ("clock", "fids", "fdtable", "epoll_user", "privileged")
+    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "privileged")
 
     def __init__(
         self,

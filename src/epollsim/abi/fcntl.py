@@ -21,8 +21,14 @@ O_PATH = 0o10000000
 # include/uapi/linux/watch_queue.h: pipe2 flag for notification pipes.
 O_NOTIFICATION_PIPE = O_EXCL
 
-# Flags F_SETFL may change (fs/fcntl.c SETFL_MASK).
-SETFL_MASK = O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | O_DIRECT | O_NOATIME
+# fs/fcntl.c SETFL_MASK: the f_flags bits F_SETFL may change. (O_DSYNC is not
+# among them: F_SETFL drops it silently. FASYNC is switched by the file's ->fasync.)
+SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME
+# x86-64's O_LARGEFILE as the kernel stores it in f_flags (open(2) forces it on
+# 64-bit; userspace's os.O_LARGEFILE is 0 there).
+O_LARGEFILE_KERNEL = 0o100000
+# fs/open.c do_dentry_open: open-time flags that never reach f_flags.
+OPEN_ONLY_FLAGS = O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC
 
 F_DUPFD = 0
 F_GETFD = 1
@@ -32,6 +38,7 @@ F_SETFL = 4
 F_DUPFD_CLOEXEC = 1030  # F_LINUX_SPECIFIC_BASE + 6
 F_SETPIPE_SZ = 1031  # F_LINUX_SPECIFIC_BASE + 7
 F_GETPIPE_SZ = 1032  # F_LINUX_SPECIFIC_BASE + 8
+F_DUPFD_QUERY = 1027  # F_LINUX_SPECIFIC_BASE + 3 (Linux >= 6.10)
 FD_CLOEXEC = 1
 
 # fs/file.c sysctl_nr_open default (1024 * 1024): the hard ceiling of RLIMIT_NOFILE.

@@ -64,24 +64,37 @@ def unsigned_short(value: Any) -> int:
     return int(value)
 
 
-def unsigned_int(value: Any) -> int:
-    """The checked ``unsigned int`` converter (os.eventfd's initval)."""
+def ssize_t(value: Any) -> int:
+    """Clinic's ``Py_ssize_t`` converter (os.read's length)."""
     n = operator.index(value)
-    if n < 0:
-        raise ValueError("value must be positive")
-    if n > 0xFFFFFFFF:
-        raise OverflowError("Python int too large for C unsigned int")
+    if not -(1 << 63) <= n < 1 << 63:
+        raise OverflowError("Python int too large to convert to C ssize_t")
     return n
+
+
+def unsigned_int(value: Any) -> int:
+    """_PyLong_UnsignedInt_Converter (os.eventfd's initval): exact ints only, no __index__,
+    through unsigned long first."""
+    if not isinstance(value, int):
+        raise TypeError("an integer is required")  # PyLong_AsUnsignedLong's message
+    if value < 0:
+        raise ValueError("value must be positive")
+    if value > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("Python int too large to convert to C unsigned long")
+    if value > 0xFFFFFFFF:
+        raise OverflowError("Python int too large for C unsigned int")
+    return int(value)
 
 
 def unsigned_long_long(value: Any) -> int:
-    """The checked ``unsigned long long`` converter (os.eventfd_write's value)."""
-    n = operator.index(value)
-    if n < 0:
+    """_PyLong_UnsignedLongLong_Converter (os.eventfd_write's value): exact ints only."""
+    if not isinstance(value, int):
+        raise TypeError("an integer is required")  # PyLong_AsUnsignedLongLong's message
+    if value < 0:
         raise ValueError("value must be positive")
-    if n > 0xFFFFFFFFFFFFFFFF:
+    if value > 0xFFFFFFFFFFFFFFFF:
         raise OverflowError("int too big to convert")
-    return n
+    return int(value)
 
 
 def _round_up(x: float) -> int:

@@ -27,7 +27,16 @@ from ..abi.epoll import (
 from ..abi.poll import POLLIN, POLLOUT, POLLPRI
 from ..errors import oserror
 from ..syscalls import Syscalls
-from ._convert import INT_MAX, INT_MIN, c_int, fildes, ns_to_ms_checked, time_to_ns, unsigned_mask, unsigned_short
+from ._convert import (
+    INT_MAX,
+    INT_MIN,
+    c_int,
+    fildes,
+    ns_to_ms_checked,
+    time_to_ns,
+    unsigned_mask,
+    unsigned_short,
+)
 from ._module import StandIn, copy_constants
 
 _NS_PER_S = 1_000_000_000
@@ -42,7 +51,7 @@ _U32 = 0xFFFFFFFF
 _PLAIN_NUMBERS = (int, float)
 
 
-class epoll:  # noqa: N801 - the stdlib's name
+class epoll:
     """select.epoll; subclassed once per kernel to bind ``_sys``."""
 
     __slots__ = ("_epfd",)
@@ -158,7 +167,7 @@ class epoll:  # noqa: N801 - the stdlib's name
         return f"<select.epoll fd={self._epfd} (epollsim)>"
 
 
-class poll:  # noqa: N801 - the stdlib's name
+class poll:
     """The object select.poll() returns; fds are polled in registration order, as CPython's dict keeps them."""
 
     __slots__ = ("_fds", "_running")

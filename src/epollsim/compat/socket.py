@@ -100,10 +100,10 @@ def _writable_view(buffer: Any, method: str) -> memoryview:
     return view.cast("B")
 
 
-class socket:  # noqa: N801 - the stdlib's name
+class socket:
     """socket.socket for the model's sockets; subclassed once per kernel to bind ``_module``."""
 
-    __slots__ = ("_fd", "_family", "_type", "_proto", "_timeout_ns", "_closed", "__weakref__")
+    __slots__ = ("__weakref__", "_closed", "_family", "_fd", "_proto", "_timeout_ns", "_type")
     _module: ClassVar[SocketModule]
 
     def __init__(self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None) -> None:

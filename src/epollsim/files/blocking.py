@@ -12,7 +12,7 @@ from ..vfs.waitqueue import WaitQueue
 
 
 class WouldBlock(Exception):
-    __slots__ = ("queue", "key", "what")
+    __slots__ = ("key", "queue", "what")
 
     def __init__(self, queue: WaitQueue, key: int, what: str) -> None:
         super().__init__(what)

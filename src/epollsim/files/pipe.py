@@ -51,12 +51,13 @@ _OUT = EPOLLOUT | EPOLLWRNORM
 
 
 class Slot:
-    """One pipe_buffer: unread bytes ``data`` starting ``offset`` bytes into a page."""
+    """One pipe_buffer: ``page`` holds what was written into one 4096-byte page
+    (bytes already read included) and ``offset`` is where unread data starts."""
 
-    __slots__ = ("data", "offset")
+    __slots__ = ("offset", "page")
 
-    def __init__(self, data: bytes) -> None:
-        self.data = bytearray(data)
+    def __init__(self, page: bytes) -> None:
+        self.page = page
         self.offset = 0
 
 
@@ -75,66 +76,6 @@ class Pipe:
         self.rd_wait = WaitQueue()
         self.wr_wait = WaitQueue()
         self.poll_usage = False
-
-    def write(self, data: bytes, nonblock: bool) -> int:
-        """anon_pipe_write for one call: bytes written, or EAGAIN/EPIPE/WouldBlock."""
-        total = len(data)
-        if total == 0:
-            return 0
-        slots = self.slots
-        if not self.readers:
-            if self.poll_usage:
-                self.rd_wait.wake(_IN, 1)
-            raise oserror(EPIPE)
-        was_empty = not slots
-        done = 0
-        chars = total & (PAGE_SIZE - 1)
-        if chars and not was_empty:
-            last = slots[-1]
-            if last.offset + len(last.data) + chars <= PAGE_SIZE:
-                last.data += data[:chars]
-                done = chars
-        max_usage = self.max_usage
-        while done < total and len(slots) < max_usage:
-            chunk = data[done : done + PAGE_SIZE]
-            slots.append(Slot(chunk))
-            done += len(chunk)
-        self.nbytes += done
-        if was_empty or self.poll_usage:
-            self.rd_wait.wake(_IN, 1)
-        if done:
-            return done
-        if nonblock:
-            raise oserror(EAGAIN)
-        raise WouldBlock(self.wr_wait, _OUT, "pipe is full")
-
-    def read(self, n: int, nonblock: bool) -> bytes:
-        """anon_pipe_read for one call."""
-        slots = self.slots
-        if n == 0:
-            return b""
-        if not slots:
-            if not self.writers:
-                return b""
-            if nonblock:
-                raise oserror(EAGAIN)
-            raise WouldBlock(self.rd_wait, _IN, "pipe is empty")
-        out = bytearray()
-        wake_writer = False
-        while n and slots:
-            slot = slots[0]
-            take = slot.data[:n]
-            del slot.data[:n]
-            slot.offset += len(take)
-            out += take
-            n -= len(take)
-            if not slot.data:
-                wake_writer |= len(slots) >= self.max_usage
-                slots.popleft()
-        self.nbytes -= len(out)
-        if wake_writer:
-            self.wr_wait.wake(_OUT, 1)
-        return bytes(out)
 
     def set_size(self, size: int, privileged: bool) -> int:
         """pipe_set_size (F_SETPIPE_SZ, ``size`` an unsigned int): the new size in bytes."""
@@ -193,11 +134,76 @@ class PipeEnd(OpenFile):
                 mask |= EPOLLERR
         return mask
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
-        return self.pipe.read(n, nonblock or bool(self.flags & O_NONBLOCK))
-
     def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
-        return self.pipe.write(data, nonblock or bool(self.flags & O_NONBLOCK))
+        """anon_pipe_write, one pass: bytes written, or EAGAIN/EPIPE/WouldBlock if none."""
+        total = len(data)
+        if total == 0:
+            return 0
+        pipe = self.pipe
+        if not pipe.readers:
+            if pipe.poll_usage:
+                pipe.rd_wait.wake(_IN, 1)
+            raise oserror(EPIPE)
+        slots = pipe.slots
+        was_empty = not slots
+        done = 0
+        chars = total & (PAGE_SIZE - 1)
+        if chars and not was_empty:
+            last = slots[-1]
+            if len(last.page) + chars <= PAGE_SIZE:  # the merge: append into the last page
+                last.page += data[:chars]
+                done = chars
+        if done < total:
+            max_usage = pipe.max_usage
+            if total - done <= PAGE_SIZE and len(slots) < max_usage:
+                slots.append(Slot(data if done == 0 and data.__class__ is bytes else bytes(data[done:])))
+                done = total
+            else:
+                while done < total and len(slots) < max_usage:
+                    chunk = bytes(data[done : done + PAGE_SIZE])
+                    slots.append(Slot(chunk))
+                    done += len(chunk)
+        pipe.nbytes += done
+        if was_empty or pipe.poll_usage:
+            pipe.rd_wait.wake(_IN, 1)
+        if done:
+            return done
+        if nonblock or self.flags & O_NONBLOCK:
+            raise oserror(EAGAIN)
+        raise WouldBlock(pipe.wr_wait, _OUT, "pipe is full")
+
+    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+        """anon_pipe_read, one pass: consumes from the oldest slot on."""
+        if n == 0:
+            return b""
+        pipe = self.pipe
+        slots = pipe.slots
+        if not slots:
+            if not pipe.writers:
+                return b""
+            if nonblock or self.flags & O_NONBLOCK:
+                raise oserror(EAGAIN)
+            raise WouldBlock(pipe.rd_wait, _IN, "pipe is empty")
+        parts = []
+        wake_writer = False
+        got = 0
+        while got < n and slots:
+            slot = slots[0]
+            page, offset = slot.page, slot.offset
+            take = page[offset : offset + n - got]
+            parts.append(take)
+            got += len(take)
+            offset += len(take)
+            if offset < len(page):
+                slot.offset = offset
+                break
+            # The slot is empty: release it, waking writers if the pipe was full.
+            wake_writer |= len(slots) >= pipe.max_usage
+            slots.popleft()
+        pipe.nbytes -= got
+        if wake_writer:
+            pipe.wr_wait.wake(_OUT, 1)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def release(self) -> None:
         """pipe_release: the last reader or writer going wakes everyone, keyless."""

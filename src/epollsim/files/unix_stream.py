@@ -112,7 +112,7 @@ def skb_truesize(size: int) -> tuple[int, int]:
 class Skb:
     """One queued buffer: the bytes still unread and what its sender was charged."""
 
-    __slots__ = ("data", "truesize", "sender")
+    __slots__ = ("data", "sender", "truesize")
 
     def __init__(self, data: bytes, truesize: int, sender: UnixStreamSocket) -> None:
         self.data = data
@@ -123,7 +123,7 @@ class Skb:
 class UnixStreamSocket(OpenFile):
     """One end of a connected AF_UNIX stream pair: the socket file and its sock."""
 
-    __slots__ = ("peer", "receive_queue", "shutdown_bits", "err", "wmem", "sndbuf", "rcvbuf", "wq", "dead")
+    __slots__ = ("dead", "err", "peer", "rcvbuf", "receive_queue", "shutdown_bits", "sndbuf", "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777

@@ -1,8 +1,9 @@
 """What every system call shares: the process it acts on, fd lookup, and waiting."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from errno import EBADF
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from ..errors import oserror
 from ..files.blocking import WouldBlock
@@ -16,7 +17,7 @@ NSEC_PER_MSEC = 1_000_000
 
 
 class SyscallBase:
-    __slots__ = ("proc", "files")
+    __slots__ = ("files", "proc")
 
     def __init__(self, proc: Process) -> None:
         self.proc = proc
@@ -28,13 +29,34 @@ class SyscallBase:
         except (KeyError, TypeError):
             raise oserror(EBADF) from None
 
-    def retry(self, call: str, op: Callable[[], T]) -> T:
-        """Run ``op``; while it raises WouldBlock, wait for its queue and run it again."""
+    def retry(self, call: str, op: Callable[[], T], blocked: WouldBlock | None = None) -> T:
+        """Run ``op``; while it raises WouldBlock, wait for its queue and run it again.
+
+        ``blocked`` is the WouldBlock a caller's own first attempt already raised
+        (the hot paths try once inline, without building ``op``).
+        """
         while True:
+            if blocked is not None:
+                self.wait(call, blocked.what, None)
             try:
                 return op()
             except WouldBlock as wb:
-                self.wait(call, wb.what, None)
+                blocked = wb
+
+    def finish_write(self, call: str, write: Callable[[bytes], int], data: bytes, done: int) -> int:
+        """The rest of a blocking stream write (pipe_write, unix_stream_sendmsg).
+
+        Linux keeps going, sleeping for room, until everything is written; an
+        error after some progress ends the call with the progress ("ret ? : err").
+        """
+        view = memoryview(data)
+        while done < len(data):
+            rest = view[done:]
+            try:
+                done += self.retry(call, lambda: write(rest))
+            except OSError:
+                break
+        return done
 
     def wait(self, call: str, what: str, deadline_ns: int | None) -> None:
         wait_alone(self.proc.clock, deadline_ns, call, what)

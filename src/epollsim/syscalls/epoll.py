@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from errno import EBADF, EEXIST, EFAULT, EINVAL, ELOOP, ENOENT, ENOSPC, EPERM
+from typing import TYPE_CHECKING
 
 from ..abi.epoll import (
     EP_MAX_EVENTS,
@@ -16,6 +17,7 @@ from ..abi.epoll import (
 )
 from ..errors import oserror
 from ..vfs.epoll import Epoll
+from ..vfs.file import OpenFile
 from .base import SyscallBase
 
 _U32 = 0xFFFFFFFF
@@ -38,29 +40,25 @@ class EpollCalls(SyscallBase):
 
     def epoll_ctl(self, epfd: int, op: int, fd: int, events: int | None, data: int = 0) -> None:
         """do_epoll_ctl. ``events=None`` stands for a NULL event pointer."""
-        has_event = op != EPOLL_CTL_DEL
-        if has_event and events is None:
-            raise oserror(EFAULT)
         files = self.files
         ep = files.get(epfd)
-        if ep is None:
-            raise oserror(EBADF)
         target = files.get(fd)
-        if target is None:
-            raise oserror(EBADF)
-        if not target.pollable:
-            raise oserror(EPERM)
-        if ep is target or ep.__class__ is not Epoll:  # Epoll has no subclasses
-            raise oserror(EINVAL)
         mask = (events or 0) & _U32
-        target_is_epoll = target.__class__ is Epoll
-        if has_event and mask & EPOLLEXCLUSIVE:
-            if op == EPOLL_CTL_MOD:
-                raise oserror(EINVAL)
-            if op == EPOLL_CTL_ADD and (target_is_epoll or mask & ~EPOLLEXCLUSIVE_OK_BITS):
-                raise oserror(EINVAL)
-        if target_is_epoll and op == EPOLL_CTL_ADD and ep.loop_check(target):
-            raise oserror(ELOOP)
+        # The common case passes one guard; anything unusual takes the checks
+        # one by one, in Linux's order, to raise the errno Linux raises first.
+        if (
+            ep is None
+            or target is None
+            or ep.__class__ is not Epoll  # Epoll has no subclasses
+            or target.__class__ is Epoll
+            or mask & EPOLLEXCLUSIVE
+            or events is None
+            or ep is target
+            or not target.pollable
+        ):
+            self._epoll_ctl_checks(ep, target, op, mask, events is None)
+        if TYPE_CHECKING:  # what the guard established
+            assert isinstance(ep, Epoll) and target is not None
         item = ep.interests.get((target.fid, fd))
         if op == EPOLL_CTL_ADD:
             if item is not None:
@@ -81,6 +79,27 @@ class EpollCalls(SyscallBase):
             ep.modify(item, mask | EPOLLERR | EPOLLHUP, data & _U64)
         else:
             raise oserror(EINVAL)
+
+    @staticmethod
+    def _epoll_ctl_checks(ep: OpenFile | None, target: OpenFile | None, op: int, mask: int, null: bool) -> None:
+        """Steps 1-8 of do_epoll_ctl, in order (spec 4.1); returns if all pass."""
+        has_event = op != EPOLL_CTL_DEL
+        if has_event and null:
+            raise oserror(EFAULT)
+        if ep is None or target is None:
+            raise oserror(EBADF)
+        if not target.pollable:
+            raise oserror(EPERM)
+        if ep is target or not isinstance(ep, Epoll):
+            raise oserror(EINVAL)
+        target_is_epoll = isinstance(target, Epoll)
+        if has_event and mask & EPOLLEXCLUSIVE:
+            if op == EPOLL_CTL_MOD:
+                raise oserror(EINVAL)
+            if op == EPOLL_CTL_ADD and (target_is_epoll or mask & ~EPOLLEXCLUSIVE_OK_BITS):
+                raise oserror(EINVAL)
+        if target_is_epoll and op == EPOLL_CTL_ADD and ep.loop_check(target):
+            raise oserror(ELOOP)
 
     def epoll_wait(
         self, epfd: int, maxevents: int, timeout_ms: int, as_fd: bool = False

@@ -8,6 +8,7 @@ from ..abi.eventfd import EFD_CLOEXEC, EFD_FLAGS_SET
 from ..abi.fcntl import (
     F_DUPFD,
     F_DUPFD_CLOEXEC,
+    F_DUPFD_QUERY,
     F_GETFD,
     F_GETFL,
     F_GETPIPE_SZ,
@@ -15,20 +16,18 @@ from ..abi.fcntl import (
     F_SETFL,
     F_SETPIPE_SZ,
     FD_CLOEXEC,
-    O_APPEND,
     O_ASYNC,
     O_CLOEXEC,
-    O_CREAT,
     O_DIRECT,
-    O_EXCL,
-    O_NOATIME,
-    O_NOCTTY,
+    O_LARGEFILE_KERNEL,
     O_NONBLOCK,
     O_NOTIFICATION_PIPE,
-    O_TRUNC,
+    OPEN_ONLY_FLAGS,
+    SETFL_MASK,
 )
 from ..abi.limits import PAGE_SIZE
 from ..errors import Unsupported, oserror
+from ..files.blocking import WouldBlock
 from ..files.eventfd import EventFd
 from ..files.null import NullDevice
 from ..files.pipe import PipeEnd, make_pipe
@@ -37,15 +36,6 @@ from .base import SyscallBase
 
 _PIPE2_FLAGS = O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE
 _UINT_MAX = 0xFFFFFFFF
-# fs/fcntl.c: the f_flags bits F_SETFL may change. (O_DSYNC is not among them:
-# F_SETFL drops it silently. FASYNC is switched by the file's ->fasync.)
-_SETFL_MASK = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME
-# include/uapi/asm-generic/fcntl.h: O_LARGEFILE on x86-64 (open(2) forces it on 64-bit).
-_O_LARGEFILE = 0o100000
-# fs/open.c do_dentry_open: open-time flags that never reach f_flags.
-_OPEN_ONLY_FLAGS = O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC
-# include/uapi/linux/fcntl.h F_DUPFD_QUERY = F_LINUX_SPECIFIC_BASE + 3 (Linux >= 6.10).
-_F_DUPFD_QUERY = 1027
 # Commands Linux knows (x86-64) that the model does not simulate.
 _UNMODELLED_FCNTL = {
     5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN",
@@ -61,22 +51,31 @@ class FdCalls(SyscallBase):
     __slots__ = ()
 
     def read(self, fd: int, count: int) -> bytes:
-        file = self.fget(fd)
-        if not file.fmode & FMODE_READ:
+        file = self.files.get(fd)
+        if file is None or not file.fmode & FMODE_READ:
             raise oserror(EBADF)
         read = file.read
         if read is None:
             raise oserror(EINVAL)
-        return self.retry(f"read({fd})", lambda: read(count))
+        try:
+            return read(count)
+        except WouldBlock as blocked:
+            return self.retry(f"read({fd})", lambda: read(count), blocked)
 
     def write(self, fd: int, data: bytes) -> int:
-        file = self.fget(fd)
-        if not file.fmode & FMODE_WRITE:
+        file = self.files.get(fd)
+        if file is None or not file.fmode & FMODE_WRITE:
             raise oserror(EBADF)
         write = file.write
         if write is None:
             raise oserror(EINVAL)
-        return self.retry(f"write({fd})", lambda: write(data))
+        try:
+            done = write(data)
+        except WouldBlock as blocked:
+            done = self.retry(f"write({fd})", lambda: write(data), blocked)
+        if done < len(data) and not file.flags & O_NONBLOCK:
+            return self.finish_write(f"write({fd})", write, data, done)
+        return done
 
     def close(self, fd: int) -> None:
         self.proc.fdtable.close(fd)
@@ -127,7 +126,7 @@ class FdCalls(SyscallBase):
             if arg < 0 or arg >= table.nofile:
                 raise oserror(EINVAL)
             return table.install(file, cloexec=cmd == F_DUPFD_CLOEXEC, minfd=arg)
-        if cmd == _F_DUPFD_QUERY:
+        if cmd == F_DUPFD_QUERY:
             # Linux >= 6.10: is ``arg`` a descriptor of the same open file description?
             other = self.files.get(arg)
             if other is None:
@@ -145,14 +144,14 @@ class FdCalls(SyscallBase):
 
     @staticmethod
     def _setfl(file: OpenFile, arg: int) -> int:
-        """fs/fcntl.c setfl: only the _SETFL_MASK bits change; the rest of ``arg`` is ignored."""
+        """fs/fcntl.c setfl: only the SETFL_MASK bits change; the rest of ``arg`` is ignored."""
         if (arg ^ file.flags) & O_ASYNC:
             raise Unsupported("fcntl(F_SETFL) changing O_ASYNC (SIGIO) is not modelled")
         if arg & O_DIRECT:
             if isinstance(file, PipeEnd):
                 raise Unsupported("packet-mode pipes (O_DIRECT) are not modelled")
             raise oserror(EINVAL)  # no kind in the model has FMODE_CAN_ODIRECT
-        file.flags = (arg & _SETFL_MASK) | (file.flags & ~_SETFL_MASK)
+        file.flags = (arg & SETFL_MASK) | (file.flags & ~SETFL_MASK)
         return 0
 
     def fstat(self, fd: int) -> _os.stat_result:
@@ -190,7 +189,7 @@ class FdCalls(SyscallBase):
         not the creation flags (do_dentry_open clears O_CREAT|O_EXCL|O_NOCTTY|
         O_TRUNC), and O_LARGEFILE is forced on 64-bit (force_o_largefile).
         """
-        f_flags = (flags & ~(O_CLOEXEC | _OPEN_ONLY_FLAGS)) | _O_LARGEFILE
+        f_flags = (flags & ~(O_CLOEXEC | OPEN_ONLY_FLAGS)) | O_LARGEFILE_KERNEL
         file = NullDevice(next(self.proc.fids), f_flags)
         return self.proc.fdtable.install(file, cloexec=bool(flags & O_CLOEXEC))
 

@@ -18,7 +18,6 @@ from errno import (
     EPROTONOSUPPORT,
     ESOCKTNOSUPPORT,
 )
-from functools import partial
 
 from ..abi.socket import (
     AF_INET,
@@ -44,6 +43,7 @@ from ..abi.socket import (
     SOL_SOCKET,
 )
 from ..errors import Unsupported, oserror
+from ..files.blocking import WouldBlock
 from ..files.unix_stream import UnixStreamSocket, make_socketpair
 from .base import SyscallBase
 
@@ -155,20 +155,13 @@ class SocketCalls(SyscallBase):
         sock = self._sock(fd)
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
-        call = f"send({fd})"
-        sent = self.retry(call, lambda: sock.send(data, flags))
+        try:
+            sent = sock.send(data, flags)
+        except WouldBlock as blocked:
+            sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked)
         if sent == len(data) or flags & MSG_DONTWAIT or sock.nonblocking:
             return sent
-        # A blocking send that ran out of memory part-way sleeps in
-        # sock_alloc_send_pskb and goes on with the rest; only an error
-        # (EPIPE) ends it early, and then it returns what it sent ("sent ? : err").
-        view = memoryview(data)
-        while sent < len(data):
-            try:
-                sent += self.retry(call, partial(sock.send, view[sent:], flags))
-            except OSError:
-                break
-        return sent
+        return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent)
 
     def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
         sock = self._sock(fd)

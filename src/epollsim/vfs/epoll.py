@@ -74,7 +74,7 @@ from .waitqueue import WaitEntry, WaitQueue
 class EpollUser:
     """The per-user watch count behind ENOSPC (max_user_watches)."""
 
-    __slots__ = ("watches", "max_watches")
+    __slots__ = ("max_watches", "watches")
 
     def __init__(self, max_watches: int = MAX_USER_WATCHES_DEFAULT) -> None:
         self.watches = 0
@@ -84,7 +84,7 @@ class EpollUser:
 class Interest:
     """One registration in one epoll instance (struct epitem)."""
 
-    __slots__ = ("ep", "file", "fd", "events", "data", "rdllink", "dead", "hooks")
+    __slots__ = ("data", "dead", "ep", "events", "fd", "file", "hooks", "rdllink")
 
     def __init__(self, ep: Epoll, file: OpenFile, fd: int, events: int, data: int) -> None:
         self.ep = ep
@@ -114,7 +114,7 @@ class Interest:
 class Epoll(OpenFile):
     """struct eventpoll, as the open file description of an epoll fd."""
 
-    __slots__ = ("user", "interests", "ready", "nready", "wq", "poll_wait")
+    __slots__ = ("interests", "nready", "poll_wait", "ready", "user", "wq")
 
     kind = "epoll"
     st_mode = ANON_INODE_MODE  # the anonymous inode "[eventpoll]"

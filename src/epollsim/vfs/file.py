@@ -17,7 +17,8 @@ that have no such method (the syscall then fails with EINVAL, as vfs_read does).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, ClassVar, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, Optional
 
 from ..abi.fcntl import O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY
 from ..abi.poll import DEFAULT_POLLMASK
@@ -39,7 +40,7 @@ _FMODE_OF_ACCMODE = {O_RDONLY: FMODE_READ, O_WRONLY: FMODE_WRITE, O_RDWR: FMODE_
 class OpenFile:
     """One open file description. Subclasses are the file kinds (``files/``)."""
 
-    __slots__ = ("fid", "refs", "flags", "fmode", "f_ep")
+    __slots__ = ("f_ep", "fid", "flags", "fmode", "refs")
 
     #: short name of the kind, for traces and messages ("pipe", "eventfd", ...)
     kind: ClassVar[str] = "file"

@@ -19,14 +19,15 @@ makes its thread runnable (see ``sched/``).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # func(entry, key) -> true if the entry counts as woken.
 WakeFunc = Callable[["WaitEntry", int], Any]
 
 
 class WaitEntry:
-    __slots__ = ("func", "exclusive", "private", "queue")
+    __slots__ = ("exclusive", "func", "private", "queue")
 
     def __init__(self, func: WakeFunc, private: object = None) -> None:
         self.func = func

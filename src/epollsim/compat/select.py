@@ -172,6 +172,8 @@ class poll:
 
     __slots__ = ("_fds", "_running")
     _sys: ClassVar[Syscalls]
+    _fds: dict[int, int]
+    _running: bool
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Only select.poll() makes these (CPython's type has no tp_new).
@@ -224,6 +226,9 @@ class poll:
         return [(fd, rev) for (fd, _), rev in zip(fds, revents) if rev]
 
 
+_PollObject = poll  # inside SelectModule, "poll" is the method
+
+
 class SelectModule(StandIn):
     """``k.select``."""
 
@@ -233,9 +238,9 @@ class SelectModule(StandIn):
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
         self.epoll = type("epoll", (epoll,), {"__slots__": (), "_sys": sys})
-        self._poll_cls = type("poll", (poll,), {"__slots__": (), "_sys": sys})
+        self._poll_cls: type[_PollObject] = type("poll", (poll,), {"__slots__": (), "_sys": sys})
 
-    def poll(self) -> poll:
+    def poll(self) -> _PollObject:
         return self._poll_cls._create()
 
 

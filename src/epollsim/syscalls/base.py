@@ -43,7 +43,9 @@ class SyscallBase:
             except WouldBlock as wb:
                 blocked = wb
 
-    def finish_write(self, call: str, write: Callable[[bytes], int], data: bytes, done: int) -> int:
+    def finish_write(
+        self, call: str, write: Callable[[Any], int], data: bytes | memoryview, done: int
+    ) -> int:
         """The rest of a blocking stream write (pipe_write, unix_stream_sendmsg).
 
         Linux keeps going, sleeping for room, until everything is written; an

@@ -92,13 +92,12 @@ class EpollCalls(SyscallBase):
             raise oserror(EPERM)
         if ep is target or not isinstance(ep, Epoll):
             raise oserror(EINVAL)
-        target_is_epoll = isinstance(target, Epoll)
         if has_event and mask & EPOLLEXCLUSIVE:
             if op == EPOLL_CTL_MOD:
                 raise oserror(EINVAL)
-            if op == EPOLL_CTL_ADD and (target_is_epoll or mask & ~EPOLLEXCLUSIVE_OK_BITS):
+            if op == EPOLL_CTL_ADD and (isinstance(target, Epoll) or mask & ~EPOLLEXCLUSIVE_OK_BITS):
                 raise oserror(EINVAL)
-        if target_is_epoll and op == EPOLL_CTL_ADD and ep.loop_check(target):
+        if isinstance(target, Epoll) and op == EPOLL_CTL_ADD and ep.loop_check(target):
             raise oserror(ELOOP)
 
     def epoll_wait(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from errno import EBADF
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..errors import oserror
 from ..files.blocking import WouldBlock

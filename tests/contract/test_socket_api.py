@@ -5,6 +5,7 @@ and the other calls asyncio's selector loop makes (python-stdlib.md 1.4).
 from __future__ import annotations
 
 import errno
+import gc
 import stat
 from typing import Any
 
@@ -365,3 +366,15 @@ def test_os_read_and_write_work_on_socket_fds(backend: Backend) -> None:
     assert os.write(a.fileno(), b"raw") == 3
     assert os.read(b.fileno(), 100) == b"raw"
     assert os.read(b.fileno(), 0) == b""
+
+
+def test_dropping_an_open_socket_warns_and_closes_its_fd(backend: Backend) -> None:
+    a, b = backend.socket.socketpair()
+    c, d = (type(a)(fileno=backend.os.dup(s.fileno())) for s in (a, b))  # untracked objects
+    number = c.fileno()
+    with pytest.warns(ResourceWarning, match="unclosed"):
+        del c
+        gc.collect()
+    r, _ = backend.os.pipe()
+    assert r == number
+    d.close()

@@ -142,3 +142,42 @@ def as_bytes(data: Any) -> bytes:
         return memoryview(data).tobytes()
     except TypeError:
         raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'") from None
+
+
+def c_long(value: Any) -> int:
+    """PyLong_AsLong (setblocking's flag)."""
+    n = operator.index(value)
+    if not -(1 << 63) <= n <= (1 << 63) - 1:
+        raise OverflowError("Python int too large to convert to C long")
+    return n
+
+
+def format_i(value: Any) -> int:
+    """The "i" format of PyArg_ParseTuple: a C long, then the C int range."""
+    n = c_long(value)
+    if n > INT_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if n < INT_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    return n
+
+
+def format_n(value: Any) -> int:
+    """The "n" format: a Py_ssize_t."""
+    n = operator.index(value)
+    if not -(1 << 63) <= n <= (1 << 63) - 1:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    return n
+
+
+def writable_buffer(buffer: Any, method: str) -> memoryview:
+    """The "w*" format: a writable, C-contiguous buffer."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        view = None
+    if view is None or view.readonly or not view.c_contiguous:
+        raise TypeError(
+            f"{method}() argument 1 must be read-write bytes-like object, not {type(buffer).__name__}"
+        )
+    return view.cast("B")

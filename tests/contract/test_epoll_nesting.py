@@ -81,8 +81,8 @@ def test_two_level_nest(backend: Backend, outer_et: bool, inner_et: bool, with_p
 def test_two_inner_epolls_in_one_outer(backend: Backend, et: bool, expected: list[int]) -> None:
     """Selftest pattern F, epoll49/50."""
     e0, e1, e2 = (backend.select.epoll() for _ in range(3))
-    s0, _ = _pair_with_data(backend)
-    s2, _ = _pair_with_data(backend)
+    s0, _s1 = _pair_with_data(backend)
+    s2, _s3 = _pair_with_data(backend)
     e1.register(s0.fileno(), backend.select.EPOLLIN)
     e2.register(s2.fileno(), backend.select.EPOLLIN)
     e0.register(e1.fileno(), _et(backend, et))

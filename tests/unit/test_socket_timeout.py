@@ -18,7 +18,7 @@ def _pair(k: Kernel, timeout: float | None) -> tuple[object, object]:
 
 def test_recv_timeout_advances_the_clock_by_the_timeout() -> None:
     k = Kernel()
-    a, _ = _pair(k, 5)
+    a, _peer = _pair(k, 5)
     t0 = k.now_ns
     with pytest.raises(TimeoutError) as info:
         a.recv(10)  # type: ignore[attr-defined]
@@ -29,7 +29,7 @@ def test_recv_timeout_advances_the_clock_by_the_timeout() -> None:
 @pytest.mark.parametrize("timeout,expected_ms", [(0.01, 10), (0.0015, 2), (1e-9, 1), (2.5, 2500)])
 def test_recv_timeout_is_rounded_up_to_whole_milliseconds(timeout: float, expected_ms: int) -> None:
     k = Kernel()
-    a, _ = _pair(k, timeout)
+    a, _peer = _pair(k, timeout)
     t0 = k.now_ns
     with pytest.raises(TimeoutError):
         a.recv(10)  # type: ignore[attr-defined]
@@ -47,7 +47,7 @@ def test_recv_with_data_does_not_move_the_clock() -> None:
 
 def test_timed_send_on_an_unwritable_socket_times_out() -> None:
     k = Kernel()
-    a, _ = _pair(k, 0.25)
+    a, _peer = _pair(k, 0.25)
     for _ in range(24):
         a.send(b"x" * 1024)  # type: ignore[attr-defined]
     t0 = k.now_ns
@@ -58,7 +58,7 @@ def test_timed_send_on_an_unwritable_socket_times_out() -> None:
 
 def test_sendall_has_one_deadline_for_the_whole_buffer() -> None:
     k = Kernel()
-    a, _ = _pair(k, 1)
+    a, _peer = _pair(k, 1)
     t0 = k.now_ns
     with pytest.raises(TimeoutError):
         a.sendall(b"x" * 300000)  # type: ignore[attr-defined]
@@ -67,7 +67,7 @@ def test_sendall_has_one_deadline_for_the_whole_buffer() -> None:
 
 def test_blocking_recv_with_nothing_to_wake_it_is_a_deadlock() -> None:
     k = Kernel()
-    a, _ = _pair(k, None)
+    a, _peer = _pair(k, None)
     t0 = k.now_ns
     with pytest.raises(Deadlock, match=r"recv"):
         a.recv(10)  # type: ignore[attr-defined]
@@ -76,7 +76,7 @@ def test_blocking_recv_with_nothing_to_wake_it_is_a_deadlock() -> None:
 
 def test_blocking_send_into_a_full_socket_is_a_deadlock() -> None:
     k = Kernel()
-    a, _ = _pair(k, None)
+    a, _peer = _pair(k, None)
     with pytest.raises(Deadlock, match=r"send"):
         a.sendall(b"x" * 300000)  # type: ignore[attr-defined]
 
@@ -84,14 +84,14 @@ def test_blocking_send_into_a_full_socket_is_a_deadlock() -> None:
 def test_blocking_send_that_fits_partly_does_not_return_a_partial_count() -> None:
     """Linux's blocking send sleeps for memory between buffers; it never returns short."""
     k = Kernel()
-    a, _ = _pair(k, None)
+    a, _peer = _pair(k, None)
     with pytest.raises(Deadlock):
         a.send(b"x" * 300000)  # type: ignore[attr-defined]
 
 
 def test_timeouts_do_not_touch_the_clock_for_nonblocking_sockets() -> None:
     k = Kernel()
-    a, _ = _pair(k, 0)
+    a, _peer = _pair(k, 0)
     t0 = k.now_ns
     with pytest.raises(BlockingIOError):
         a.recv(10)  # type: ignore[attr-defined]

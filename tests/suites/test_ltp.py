@@ -24,6 +24,7 @@ EPOLLET, EPOLLONESHOT = _select.EPOLLET, _select.EPOLLONESHOT
 ADD, DEL, MOD = 1, 2, 3  # EPOLL_CTL_* (include/uapi/linux/eventpoll.h)
 EPOLL_CLOEXEC = _select.EPOLL_CLOEXEC
 INT_MAX = 0x7FFFFFFF
+AF_UNIX, SOCK_STREAM = 1, 1  # include/linux/socket.h, net.h
 F_GETFD, FD_CLOEXEC, F_SETPIPE_SZ = _fcntl.F_GETFD, _fcntl.FD_CLOEXEC, _fcntl.F_SETPIPE_SZ
 O_NONBLOCK, O_RDONLY = _os.O_NONBLOCK, _os.O_RDONLY
 
@@ -155,7 +156,7 @@ def test_ltp_epoll_ctl06_pollable_kinds_are_accepted(backend: Backend, kind: str
         r, w = sys.pipe2(0)
         fd = r if kind == "pipe read end" else w
     elif kind == "socket":
-        fd = backend.socket.socketpair()[0].fileno()
+        fd, _ = sys.socketpair(AF_UNIX, SOCK_STREAM, 0)
     elif kind == "eventfd":
         fd = sys.eventfd2(0, 0)
     else:
@@ -328,7 +329,7 @@ def test_ltp_epoll_wait14_ready_list_rotates_round_robin(backend: Backend) -> No
 def test_ltp_epoll_pwait02_no_timeout_returns_ready_event(backend: Backend) -> None:
     """LTP epoll_pwait02, through epoll_wait with timeout -1 (NULL timeout, NULL mask)."""
     sys = backend.sys
-    s0, s1 = (s.fileno() for s in backend.socket.socketpair())
+    s0, s1 = sys.socketpair(AF_UNIX, SOCK_STREAM, 0)
     e = sys.epoll_create1(0)
     sys.epoll_ctl(e, ADD, s0, EPOLLIN, s0)
     assert sys.write(s1, b"x") == 1

@@ -45,8 +45,9 @@ def _poll(backend: Backend, ep: int) -> int:
 
 
 def _socketpair(backend: Backend) -> tuple[int, int]:
-    a, b = backend.socket.socketpair()
-    return a.fileno(), b.fileno()
+    """socketpair(AF_UNIX, SOCK_STREAM, 0), as raw fds."""
+    fds: tuple[int, int] = backend.sys.socketpair(1, 1, 0)
+    return fds
 
 
 def _write(backend: Backend, fd: int) -> None:

@@ -5,7 +5,10 @@ the model's stand-ins) and ``sys`` (the raw calls). ``cleanup()`` closes
 what a test left open: on the real kernel it closes the socket and epoll
 objects the test created (so a late garbage collection can never close a
 number a later test reuses) and then every fd number that was not open
-before the test.
+before the test. Sockets are remembered weakly, so dropping one closes it
+on both backends alike; epoll objects cannot be weakly referenced, so the
+real backend keeps them open until cleanup (a test that drops an epoll
+object should make it through ``type(ep)`` to see CPython's closing).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import os as _os
 import resource
 import select as _select
 import socket as _socket
+import weakref
 from typing import Any
 
 from ..kernel import Kernel
@@ -58,7 +62,8 @@ class _RealSelect(_Tracking):
 class _RealSocket(_Tracking):
     def socketpair(self, *args: Any, **kwargs: Any) -> Any:
         pair = _socket.socketpair(*args, **kwargs)
-        self._owned.extend(pair)
+        # Weakly: a test that drops a socket must see it closed, as CPython closes it.
+        self._owned.extend(weakref.ref(s) for s in pair)
         return pair
 
 
@@ -101,6 +106,10 @@ class RealBackend(Backend):
 
     def cleanup(self) -> None:
         for obj in self._owned:
+            if isinstance(obj, weakref.ref):
+                obj = obj()
+                if obj is None:
+                    continue
             try:
                 obj.close()
             except OSError:

@@ -15,6 +15,11 @@ Capacity is counted in slots, not bytes:
 * the write end is writable (EPOLLOUT) while a slot is free, so a pipe filled
   by 1-byte writes stays unwritable until a whole page (4096 bytes) is read.
 
+The model keeps each slot as the ``bytes`` written into its page, including
+bytes already read; only the oldest slot can have been partly read, so one
+``head_offset`` says where its unread data starts, and a page's length is
+exactly "offset + len" for the merge check.
+
 Wake-ups, which are the edges EPOLLET sees:
 
 * every write of n > 0 bytes wakes the readers' queue with EPOLLIN|EPOLLRDNORM
@@ -50,25 +55,18 @@ _IN = EPOLLIN | EPOLLRDNORM
 _OUT = EPOLLOUT | EPOLLWRNORM
 
 
-class Slot:
-    """One pipe_buffer: ``page`` holds what was written into one 4096-byte page
-    (bytes already read included) and ``offset`` is where unread data starts."""
-
-    __slots__ = ("offset", "page")
-
-    def __init__(self, page: bytes) -> None:
-        self.page = page
-        self.offset = 0
-
-
 class Pipe:
     """struct pipe_inode_info: what both ends share."""
 
-    __slots__ = ("ino", "max_usage", "nbytes", "poll_usage", "rd_wait", "readers", "slots", "wr_wait", "writers")
+    __slots__ = (
+        "head_offset", "ino", "max_usage", "nbytes", "poll_usage", "rd_wait", "readers", "slots",
+        "wr_wait", "writers",
+    )
 
     def __init__(self, ino: int = 0) -> None:
         self.ino = ino  # both ends are one inode: fstat gives them the same st_ino
-        self.slots: deque[Slot] = deque()
+        self.slots: deque[bytes] = deque()  # each: the bytes written into one page
+        self.head_offset = 0  # bytes of slots[0] already read
         self.max_usage = PIPE_DEF_BUFFERS
         self.nbytes = 0
         self.readers = 0
@@ -148,20 +146,18 @@ class PipeEnd(OpenFile):
         was_empty = not slots
         done = 0
         chars = total & (PAGE_SIZE - 1)
-        if chars and not was_empty:
-            last = slots[-1]
-            if len(last.page) + chars <= PAGE_SIZE:  # the merge: append into the last page
-                last.page += data[:chars]
-                done = chars
+        if chars and not was_empty and len(slots[-1]) + chars <= PAGE_SIZE:
+            slots[-1] += data[:chars]  # the merge: append into the last page
+            done = chars
         if done < total:
             max_usage = pipe.max_usage
             if total - done <= PAGE_SIZE and len(slots) < max_usage:
-                slots.append(Slot(data if done == 0 and data.__class__ is bytes else bytes(data[done:])))
+                slots.append(data if done == 0 and data.__class__ is bytes else bytes(data[done:]))
                 done = total
             else:
                 while done < total and len(slots) < max_usage:
                     chunk = bytes(data[done : done + PAGE_SIZE])
-                    slots.append(Slot(chunk))
+                    slots.append(chunk)
                     done += len(chunk)
         pipe.nbytes += done
         if was_empty or pipe.poll_usage:
@@ -184,22 +180,28 @@ class PipeEnd(OpenFile):
             if nonblock or self.flags & O_NONBLOCK:
                 raise oserror(EAGAIN)
             raise WouldBlock(pipe.rd_wait, _IN, "pipe is empty")
+        page = slots[0]
+        offset = pipe.head_offset
+        if offset + n < len(page):  # served by the oldest slot, which stays
+            pipe.head_offset = offset + n
+            pipe.nbytes -= n
+            return page[offset : offset + n]
         parts = []
         wake_writer = False
         got = 0
         while got < n and slots:
-            slot = slots[0]
-            page, offset = slot.page, slot.offset
-            take = page[offset : offset + n - got]
+            page = slots[0]
+            take = page[offset : offset + n - got] if offset or len(page) > n - got else page
             parts.append(take)
             got += len(take)
             offset += len(take)
             if offset < len(page):
-                slot.offset = offset
                 break
             # The slot is empty: release it, waking writers if the pipe was full.
             wake_writer |= len(slots) >= pipe.max_usage
             slots.popleft()
+            offset = 0
+        pipe.head_offset = offset
         pipe.nbytes -= got
         if wake_writer:
             pipe.wr_wait.wake(_OUT, 1)

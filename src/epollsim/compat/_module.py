@@ -7,6 +7,18 @@ from typing import Any
 from ..errors import Unsupported
 
 
+class _Unmodelled:
+    """A name the real module has and the model does not: reading it raises ``Unsupported``."""
+
+    __slots__ = ("qualname",)
+
+    def __init__(self, qualname: str) -> None:
+        self.qualname = qualname
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        raise Unsupported(f"{self.qualname} is not modelled by epollsim")
+
+
 class StandIn:
     """A stand-in module bound to one kernel.
 
@@ -15,13 +27,10 @@ class StandIn:
     other unknown name is an ordinary AttributeError.
     """
 
+    # The unmodelled names are ``_Unmodelled`` class attributes (set by copy_constants),
+    # not a __getattr__: a class with __getattr__ gets no method-call caching in
+    # CPython, which cost every k.os.write(...) about 45 ns.
     _mirrors: types.ModuleType  # the real module, consulted only for its list of names
-
-    def __getattr__(self, name: str) -> Any:
-        real = type(self)._mirrors
-        if not name.startswith("__") and hasattr(real, name):
-            raise Unsupported(f"{real.__name__}.{name} is not modelled by epollsim")
-        raise AttributeError(f"module '{real.__name__}' has no attribute '{name}'")
 
 
 def copy_constants(cls: type, *sources: types.ModuleType, prefixes: tuple[str, ...]) -> None:
@@ -35,3 +44,6 @@ def copy_constants(cls: type, *sources: types.ModuleType, prefixes: tuple[str, .
             if name.startswith(prefixes) and isinstance(value, int) and hasattr(real, name):
                 if name not in vars(cls):
                     setattr(cls, name, value)
+    for name in dir(real):
+        if not name.startswith("__") and not any(name in vars(c) for c in cls.__mro__):
+            setattr(cls, name, _Unmodelled(f"{real.__name__}.{name}"))

@@ -143,6 +143,14 @@ class PipeEnd(OpenFile):
                 pipe.rd_wait.wake(_IN, 1)
             raise oserror(EPIPE)
         slots = pipe.slots
+        if not slots and total <= PAGE_SIZE and data.__class__ is bytes:
+            # A small write into an empty pipe (which always has a free slot): one page
+            # takes it all, and the readers are woken.
+            slots.append(data)
+            pipe.nbytes += total
+            if pipe.rd_wait.entries:
+                pipe.rd_wait.wake(_IN, 1)
+            return total
         was_empty = not slots
         done = 0
         chars = total & (PAGE_SIZE - 1)
@@ -186,6 +194,14 @@ class PipeEnd(OpenFile):
             pipe.head_offset = offset + n
             pipe.nbytes -= n
             return page[offset : offset + n]
+        if offset + n == len(page) or len(slots) == 1:  # the rest of the oldest slot, which goes
+            wake_writer = len(slots) >= pipe.max_usage
+            slots.popleft()
+            pipe.head_offset = 0
+            pipe.nbytes -= len(page) - offset
+            if wake_writer:
+                pipe.wr_wait.wake(_OUT, 1)
+            return page[offset:] if offset else page
         parts = []
         wake_writer = False
         got = 0

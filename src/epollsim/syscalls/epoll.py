@@ -114,7 +114,7 @@ class EpollCalls(SyscallBase):
             raise oserror(EINVAL)
         if not isinstance(ep, Epoll):
             raise oserror(EINVAL)
-        events = ep.harvest(maxevents, as_fd)
+        events = ep.harvest(maxevents, as_fd) if ep.ready else []
         if events or timeout_ms == 0:
             return events
         self.wait(f"epoll_wait({epfd})", "no registered file is ready", self.deadline_after_ms(timeout_ms))

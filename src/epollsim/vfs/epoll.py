@@ -154,17 +154,20 @@ class Epoll(OpenFile):
         """ep_remove: unhook, unqueue, forget. No wake-ups, no events."""
         if item.dead:
             raise KernelBug(f"{item!r} removed twice")
-        for entry in item.hooks:
+        hooks = item.hooks
+        for entry in hooks:
             wq = entry.queue
             if wq is not None:
-                wq.remove(entry)
-        item.hooks.clear()
+                wq.entries.remove(entry)  # WaitQueue.remove, inlined
+                entry.queue = None
+        hooks.clear()
         if item.rdllink:
             item.rdllink = False  # its deque entry is now stale
             self.nready -= 1
         item.dead = True
-        del self.interests[(item.file.fid, item.fd)]
-        del item.file.f_ep[item]
+        file = item.file
+        del self.interests[(file.fid, item.fd)]
+        del file.f_ep[item]
         self.user.watches -= 1
 
     def _queue_and_wake(self, item: Interest) -> None:

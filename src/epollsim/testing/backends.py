@@ -33,6 +33,7 @@ class _Tracking:
         self._owned = owned
 
     def __getattr__(self, name: str) -> Any:
+        # The real backend *is* the host's modules: forwarding is the point here.
         return getattr(self._module, name)
 
 

@@ -16,6 +16,7 @@ class NullDevice(OpenFile):
     kind = "/dev/null"
     st_mode = S_IFCHR | 0o666
     pollable = False
+    plain_target = False
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
         return b""

@@ -47,14 +47,11 @@ class EpollCalls(SyscallBase):
         # The common case passes one guard; anything unusual takes the checks
         # one by one, in Linux's order, to raise the errno Linux raises first.
         if (
-            ep is None
+            ep.__class__ is not Epoll  # also None; Epoll has no subclasses
             or target is None
-            or ep.__class__ is not Epoll  # Epoll has no subclasses
-            or target.__class__ is Epoll
+            or not target.plain_target  # not pollable, or an epoll (loop checks)
             or mask & EPOLLEXCLUSIVE
             or events is None
-            or ep is target
-            or not target.pollable
         ):
             self._epoll_ctl_checks(ep, target, op, mask, events is None)
         if TYPE_CHECKING:  # what the guard established

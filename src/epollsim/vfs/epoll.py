@@ -98,7 +98,7 @@ class Interest:
 
     def queue_proc(self, wq: WaitQueue) -> None:
         """ep_ptable_queue_proc: hook this interest on one of the file's wait queues."""
-        entry = WaitEntry(self.ep._callback, self)
+        entry = WaitEntry(self.ep.callback, self)
         self.hooks.append(entry)
         if self.events & EPOLLEXCLUSIVE:
             wq.add_exclusive_tail(entry)
@@ -114,10 +114,11 @@ class Interest:
 class Epoll(OpenFile):
     """struct eventpoll, as the open file description of an epoll fd."""
 
-    __slots__ = ("interests", "nready", "poll_wait", "ready", "user", "wq")
+    __slots__ = ("callback", "interests", "nready", "poll_wait", "ready", "user", "wq")
 
     kind = "epoll"
     st_mode = ANON_INODE_MODE  # the anonymous inode "[eventpoll]"
+    plain_target = False
 
     def __init__(self, fid: int, user: EpollUser) -> None:
         super().__init__(fid, O_RDWR)
@@ -127,6 +128,7 @@ class Epoll(OpenFile):
         self.nready = 0
         self.wq = WaitQueue()  # threads sleeping in epoll_wait (exclusive)
         self.poll_wait = WaitQueue()  # poll() callers and outer epolls
+        self.callback = self._callback  # bound once, shared by every hook of this instance
 
     # -- epoll_ctl ---------------------------------------------------------
 

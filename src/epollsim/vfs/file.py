@@ -48,6 +48,8 @@ class OpenFile:
     st_mode: ClassVar[int] = 0
     #: False for files with no poll method: epoll_ctl refuses them with EPERM
     pollable: ClassVar[bool] = True
+    #: pollable and not an epoll: epoll_ctl needs no further checks for it
+    plain_target: ClassVar[bool] = True
 
     def __init__(self, fid: int, flags: int) -> None:
         self.fid = fid  # never reused, gives every description a stable name

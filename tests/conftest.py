@@ -5,7 +5,7 @@ the model. A contract test must pass on both, unchanged.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

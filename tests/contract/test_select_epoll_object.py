@@ -2,8 +2,8 @@
 manager (python-stdlib.md 1.1). Registration arguments: test_select_epoll_register.py."""
 from __future__ import annotations
 
-import gc
 import errno
+import gc
 import pickle
 from typing import Any
 

@@ -28,20 +28,28 @@ fresh examples on every run) to hunt for divergences locally.
 """
 from __future__ import annotations
 
+import errno as _errno
+import fcntl as _fcntl
 import os
+import select as _select
+import socket as _socket
 import stat
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import HealthCheck, event, reject, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+)
 
 from epollsim.testing.backends import Backend, make_backend
-
-import errno as _errno
-import fcntl as _fcntl
-import select as _select
-import socket as _socket
 
 IN, PRI, OUT = _select.EPOLLIN, _select.EPOLLPRI, _select.EPOLLOUT
 ERR, HUP = _select.EPOLLERR, _select.EPOLLHUP

@@ -55,7 +55,7 @@ class SyscallBase:
         while done < len(data):
             rest = view[done:]
             try:
-                done += self.retry(call, lambda: write(rest))
+                done += self.retry(call, lambda rest=rest: write(rest))
             except OSError:
                 break
         return done

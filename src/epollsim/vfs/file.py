@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .waitqueue import WaitQueue
 
 # poll_wait's queueing procedure: called with each wait queue to hook.
-PollTable = Optional[Callable[["WaitQueue"], None]]
+PollTable = Optional[Callable[["WaitQueue"], None]]  # noqa: UP045 (a runtime alias: 3.10 needs Optional)
 
 FMODE_READ = 1
 FMODE_WRITE = 2

@@ -17,7 +17,10 @@ from .compat.fcntl import FcntlModule
 from .compat.os import OsModule
 from .compat.select import SelectModule
 from .compat.socket import SocketModule
+from .compat.threading import ThreadingModule
+from .compat.time import TimeModule
 from .process import Process
+from .sched.scheduler import Scheduler
 from .syscalls import Syscalls
 from .vfs.epoll import Epoll
 from .vfs.file import OpenFile
@@ -27,7 +30,8 @@ class Kernel:
     """A deterministic simulated Linux kernel with one process.
 
     ``seed`` feeds the kernel's one random generator (every later choice the
-    model makes comes from it). ``nofile`` is the process's RLIMIT_NOFILE;
+    model makes comes from it). ``schedule`` is how the next runnable green
+    thread is chosen: ``"fifo"`` (round robin in wake-up order) or ``"random"``. ``nofile`` is the process's RLIMIT_NOFILE;
     ``privileged`` grants CAP_SYS_RESOURCE (growing pipes past
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).
     """
@@ -36,6 +40,7 @@ class Kernel:
         self,
         seed: int = 0,
         *,
+        schedule: str = "fifo",
         nofile: int = INR_OPEN_CUR,
         privileged: bool = False,
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
@@ -43,9 +48,11 @@ class Kernel:
         self.seed = seed
         self.random = random.Random(seed)
         self.clock = Clock()
+        self.sched = Scheduler(self.clock, self.random, schedule)
         self._fids = itertools.count(1)
         self.process = Process(
             self.clock,
+            self.sched,
             self._fids,
             nofile=nofile,
             privileged=privileged,
@@ -56,6 +63,8 @@ class Kernel:
         self.select = SelectModule(self.sys)
         self.socket = SocketModule(self.sys)
         self.fcntl = FcntlModule(self.sys)
+        self.time = TimeModule(self.clock, self.sched)
+        self.threading = ThreadingModule(self.clock, self.sched)
 
     def file(self, fd: int) -> OpenFile:
         """The open file description behind ``fd`` (for inspection and tests)."""

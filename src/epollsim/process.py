@@ -5,16 +5,18 @@ from collections.abc import Iterator
 
 from .clock import Clock
 from .files.null import NullDevice
+from .sched.scheduler import Scheduler
 from .vfs.epoll import EpollUser
 from .vfs.fdtable import FdTable
 
 
 class Process:
-    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "privileged")
+    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "privileged", "sched")
 
     def __init__(
         self,
         clock: Clock,
+        sched: Scheduler,
         fids: Iterator[int],
         *,
         nofile: int,
@@ -22,6 +24,7 @@ class Process:
         max_user_watches: int,
     ) -> None:
         self.clock = clock
+        self.sched = sched  # its threads
         self.fids = fids  # the kernel-wide, never-reused description ids
         self.fdtable = FdTable(nofile)
         self.epoll_user = EpollUser(max_user_watches)

@@ -449,6 +449,23 @@ class DifferentialMachine(RuleBasedStateMachine):
         data = self._payload(size)
         self.both(f"os.write({fd}, <{size} bytes>)", lambda s: s.os.write(s.fd(fd), data))
 
+    @rule(fd=fds, size=st.sampled_from([1, 100, 1024, 3000, 4096]), count=st.integers(2, 64),
+          socket_send=st.booleans())
+    def write_burst(self, fd: int, size: int, count: int, socket_send: bool) -> None:
+        """Many small writes in a row (until one fails): fills pipes slot by slot, and sockets
+        past the point where EPOLLOUT goes (a quarter of sndbuf, overhead included)."""
+        for _ in range(count):
+            if not self._usable(fd) or self._write_would_block(fd, size):
+                return
+            data = self._payload(size)
+            if socket_send:
+                got = self.both(f"socket(fileno={fd}).send(<{size} bytes>)",
+                                lambda s: s.socket_call(fd, lambda sock: sock.send(data)))
+            else:
+                got = self.both(f"os.write({fd}, <{size} bytes>)", lambda s: s.os.write(s.fd(fd), data))
+            if got[0] != "ok":
+                return
+
     def _socket_call(self, what: str, fd: int, call: Callable[[Any], Any]) -> None:
         if self._usable(fd):
             self.both(f"socket(fileno={fd}).{what}", lambda s: s.socket_call(fd, call))

@@ -56,7 +56,11 @@ def test_layers_import_only_downward(path: pathlib.Path) -> None:
 @pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
 def test_no_real_time_or_randomness_in_the_model(path: pathlib.Path) -> None:
     rel = path.relative_to(SRC)
-    allowed = {pathlib.Path("kernel.py")}  # owns the one seeded random.Random
+    allowed = {
+        pathlib.Path("kernel.py"),  # owns the one seeded random.Random
+        pathlib.Path("compat/time.py"),  # the stand-in reads the real module's names, never its clock
+        pathlib.Path("testing/backends.py"),  # the real backend hands tests the real time module
+    }
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         names = []

@@ -12,10 +12,15 @@ from ..vfs.waitqueue import WaitQueue
 
 
 class WouldBlock(Exception):
-    __slots__ = ("key", "queue", "what")
+    """``how`` is where the sleeper queues, as the kind's Linux code puts it: ``"head"``
+    (prepare_to_wait: every sleeper wakes) or ``"tail_exclusive"``
+    (wait_event_*_exclusive: one sleeper per wake-up, in arrival order)."""
 
-    def __init__(self, queue: WaitQueue, key: int, what: str) -> None:
+    __slots__ = ("how", "key", "queue", "what")
+
+    def __init__(self, queue: WaitQueue, key: int, what: str, how: str = "head") -> None:
         super().__init__(what)
         self.queue = queue
         self.key = key
         self.what = what  # why it waits, for deadlock reports
+        self.how = how

@@ -174,7 +174,7 @@ class PipeEnd(OpenFile):
             return done
         if nonblock or self.flags & O_NONBLOCK:
             raise oserror(EAGAIN)
-        raise WouldBlock(pipe.wr_wait, _OUT, "pipe is full")
+        raise WouldBlock(pipe.wr_wait, _OUT, "pipe is full", "tail_exclusive")
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
         """anon_pipe_read, one pass: consumes from the oldest slot on."""
@@ -187,7 +187,7 @@ class PipeEnd(OpenFile):
                 return b""
             if nonblock or self.flags & O_NONBLOCK:
                 raise oserror(EAGAIN)
-            raise WouldBlock(pipe.rd_wait, _IN, "pipe is empty")
+            raise WouldBlock(pipe.rd_wait, _IN, "pipe is empty", "tail_exclusive")
         page = slots[0]
         offset = pipe.head_offset
         if offset + n < len(page):  # served by the oldest slot, which stays

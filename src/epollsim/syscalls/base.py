@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from errno import EBADF
+from functools import partial
 from typing import Any, TypeVar
 
 from ..errors import oserror
 from ..files.blocking import WouldBlock
 from ..process import Process
-from ..sched.single import wait_alone
 from ..vfs.file import OpenFile
 
 T = TypeVar("T")
@@ -29,22 +29,33 @@ class SyscallBase:
         except (KeyError, TypeError):
             raise oserror(EBADF) from None
 
-    def retry(self, call: str, op: Callable[[], T], blocked: WouldBlock | None = None) -> T:
-        """Run ``op``; while it raises WouldBlock, wait for its queue and run it again.
+    def retry(self, call: str, op: Callable[[], T], blocked: WouldBlock | None = None,
+              file: OpenFile | None = None) -> T:
+        """Run ``op``; while it raises WouldBlock, sleep on its queue and run it again.
 
         ``blocked`` is the WouldBlock a caller's own first attempt already raised
-        (the hot paths try once inline, without building ``op``).
+        (the hot paths try once inline, without building ``op``). While asleep the
+        call holds a reference on ``file`` (fdget), so another thread's close()
+        of the fd does not release it under the sleeper.
         """
-        while True:
-            if blocked is not None:
-                self.wait(call, blocked.what, None)
-            try:
-                return op()
-            except WouldBlock as wb:
-                blocked = wb
+        if file is not None:
+            file.get()
+        try:
+            while True:
+                if blocked is not None:
+                    self.proc.sched.block(
+                        [(blocked.queue, blocked.how)], blocked.key, None, f"{call}: {blocked.what}"
+                    )
+                try:
+                    return op()
+                except WouldBlock as wb:
+                    blocked = wb
+        finally:
+            if file is not None:
+                file.put()
 
     def finish_write(
-        self, call: str, write: Callable[[Any], int], data: bytes | memoryview, done: int
+        self, call: str, write: Callable[[Any], int], data: bytes | memoryview, done: int, file: OpenFile
     ) -> int:
         """The rest of a blocking stream write (pipe_write, unix_stream_sendmsg).
 
@@ -55,13 +66,10 @@ class SyscallBase:
         while done < len(data):
             rest = view[done:]
             try:
-                done += self.retry(call, lambda rest=rest: write(rest))
+                done += self.retry(call, partial(write, rest), None, file)
             except OSError:
                 break
         return done
-
-    def wait(self, call: str, what: str, deadline_ns: int | None) -> None:
-        wait_alone(self.proc.clock, deadline_ns, call, what)
 
     def deadline_after_ms(self, timeout_ms: int) -> int | None:
         """An absolute deadline for a timeout in ms; negative means none (wait forever)."""

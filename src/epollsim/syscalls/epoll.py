@@ -114,5 +114,18 @@ class EpollCalls(SyscallBase):
         events = ep.harvest(maxevents, as_fd) if ep.ready else []
         if events or timeout_ms == 0:
             return events
-        self.wait(f"epoll_wait({epfd})", "no registered file is ready", self.deadline_after_ms(timeout_ms))
-        return ep.harvest(maxevents, as_fd)
+        # ep_poll: sleep as an exclusive waiter at the head of ep->wq (wake-one is
+        # LIFO), harvest after every wake-up, give up at the deadline. The sleeper
+        # holds a reference, so close(epfd) by another thread does not end the wait.
+        deadline = self.deadline_after_ms(timeout_ms)
+        sched = self.proc.sched
+        what = f"epoll_wait({epfd}): no registered file is ready"
+        ep.get()
+        try:
+            while True:
+                sched.block([(ep.wq, "head_exclusive")], 0, deadline, what)
+                events = ep.harvest(maxevents, as_fd)
+                if events or (deadline is not None and self.proc.clock.now_ns >= deadline):
+                    return events
+        finally:
+            ep.put()

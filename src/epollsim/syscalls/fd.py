@@ -60,7 +60,7 @@ class FdCalls(SyscallBase):
         try:
             return read(count)
         except WouldBlock as blocked:
-            return self.retry(f"read({fd})", lambda: read(count), blocked)
+            return self.retry(f"read({fd})", lambda: read(count), blocked, file)
 
     def write(self, fd: int, data: bytes) -> int:
         file = self.files.get(fd)
@@ -72,9 +72,9 @@ class FdCalls(SyscallBase):
         try:
             done = write(data)
         except WouldBlock as blocked:
-            done = self.retry(f"write({fd})", lambda: write(data), blocked)
+            done = self.retry(f"write({fd})", lambda: write(data), blocked, file)
         if done < len(data) and not file.flags & O_NONBLOCK:
-            return self.finish_write(f"write({fd})", write, data, done)
+            return self.finish_write(f"write({fd})", write, data, done, file)
         return done
 
     def close(self, fd: int) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..abi.poll import POLLERR, POLLHUP, POLLNVAL
+from ..vfs.waitqueue import WaitQueue
 from .base import SyscallBase
 
 
@@ -13,8 +14,28 @@ class PollCalls(SyscallBase):
         revents = self._poll_once(fds)
         if any(revents) or timeout_ms == 0:
             return revents
-        self.wait("poll()", "no polled file is ready", self.deadline_after_ms(timeout_ms))
-        return self._poll_once(fds)
+        # do_poll: hook every file's queues (poll_wait), sleep, poll again.
+        deadline = self.deadline_after_ms(timeout_ms)
+        what = f"poll({', '.join(str(fd) for fd, _ in fds)}): no polled file is ready"
+        queues: list[tuple[WaitQueue, str]] = []
+
+        def hook(wq: WaitQueue) -> None:  # __pollwait
+            queues.append((wq, "head"))
+
+        while True:
+            queues.clear()
+            files = [self.files[fd] for fd, _ in fds if fd >= 0 and fd in self.files]
+            for file in files:
+                file.get()
+                file.poll(hook)
+            try:
+                self.proc.sched.block(queues, 0, deadline, what)
+            finally:
+                for file in files:
+                    file.put()
+            revents = self._poll_once(fds)
+            if any(revents) or (deadline is not None and self.proc.clock.now_ns >= deadline):
+                return revents
 
     def _poll_once(self, fds: list[tuple[int, int]]) -> list[int]:
         files = self.files

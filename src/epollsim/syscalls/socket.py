@@ -158,16 +158,16 @@ class SocketCalls(SyscallBase):
         try:
             sent = sock.send(data, flags)
         except WouldBlock as blocked:
-            sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked)
+            sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked, sock)
         if sent == len(data) or flags & MSG_DONTWAIT or sock.nonblocking:
             return sent
-        return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent)
+        return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent, sock)
 
     def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
         sock = self._sock(fd)
         if flags & ~_RECV_FLAGS:
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
-        return self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags))
+        return self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), file=sock)
 
     def shutdown(self, fd: int, how: int) -> None:
         self._sock(fd).shutdown(how)

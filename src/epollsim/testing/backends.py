@@ -18,6 +18,8 @@ import os as _os
 import resource
 import select as _select
 import socket as _socket
+import threading as _threading
+import time as _time
 import weakref
 from typing import Any
 
@@ -75,6 +77,8 @@ class Backend:
     socket: Any
     fcntl: Any
     sys: Any
+    threading: Any
+    time: Any
     kernel: Kernel | None
 
     @property
@@ -104,6 +108,8 @@ class RealBackend(Backend):
         self.select = _RealSelect(_select, self._owned)
         self.socket = _RealSocket(_socket, self._owned)
         self.sys = RealSys()
+        self.threading = _threading
+        self.time = _time
 
     def cleanup(self) -> None:
         for obj in self._owned:
@@ -135,6 +141,8 @@ class ModelBackend(Backend):
         self.socket = self.kernel.socket
         self.fcntl = self.kernel.fcntl
         self.sys = self.kernel.sys
+        self.threading = self.kernel.threading
+        self.time = self.kernel.time
 
 
 def make_backend(name: str, **kernel_options: Any) -> Backend:

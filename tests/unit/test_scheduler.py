@@ -142,3 +142,34 @@ def test_current_thread_and_identities() -> None:
 def test_unknown_schedule_is_refused() -> None:
     with pytest.raises(ValueError, match="schedule must be"):
         epollsim.Kernel(schedule="lifo")
+
+
+def test_each_thread_has_its_own_running_loop_and_asyncgen_hooks() -> None:
+    """python-stdlib.md 1.5: a greenlet switch must swap what asyncio keeps per OS thread."""
+    import asyncio.events
+    import sys
+
+    k = Kernel()
+    seen: list[object] = []
+    marker_loop = object()
+
+    def firstiter(agen: object) -> None:
+        pass
+
+    def other() -> None:
+        seen.append(asyncio.events._get_running_loop())
+        seen.append(sys.get_asyncgen_hooks().firstiter)
+
+    asyncio.events._set_running_loop(marker_loop)
+    old_hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=firstiter)
+    try:
+        t = k.threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert seen == [None, None]  # the other thread saw neither
+        assert asyncio.events._get_running_loop() is marker_loop  # and ours came back
+        assert sys.get_asyncgen_hooks().firstiter is firstiter
+    finally:
+        asyncio.events._set_running_loop(None)
+        sys.set_asyncgen_hooks(*old_hooks)

@@ -31,6 +31,7 @@ preemption (a thread that never blocks is never switched out).
 """
 from __future__ import annotations
 
+import asyncio.events as asyncio_events
 import heapq
 import itertools
 import sys
@@ -59,7 +60,7 @@ class GreenThread:
 
     __slots__ = (
         "tid", "name", "glet", "state", "entries", "key", "what", "woken", "block_seq",
-        "exit_queue", "daemon", "exc",
+        "exit_queue", "daemon", "exc", "saved",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -75,6 +76,9 @@ class GreenThread:
         self.exit_queue = WaitQueue()  # joiners
         self.daemon = daemon
         self.exc: BaseException | None = None
+        # The per-OS-thread interpreter state asyncio keeps, saved while switched out:
+        # (running event loop, asyncgen hooks). A new thread starts with neither.
+        self.saved: tuple[Any, Any] = (None, (None, None))
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name} ({self.state})>"
@@ -127,10 +131,12 @@ class Scheduler:
         # finished greenlet returns into its parent.
         nxt = self._next_thread()
         if nxt is None:  # the exception goes to the parent: the main thread, which is blocked
+            _restore_thread_state(self.main)
             thread.glet.parent = self.main.glet
             raise self._deadlock()
         self.current = nxt
         nxt.state = RUNNING
+        _restore_thread_state(nxt)
         thread.glet.parent = nxt.glet
 
     # -- blocking ------------------------------------------------------------
@@ -218,6 +224,8 @@ class Scheduler:
         self.current = nxt
         nxt.state = RUNNING
         if nxt is not me:
+            _save_thread_state(me)
+            _restore_thread_state(nxt)
             nxt.glet.switch()
 
     def _deadlock(self) -> Deadlock:
@@ -226,3 +234,18 @@ class Scheduler:
             if thread.state == BLOCKED:
                 lines.append(f"  {thread.name}: {thread.what}")
         return Deadlock("\n".join(lines))
+
+
+# A greenlet switch swaps the Python stack and the contextvars context, but not
+# what CPython keeps per OS thread: asyncio's running loop and the asyncgen
+# hooks (python-stdlib.md 1.5). Each green thread gets its own, swapped here.
+
+
+def _save_thread_state(thread: GreenThread) -> None:
+    thread.saved = (asyncio_events._get_running_loop(), sys.get_asyncgen_hooks())
+
+
+def _restore_thread_state(thread: GreenThread) -> None:
+    loop, hooks = thread.saved
+    asyncio_events._set_running_loop(loop)
+    sys.set_asyncgen_hooks(*hooks)

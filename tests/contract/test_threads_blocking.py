@@ -69,3 +69,44 @@ def test_closing_the_fd_does_not_end_a_blocked_read(backend: Backend) -> None:
     assert os.write(w, b"x") == 1  # no EPIPE: the sleeping reader still counts
     t.join()
     assert got == [b"x"]
+
+
+def test_epollexclusive_wakes_one_of_two_epolls_with_sleepers(backend: Backend) -> None:
+    """LTP epoll_wait16's rule (spec 4.5): one write reaches the sleepers of only one of the
+    epolls that hold an EPOLLEXCLUSIVE interest on the pipe."""
+    os, sel = backend.os, backend.select
+    r, w = os.pipe2(os.O_NONBLOCK)
+    eps = [sel.epoll(), sel.epoll()]
+    for ep in eps:
+        ep.register(r, sel.EPOLLIN | sel.EPOLLET | sel.EPOLLEXCLUSIVE)
+    woken: list[int] = []
+    threads = [_start(backend, lambda ep=ep: woken.append(len(ep.poll(4 * PHASE)))) for ep in eps]
+    backend.time.sleep(PHASE)
+    os.write(w, b"x")
+    for t in threads:
+        t.join()
+    assert sorted(woken) == [0, 1]
+
+
+def test_without_epollexclusive_every_epoll_wakes(backend: Backend) -> None:
+    os, sel = backend.os, backend.select
+    r, w = os.pipe2(os.O_NONBLOCK)
+    eps = [sel.epoll(), sel.epoll()]
+    for ep in eps:
+        ep.register(r, sel.EPOLLIN | sel.EPOLLET)
+    woken: list[int] = []
+    threads = [_start(backend, lambda ep=ep: woken.append(len(ep.poll(4 * PHASE)))) for ep in eps]
+    backend.time.sleep(PHASE)
+    os.write(w, b"x")
+    for t in threads:
+        t.join()
+    assert woken == [1, 1]
+
+
+def test_a_timed_wait_with_nothing_ready_returns_empty_after_the_timeout(backend: Backend) -> None:
+    r, _w = backend.os.pipe()
+    ep = backend.select.epoll()
+    ep.register(r, backend.select.EPOLLIN)
+    t0 = backend.time.monotonic_ns()
+    assert ep.poll(PHASE) == []
+    assert backend.time.monotonic_ns() - t0 >= PHASE * 1_000_000_000

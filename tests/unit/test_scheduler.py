@@ -173,3 +173,21 @@ def test_each_thread_has_its_own_running_loop_and_asyncgen_hooks() -> None:
     finally:
         asyncio.events._set_running_loop(None)
         sys.set_asyncgen_hooks(*old_hooks)
+
+
+def test_a_deadlock_report_names_the_edge_triggered_reader_bug() -> None:
+    k = Kernel()
+    r, w = k.os.pipe2(k.os.O_NONBLOCK)
+    ep = k.select.epoll()
+    ep.register(r, k.select.EPOLLIN | k.select.EPOLLET)
+    k.os.write(w, b"x" * 20)
+    assert ep.poll(0) == [(r, k.select.EPOLLIN)]
+    k.os.read(r, 8)  # stops before EAGAIN: 12 bytes stay, and no new edge will come
+    with pytest.raises(Deadlock) as info:
+        ep.poll()
+    assert str(info.value) == (
+        "every thread is blocked and no deadline is pending:\n"
+        f"  MainThread: epoll_wait({ep.fileno()}): no registered file is ready\n"
+        f"    fd {r} is registered EPOLLET and still has 12 unread bytes; "
+        "an edge-triggered reader must read until EAGAIN"
+    )

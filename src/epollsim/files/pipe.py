@@ -223,6 +223,9 @@ class PipeEnd(OpenFile):
             pipe.wr_wait.wake(_OUT, 1)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def unread_bytes(self) -> int | None:
+        return self.pipe.nbytes if self.fmode & FMODE_READ else None
+
     def release(self) -> None:
         """pipe_release: the last reader or writer going wakes everyone, keyless."""
         pipe = self.pipe

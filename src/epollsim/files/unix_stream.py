@@ -275,6 +275,9 @@ class UnixStreamSocket(OpenFile):
             peer.shutdown_bits |= peer_mode
             peer.wq.wake_all()
 
+    def unread_bytes(self) -> int | None:
+        return sum(len(skb.data) for skb in self.receive_queue)
+
     def take_error(self) -> int:
         """SO_ERROR: read and clear the pending error."""
         code, self.err = self.err, 0

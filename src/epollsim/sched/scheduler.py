@@ -60,7 +60,7 @@ class GreenThread:
 
     __slots__ = (
         "tid", "name", "glet", "state", "entries", "key", "what", "woken", "block_seq",
-        "exit_queue", "daemon", "exc", "saved",
+        "exit_queue", "daemon", "exc", "saved", "hint",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -71,6 +71,7 @@ class GreenThread:
         self.entries: list[WaitEntry] = []  # where it is hooked while blocked
         self.key = 0  # the poll bits it waits for (0: any wake-up)
         self.what = ""  # why it waits, for deadlock reports
+        self.hint: Callable[[], str | None] | None = None  # a likely cause, if one is recognisable
         self.woken = False  # how the last block ended: True woken, False timed out
         self.block_seq = 0  # tells a stale timer from the current one
         self.exit_queue = WaitQueue()  # joiners
@@ -147,12 +148,18 @@ class Scheduler:
         key: int,
         deadline_ns: int | None,
         what: str,
+        hint: Callable[[], str | None] | None = None,
     ) -> bool:
-        """Sleep on ``queues`` until woken (True) or ``deadline_ns`` passes (False)."""
+        """Sleep on ``queues`` until woken (True) or ``deadline_ns`` passes (False).
+
+        ``what`` says what the thread waits for; ``hint``, asked only if the run
+        deadlocks, may name a recognisable cause.
+        """
         thread = self.current
         thread.state = BLOCKED
         thread.key = key
         thread.what = what
+        thread.hint = hint
         thread.block_seq += 1
         for wq, how in queues:
             entry = WaitEntry(self._wake_entry, thread)
@@ -233,6 +240,9 @@ class Scheduler:
         for thread in self.threads.values():
             if thread.state == BLOCKED:
                 lines.append(f"  {thread.name}: {thread.what}")
+                cause = thread.hint() if thread.hint is not None else None
+                if cause:
+                    lines.append(f"    {cause}")
         return Deadlock("\n".join(lines))
 
 

@@ -123,7 +123,7 @@ class EpollCalls(SyscallBase):
         ep.get()
         try:
             while True:
-                sched.block([(ep.wq, "head_exclusive")], 0, deadline, what)
+                sched.block([(ep.wq, "head_exclusive")], 0, deadline, what, ep.stuck_hint)
                 events = ep.harvest(maxevents, as_fd)
                 if events or (deadline is not None and self.proc.clock.now_ns >= deadline):
                     return events

@@ -307,6 +307,20 @@ class Epoll(OpenFile):
             return True
         return down + 1 + _depth_up(self, {}) > EP_MAX_NESTS
 
+    def stuck_hint(self) -> str | None:
+        """For deadlock reports: an edge-triggered interest whose file is readable but which
+        no edge will report again (the classic ET bug: stopping before EAGAIN)."""
+        for item in self.interests.values():
+            events = item.events
+            if events & EPOLLET and not item.rdllink and item.file.poll(None) & events & EPOLLIN:
+                unread = item.file.unread_bytes()
+                what = f"still has {unread} unread bytes" if unread else "is still readable"
+                return (
+                    f"fd {item.fd} is registered EPOLLET and {what}; "
+                    "an edge-triggered reader must read until EAGAIN"
+                )
+        return None
+
     def statistics(self) -> dict[str, int]:
         return {
             "interests": len(self.interests),

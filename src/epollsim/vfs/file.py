@@ -72,6 +72,10 @@ class OpenFile:
     read: Callable[[int], bytes] | None = None
     write: Callable[[bytes], int] | None = None
 
+    def unread_bytes(self) -> int | None:
+        """Bytes a read could return now, where the kind counts bytes (for diagnoses)."""
+        return None
+
     def release(self) -> None:
         """The last reference went: let go of the kind's resources and wake peers."""
 

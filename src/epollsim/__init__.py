@@ -9,7 +9,11 @@
     ep.poll(0)          # [(r, 1)]
 """
 from .errors import Deadlock, EpollsimError, KernelBug, Unsupported
+from .exploration import Exploration, Failure, explore, run_seed
 from .kernel import Kernel
 
-__all__ = ["Deadlock", "EpollsimError", "Kernel", "KernelBug", "Unsupported"]
+__all__ = [
+    "Deadlock", "EpollsimError", "Exploration", "Failure", "Kernel", "KernelBug", "Unsupported",
+    "explore", "run_seed",
+]
 __version__ = "0.1.0"

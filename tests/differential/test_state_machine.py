@@ -202,6 +202,11 @@ class DifferentialMachine(RuleBasedStateMachine):
         for side in self.sides:
             for obj in side.all_epoll_objs:
                 obj.close()
+            for m in self.live:  # cleanup() alone can miss the number its listdir() snapshot used
+                try:
+                    side.os.close(side.fd(m))
+                except OSError:
+                    pass
             side.b.cleanup()
 
     # -- bookkeeping ------------------------------------------------------

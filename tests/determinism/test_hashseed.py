@@ -24,6 +24,18 @@ WORKLOAD = textwrap.dedent(
     for ep in eps:
         print(ep.poll(0, 4), ep.poll(0), k.describe_epoll(ep.fileno()))
     print([os_.fstat(r).st_ino for r, _ in pipes])
+    k2 = epollsim.Kernel(seed=11, schedule="random")
+    trace = []
+    def worker(name):
+        for i in range(4):
+            trace.append((name, i, k2.now_ns))
+            k2.time.sleep(0 if i % 2 else 0.001 * len(name))
+    threads = [k2.threading.Thread(target=worker, args=(n,)) for n in ("a", "bb", "ccc", "d")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(trace)
     """
 )
 

@@ -9,6 +9,7 @@ import resource
 from typing import Any
 
 import pytest
+from contract_helpers import raises_exactly as _raises
 
 from epollsim.testing.backends import Backend
 
@@ -20,12 +21,6 @@ def _ready_epoll(backend: Backend) -> tuple[Any, int]:
     ep.register(w, backend.select.EPOLLOUT)
     return ep, w
 
-
-def _raises(exc: type[BaseException], message: str, call: Any, *args: Any) -> None:
-    with pytest.raises(exc) as info:
-        call(*args)
-    assert type(info.value) is exc
-    assert str(info.value) == message
 
 
 def test_poll_returns_a_list_of_fd_and_unsigned_mask_tuples(backend: Backend) -> None:

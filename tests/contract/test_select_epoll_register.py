@@ -6,6 +6,8 @@ import errno
 from typing import Any
 
 import pytest
+from contract_helpers import Index as _Index
+from contract_helpers import raises_exactly as _raises
 
 from epollsim.testing.backends import Backend
 
@@ -18,20 +20,6 @@ class _FileLike:
         return self._fd
 
 
-class _Index:
-    def __init__(self, n: int) -> None:
-        self._n = n
-
-    def __index__(self) -> int:
-        return self._n
-
-
-def _raises(exc: type[BaseException], message: str, call: Any, *args: Any, **kwargs: Any) -> BaseException:
-    with pytest.raises(exc) as info:
-        call(*args, **kwargs)
-    assert type(info.value) is exc
-    assert str(info.value) == message
-    return info.value
 
 
 def test_register_default_mask_is_in_pri_out(backend: Backend) -> None:

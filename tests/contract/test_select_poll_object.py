@@ -6,18 +6,11 @@ from __future__ import annotations
 import decimal
 import errno
 import pickle
-from typing import Any
 
 import pytest
+from contract_helpers import raises_exactly as _raises
 
 from epollsim.testing.backends import Backend
-
-
-def _raises(exc: type[BaseException], message: str, call: Any, *args: Any) -> None:
-    with pytest.raises(exc) as info:
-        call(*args)
-    assert type(info.value) is exc
-    assert str(info.value) == message
 
 
 class _FileLike:

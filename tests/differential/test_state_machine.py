@@ -35,6 +35,7 @@ import select as _select
 import socket as _socket
 import stat
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from hypothesis import HealthCheck, event, reject, settings
@@ -262,7 +263,7 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     def _created(self, what: str, call: Callable[[Side], Any], descs: list[Desc]) -> Any:
         """A call creating fds: both succeed (pair the numbers) or fail alike."""
-        got = [_outcome(lambda s=s: call(s)) for s in self.sides]
+        got = [_outcome(partial(call, s)) for s in self.sides]
         if got[0][0] == "ok" and got[1][0] == "ok":
             real, model = got[0][1], got[1][1]
             for r, m, desc in zip(real, model, descs):
@@ -462,14 +463,14 @@ class DifferentialMachine(RuleBasedStateMachine):
         for _ in range(count):
             if not self._usable(fd) or self._write_would_block(fd, size):
                 return
-            data = self._payload(size)
-            if socket_send:
-                got = self.both(f"socket(fileno={fd}).send(<{size} bytes>)",
-                                lambda s: s.socket_call(fd, lambda sock: sock.send(data)))
-            else:
-                got = self.both(f"os.write({fd}, <{size} bytes>)", lambda s: s.os.write(s.fd(fd), data))
-            if got[0] != "ok":
+            if self._write_once(fd, self._payload(size), socket_send)[0] != "ok":
                 return
+
+    def _write_once(self, fd: int, data: bytes, socket_send: bool) -> tuple[Any, ...]:
+        if socket_send:
+            return self.both(f"socket(fileno={fd}).send(<{len(data)} bytes>)",
+                             lambda s: s.socket_call(fd, lambda sock: sock.send(data)))
+        return self.both(f"os.write({fd}, <{len(data)} bytes>)", lambda s: s.os.write(s.fd(fd), data))
 
     def _socket_call(self, what: str, fd: int, call: Callable[[Any], Any]) -> None:
         if self._usable(fd):
@@ -584,8 +585,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             self.both(f"select.poll(every live fd {numbers})", call, translate=self._translate_events)
         if epolls_too:
             for m in [m for m in numbers if self.live[m].kind == "epoll"]:
-                self.both(f"epoll({m}).poll(0)", lambda s: s.epoll_obj(m).poll(0),
-                          translate=self._translate_events)
+                self._epoll_poll(m, -1)
 
     @invariant()
     def readiness_agrees(self) -> None:

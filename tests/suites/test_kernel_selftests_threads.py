@@ -1,0 +1,108 @@
+"""epoll_wakeup_test.c patterns B and G (spec 12.1): two waiters and an emitter thread, on both
+backends. The selftest ends a waiter that got nothing with SIGUSR1 after ~1 s; here each
+waiter's own timeout (4 phases) plays that part, so a waiter that is never woken counts nothing."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from epollsim.testing.backends import Backend
+
+PHASE = 0.05
+TIMEOUT = 4 * PHASE
+EPOLLIN, EPOLLET = 0x1, 0x80000000
+POLLIN = 0x1
+
+
+def _socketpair(backend: Backend) -> tuple[int, int]:
+    fds: tuple[int, int] = backend.sys.socketpair(1, 1, 0)
+    return fds
+
+
+def _waiter(backend: Backend, kind: str, ep: Any, n: int) -> int:
+    """EW: epoll_wait(E, n); P: poll(E) then epoll_wait(E, n, 0). 1 on success."""
+    if kind == "EW":
+        return 1 if ep.poll(TIMEOUT, n) else 0
+    p = backend.select.poll()
+    p.register(ep.fileno(), POLLIN)
+    if not p.poll(TIMEOUT * 1000):
+        return 0
+    return 1 if ep.poll(0, n) else 0
+
+
+# test: (ET?, two pairs?, t0 kind, t1 kind, maxevents, expected count)
+PATTERN_B = {
+    "epoll9": (False, False, "EW", "EW", 1, 2),
+    "epoll10": (True, False, "EW", "EW", 1, 1),
+    "epoll11": (False, True, "EW", "EW", 2, 2),
+    "epoll12": (True, True, "EW", "EW", 1, 2),
+    "epoll13": (False, False, "EW", "P", 1, 2),
+    "epoll14": (True, False, "EW", "P", 1, 1),
+    "epoll15": (False, True, "EW", "P", 2, 2),
+    "epoll16": (True, True, "EW", "P", 1, 2),
+}
+
+
+@pytest.mark.parametrize("name", list(PATTERN_B))
+def test_pattern_b_two_waiters_on_one_epoll(backend: Backend, name: str) -> None:
+    et, two, k0, k1, n, expected = PATTERN_B[name]
+    ep = backend.select.epoll()
+    s0, s1 = _socketpair(backend)
+    s2, s3 = _socketpair(backend)
+    ep.register(s0, EPOLLIN | (EPOLLET if et else 0))
+    if two:
+        ep.register(s2, EPOLLIN | (EPOLLET if et else 0))
+    count: list[int] = []
+    t1 = backend.threading.Thread(target=lambda: count.append(_waiter(backend, k1, ep, n)))
+    t1.start()
+
+    def emitter() -> None:
+        backend.time.sleep(PHASE)
+        backend.os.write(s1, b"w")
+        if two:
+            backend.os.write(s3, b"w")
+
+    em = backend.threading.Thread(target=emitter)
+    em.start()
+    count.append(_waiter(backend, k0, ep, n))
+    t1.join()
+    em.join()
+    assert sum(count) == expected
+
+
+PATTERN_G = {  # e0 watches e1 and e2 (X); e1 and e2 each watch one socket (LT); emitter E2
+    "epoll53": (False, "EW", "EW"),
+    "epoll54": (True, "EW", "EW"),
+    "epoll55": (False, "EW", "P"),
+    "epoll56": (True, "EW", "P"),
+    "epoll57": (False, "P", "P"),
+    "epoll58": (True, "P", "P"),
+}
+
+
+@pytest.mark.parametrize("name", list(PATTERN_G))
+def test_pattern_g_two_waiters_on_an_epoll_of_two_epolls(backend: Backend, name: str) -> None:
+    et, k0, k1 = PATTERN_G[name]
+    e0, e1, e2 = (backend.select.epoll() for _ in range(3))
+    s0, s1 = _socketpair(backend)
+    s2, s3 = _socketpair(backend)
+    e1.register(s0, EPOLLIN)
+    e2.register(s2, EPOLLIN)
+    for inner in (e1, e2):
+        e0.register(inner.fileno(), EPOLLIN | (EPOLLET if et else 0))
+    count: list[int] = []
+    t1 = backend.threading.Thread(target=lambda: count.append(_waiter(backend, k1, e0, 1)))
+    t1.start()
+
+    def emitter() -> None:
+        backend.time.sleep(PHASE)
+        backend.os.write(s1, b"w")
+        backend.os.write(s3, b"w")
+
+    em = backend.threading.Thread(target=emitter)
+    em.start()
+    count.append(_waiter(backend, k0, e0, 1))
+    t1.join()
+    em.join()
+    assert sum(count) == 2

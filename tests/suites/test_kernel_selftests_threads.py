@@ -106,3 +106,70 @@ def test_pattern_g_two_waiters_on_an_epoll_of_two_epolls(backend: Backend, name:
     t1.join()
     em.join()
     assert sum(count) == 2
+
+
+def _nest(backend: Backend, x_et: bool, y_et: bool) -> tuple[Any, Any, int]:
+    """e0 watches e1 (X), e1 watches s0 (Y); returns e0, e1 and s1 (writing it readies s0)."""
+    e0, e1 = backend.select.epoll(), backend.select.epoll()
+    s0, s1 = _socketpair(backend)
+    e1.register(s0, EPOLLIN | (EPOLLET if y_et else 0))
+    e0.register(e1.fileno(), EPOLLIN | (EPOLLET if x_et else 0))
+    return e0, e1, s1
+
+
+def _run_pair(backend: Backend, t0: Any, t1: Any, s1: int) -> list[int]:
+    results: list[int] = []
+    thread = backend.threading.Thread(target=lambda: results.append(("t1", t1())))
+    thread.start()
+
+    def emitter() -> None:
+        backend.time.sleep(PHASE)
+        backend.os.write(s1, b"w")
+
+    em = backend.threading.Thread(target=emitter)
+    em.start()
+    results.append(("t0", t0()))
+    thread.join()
+    em.join()
+    return results
+
+
+PATTERN_D = {  # both threads on the outer e0: (X ET?, Y ET?, t1 kind, expected)
+    "epoll25": (False, False, "EW", 2), "epoll26": (False, True, "EW", 2),
+    "epoll27": (True, False, "EW", 1), "epoll28": (True, True, "EW", 1),
+    "epoll29": (False, False, "P", 2), "epoll30": (False, True, "P", 2),
+    "epoll31": (True, False, "P", 1), "epoll32": (True, True, "P", 1),
+}
+
+
+@pytest.mark.parametrize("name", list(PATTERN_D))
+def test_pattern_d_two_waiters_on_the_outer_epoll(backend: Backend, name: str) -> None:
+    x_et, y_et, k1, expected = PATTERN_D[name]
+    e0, _e1, s1 = _nest(backend, x_et, y_et)
+    results = _run_pair(backend, lambda: _waiter(backend, "EW", e0, 1), lambda: _waiter(backend, k1, e0, 1), s1)
+    assert sum(ok for _, ok in results) == expected
+
+
+PATTERN_E = {  # t0 on the inner e1, t1 on the outer e0: (X ET?, Y ET?, t0 kind, t1 kind)
+    "epoll33": (False, False, "EW", "EW"), "epoll34": (False, True, "EW", "EW"),
+    "epoll35": (True, False, "EW", "EW"), "epoll36": (True, True, "EW", "EW"),
+    "epoll37": (False, False, "P", "EW"), "epoll38": (False, True, "P", "EW"),
+    "epoll39": (True, False, "P", "EW"), "epoll40": (True, True, "P", "EW"),
+    "epoll41": (False, False, "EW", "P"), "epoll42": (False, True, "EW", "P"),
+    "epoll43": (True, False, "EW", "P"), "epoll44": (True, True, "EW", "P"),
+    "epoll45": (False, False, "P", "P"), "epoll46": (False, True, "EW", "P"),
+    "epoll47": (True, False, "P", "P"), "epoll48": (True, True, "EW", "P"),
+}
+
+
+@pytest.mark.parametrize("name", list(PATTERN_E))
+def test_pattern_e_one_waiter_inside_one_outside(backend: Backend, name: str) -> None:
+    """When the inner item is ET, whoever looks second may find nothing: the selftest counts
+    with "or" (t0 |= 2, t1 |= 1) and accepts 2 or 3; t0 on the inner epoll always succeeds."""
+    x_et, y_et, k0, k1 = PATTERN_E[name]
+    e0, e1, s1 = _nest(backend, x_et, y_et)
+    results = dict(_run_pair(backend, lambda: _waiter(backend, k0, e1, 1), lambda: _waiter(backend, k1, e0, 1), s1))
+    if y_et:
+        assert (2 * results["t0"] | results["t1"]) in (2, 3)
+    else:
+        assert results == {"t0": 1, "t1": 1}

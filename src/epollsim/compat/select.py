@@ -21,9 +21,19 @@ from ..abi.epoll import (
     EPOLL_CTL_ADD,
     EPOLL_CTL_DEL,
     EPOLL_CTL_MOD,
+    EPOLLERR,
+    EPOLLHUP,
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLPRI,
+    EPOLLRDBAND,
+    EPOLLRDNORM,
+    EPOLLWRBAND,
+    EPOLLWRNORM,
     PY_EPOLL_DEFAULT_MASK,
     PY_EPOLL_DEFAULT_MAXEVENTS,
 )
+from ..abi.limits import PIPE_BUF
 from ..abi.poll import POLLIN, POLLOUT, POLLPRI
 from ..errors import oserror
 from ..syscalls import Syscalls
@@ -229,11 +239,29 @@ class poll:
 _PollObject = poll  # inside SelectModule, "poll" is the method
 
 
+# fs/select.c: which poll bits make an fd readable, writable or "exceptional" for select().
+_POLLIN_SET = EPOLLRDNORM | EPOLLRDBAND | EPOLLIN | EPOLLHUP | EPOLLERR
+_POLLOUT_SET = EPOLLWRBAND | EPOLLWRNORM | EPOLLOUT | EPOLLERR
+_POLLEX_SET = EPOLLPRI
+_FD_SETSIZE = 1024
+
+
+def _select_fds(objs: Any) -> list[tuple[Any, int]]:
+    pairs = []
+    for obj in objs:
+        fd = fildes(obj)
+        if fd >= _FD_SETSIZE:
+            raise ValueError("filedescriptor out of range in select()")
+        pairs.append((obj, fd))
+    return pairs
+
+
 class SelectModule(StandIn):
     """``k.select``."""
 
     _mirrors = _real_select
     error = OSError
+    PIPE_BUF = PIPE_BUF
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
@@ -242,6 +270,28 @@ class SelectModule(StandIn):
 
     def poll(self) -> _PollObject:
         return self._poll_cls._create()
+
+    def select(self, rlist: Any, wlist: Any, xlist: Any, timeout: Any = None, /) -> tuple[list[Any], ...]:
+        """select.select over the model's poll: the objects of each list that are ready."""
+        if timeout is None:
+            ms = -1
+        else:
+            try:
+                ns = time_to_ns(timeout, _NS_PER_S)
+            except TypeError:
+                raise TypeError("timeout must be a float or None") from None
+            if ns < 0:
+                raise ValueError("timeout must be non-negative")
+            ms = ns_to_ms_checked(ns, ceiling=True)
+        lists = [_select_fds(rlist), _select_fds(wlist), _select_fds(xlist)]
+        fds = sorted({fd for pairs in lists for _, fd in pairs})
+        for fd in fds:
+            self._sys.fget(fd)  # do_select: a closed fd is EBADF, not POLLNVAL
+        polled = dict(zip(fds, self._sys.poll([(fd, _POLLIN_SET | _POLLOUT_SET | _POLLEX_SET) for fd in fds], ms)))
+        return tuple(
+            [obj for obj, fd in pairs if polled[fd] & bits]
+            for pairs, bits in zip(lists, (_POLLIN_SET, _POLLOUT_SET, _POLLEX_SET))
+        )
 
 
 copy_constants(SelectModule, _abi_epoll, _abi_poll, prefixes=("EPOLL", "POLL"))

@@ -171,14 +171,14 @@ def test_fromfd_minus_one_creates_a_new_epoll(backend: Backend) -> None:
         new.close()
 
 
-def test_fromfd_other_negative_numbers_fail_with_errno_zero(backend: Backend) -> None:
+def test_fromfd_other_negative_numbers_fail_with_oserror(backend: Backend) -> None:
+    """CPython raises PyErr_SetFromErrno with nothing having set errno, so the real errno is
+    whatever the thread's last failing call left (0 in a fresh thread); only the type is stable."""
     cls = type(backend.select.epoll())
     for fd in (-2, -5):
         with pytest.raises(OSError) as info:
             cls.fromfd(fd)
         assert type(info.value) is OSError
-        assert info.value.errno == 0
-        assert info.value.args == (0, "Error")
 
 
 def test_fromfd_does_not_validate_the_fd(backend: Backend) -> None:

@@ -92,6 +92,19 @@ class Backend:
         return f"<Backend {self.name}>"
 
 
+def _open_fds() -> set[int]:
+    """The fds open in this process. The listing of /proc/self/fd names the fd the listing
+    itself used for a moment; keep only the numbers still open afterwards."""
+    open_now = set()
+    for name in _os.listdir("/proc/self/fd"):
+        try:
+            _fcntl.fcntl(int(name), _fcntl.F_GETFD)
+        except OSError:
+            continue
+        open_now.add(int(name))
+    return open_now
+
+
 def real_nofile() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
@@ -101,7 +114,7 @@ class RealBackend(Backend):
     kernel = None
 
     def __init__(self) -> None:
-        self._before = set(_os.listdir("/proc/self/fd"))
+        self._before = _open_fds()
         self._owned: list[Any] = []
         self.os = _os
         self.fcntl = _fcntl
@@ -123,9 +136,9 @@ class RealBackend(Backend):
                 pass
         self._owned.clear()
         gc.collect()
-        for name in sorted(set(_os.listdir("/proc/self/fd")) - self._before, key=int):
+        for fd in sorted(_open_fds() - self._before):
             try:
-                _os.close(int(name))
+                _os.close(fd)
             except OSError:
                 pass
 

@@ -23,6 +23,3 @@ class Clock:
         if deadline_ns < self.now_ns:
             raise KernelBug(f"clock moved backwards: {deadline_ns} < {self.now_ns}")
         self.now_ns = deadline_ns
-
-    def advance_by(self, delta_ns: int) -> None:
-        self.advance_to(self.now_ns + delta_ns)

@@ -110,9 +110,10 @@ class Scheduler:
 
     def spawn(self, fn: Callable[[], Any], name: str | None = None, daemon: bool = False) -> GreenThread:
         tid = next(self._tids)
-        thread = GreenThread(tid, name or f"Thread-{tid - 1}", greenlet.greenlet(), daemon)
         # A thread first entered through a finished greenlet's return gets its value: ignore it.
-        thread.glet = greenlet.greenlet(lambda *_: self._run(thread, fn), parent=self.main.glet)
+        glet = greenlet.greenlet(parent=self.main.glet)
+        thread = GreenThread(tid, name or f"Thread-{tid - 1}", glet, daemon)
+        glet.run = lambda *_: self._run(thread, fn)
         self.threads[tid] = thread
         self.runnable.append(thread)
         return thread

@@ -260,9 +260,6 @@ class Epoll(OpenFile):
         if self.nready and self.wq.entries:
             self.wq.wake(0, 1)
 
-    def has_ready(self) -> bool:
-        return self.nready > 0
-
     # -- the epoll fd as a file --------------------------------------------
 
     def poll(self, pt: PollTable) -> int:

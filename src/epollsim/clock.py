@@ -1,10 +1,26 @@
-"""The virtual clock: CLOCK_MONOTONIC of the simulated machine, in nanoseconds.
+"""The virtual clock of the simulated machine (CLOCK_MONOTONIC, in nanoseconds) and its timers.
 
-It only moves forward, and only when the model says so (a timed wait that
-nothing can end early, later the scheduler jumping to the next deadline), so a
-run costs no wall time and is the same on every machine.
+Theory of operation
+-------------------
+The clock only moves forward, and only when the scheduler says so: when no
+thread can run, it jumps to the earliest pending timer. So a run costs no wall
+time and is the same on every machine.
+
+A timer is a callback at a deadline, the model's hrtimer: a sleeping thread's
+timeout, a timerfd's expiry, a packet arriving after the network's latency.
+Timers live in one heap keyed by ``(deadline, seq)``, so two timers due at the
+same instant fire in the order they were armed. When the clock reaches a
+deadline, every timer due by then fires before any thread runs again (as
+expired hrtimers all run in one interrupt), including timers that a callback
+arms for a time already past. A cancelled timer stays in the heap and is
+dropped when it reaches the top; it never moves the clock.
 """
 from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from typing import Any
 
 from .errors import KernelBug
 
@@ -13,13 +29,70 @@ from .errors import KernelBug
 BOOT_MONOTONIC_NS = 1_000_000_000_000
 
 
+class Timer:
+    """One armed callback; ``cancel()`` disarms it (hrtimer_cancel)."""
+
+    __slots__ = ("deadline_ns", "callback", "arg", "active")
+
+    def __init__(self, deadline_ns: int, callback: Callable[[Any], None], arg: Any) -> None:
+        self.deadline_ns = deadline_ns
+        self.callback = callback
+        self.arg = arg
+        self.active = True
+
+    def cancel(self) -> None:
+        self.active = False
+
+    def __repr__(self) -> str:
+        state = "armed" if self.active else "cancelled"
+        return f"<Timer at {self.deadline_ns} ns {state}>"
+
+
 class Clock:
-    __slots__ = ("now_ns",)
+    __slots__ = ("now_ns", "_timers", "_seq")
 
     def __init__(self, start_ns: int = BOOT_MONOTONIC_NS) -> None:
         self.now_ns = start_ns
+        self._timers: list[tuple[int, int, Timer]] = []
+        self._seq = itertools.count()
 
     def advance_to(self, deadline_ns: int) -> None:
         if deadline_ns < self.now_ns:
             raise KernelBug(f"clock moved backwards: {deadline_ns} < {self.now_ns}")
         self.now_ns = deadline_ns
+
+    def call_at(self, deadline_ns: int, callback: Callable[[Any], None], arg: Any = None) -> Timer:
+        """Arm ``callback(arg)`` to run when the clock reaches ``deadline_ns``."""
+        timer = Timer(deadline_ns, callback, arg)
+        heapq.heappush(self._timers, (deadline_ns, next(self._seq), timer))
+        return timer
+
+    def next_deadline(self) -> int | None:
+        """The earliest armed timer's deadline, or None when none is armed."""
+        timers = self._timers
+        while timers and not timers[0][2].active:
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
+
+    def fire_due(self) -> None:
+        """Run every armed timer whose deadline has been reached, earliest first."""
+        timers = self._timers
+        while timers and timers[0][0] <= self.now_ns:
+            timer = heapq.heappop(timers)[2]
+            if timer.active:
+                timer.active = False
+                timer.callback(timer.arg)
+
+    def advance_to_next_timer(self) -> bool:
+        """Jump to the earliest armed timer and fire what is due; False if none is armed."""
+        deadline = self.next_deadline()
+        if deadline is None:
+            return False
+        if deadline > self.now_ns:
+            self.now_ns = deadline
+        self.fire_due()
+        return True
+
+    def pending(self) -> int:
+        """How many armed timers are waiting (for statistics and tests)."""
+        return sum(1 for _, _, timer in self._timers if timer.active)

@@ -32,7 +32,6 @@ preemption (a thread that never blocks is never switched out).
 from __future__ import annotations
 
 import asyncio.events as asyncio_events
-import heapq
 import itertools
 import sys
 import traceback
@@ -42,7 +41,7 @@ from typing import Any, Protocol
 
 import greenlet
 
-from ..clock import Clock
+from ..clock import Clock, Timer
 from ..errors import Deadlock, KernelBug
 from ..vfs.waitqueue import WaitEntry, WaitQueue
 
@@ -59,7 +58,7 @@ class GreenThread:
     """One simulated thread."""
 
     __slots__ = (
-        "tid", "name", "glet", "state", "entries", "key", "what", "woken", "block_seq",
+        "tid", "name", "glet", "state", "entries", "key", "what", "woken", "timer",
         "exit_queue", "daemon", "exc", "saved", "hint",
     )
 
@@ -73,7 +72,7 @@ class GreenThread:
         self.what = ""  # why it waits, for deadlock reports
         self.hint: Callable[[], str | None] | None = None  # a likely cause, if one is recognisable
         self.woken = False  # how the last block ended: True woken, False timed out
-        self.block_seq = 0  # tells a stale timer from the current one
+        self.timer: Timer | None = None  # the armed timeout of the current wait
         self.exit_queue = WaitQueue()  # joiners
         self.daemon = daemon
         self.exc: BaseException | None = None
@@ -93,10 +92,8 @@ class Scheduler:
         self.rng = rng
         self.schedule = schedule
         self._tids = itertools.count(1)
-        self._seq = itertools.count()
         self.threads: dict[int, GreenThread] = {}
         self.runnable: deque[GreenThread] = deque()
-        self.timers: list[tuple[int, int, GreenThread, int]] = []  # (deadline, seq, thread, block_seq)
         self.main = self._adopt_current("MainThread")
         self.current = self.main
 
@@ -161,7 +158,6 @@ class Scheduler:
         thread.key = key
         thread.what = what
         thread.hint = hint
-        thread.block_seq += 1
         for wq, how in queues:
             entry = WaitEntry(self._wake_entry, thread)
             thread.entries.append(entry)
@@ -174,7 +170,7 @@ class Scheduler:
             else:
                 raise KernelBug(f"unknown wait-queue position {how!r}")
         if deadline_ns is not None:
-            heapq.heappush(self.timers, (deadline_ns, next(self._seq), thread, thread.block_seq))
+            thread.timer = self.clock.call_at(deadline_ns, self._time_out, thread)
         self._switch_away()
         return thread.woken
 
@@ -187,7 +183,15 @@ class Scheduler:
         self._make_runnable(thread, woken=True)
         return 1
 
+    def _time_out(self, thread: GreenThread) -> None:
+        thread.timer = None
+        if thread.state == BLOCKED:
+            self._make_runnable(thread, woken=False)
+
     def _make_runnable(self, thread: GreenThread, woken: bool) -> None:
+        if thread.timer is not None:
+            thread.timer.cancel()
+            thread.timer = None
         for entry in thread.entries:  # autoremove_wake_function
             if entry.queue is not None:
                 entry.queue.remove(entry)
@@ -206,14 +210,8 @@ class Scheduler:
     def _next_thread(self) -> GreenThread | None:
         """Choose who runs next; fire timers when nobody can; None when nothing ever can."""
         while not self.runnable:
-            if not self.timers:
+            if not self.clock.advance_to_next_timer():
                 return None
-            deadline, _, thread, seq = heapq.heappop(self.timers)
-            if thread.state != BLOCKED or thread.block_seq != seq:
-                continue  # a stale timer: that wait already ended
-            if deadline > self.clock.now_ns:
-                self.clock.advance_to(deadline)
-            self._make_runnable(thread, woken=False)
         if self.schedule == "random" and len(self.runnable) > 1:
             index = self.rng.randrange(len(self.runnable))
             thread = self.runnable[index]

@@ -1,9 +1,11 @@
 """Kernel: the single root of all simulated state, and where the layers are wired together.
 
-``Kernel(seed)`` is one simulated Linux machine running one process: a
-virtual clock, the process's fd table and open files, the raw system calls
-(``k.sys``) and the stand-ins for the stdlib modules (``k.os``, ``k.select``,
-``k.socket``, ``k.fcntl``). Nothing in it touches the host's kernel.
+``Kernel(seed)`` is a small simulated world: a virtual clock, one scheduler of
+green threads, and one or more hosts (``host.py``), each a Linux machine with
+one process, its fd table and open files. The first host's raw system calls
+(``k.sys``) and stand-ins for the stdlib modules (``k.os``, ``k.select``,
+``k.socket``, ``k.fcntl``) are the kernel's own; ``k.time`` and
+``k.threading`` are shared by all hosts. Nothing in it touches the real kernel.
 """
 from __future__ import annotations
 
@@ -13,27 +15,25 @@ import random
 from .abi.fcntl import INR_OPEN_CUR
 from .abi.limits import MAX_USER_WATCHES_DEFAULT
 from .clock import Clock
-from .compat.fcntl import FcntlModule
-from .compat.os import OsModule
-from .compat.select import SelectModule
-from .compat.socket import SocketModule
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
-from .process import Process
+from .host import Host
 from .sched.scheduler import Scheduler
-from .syscalls import Syscalls
 from .vfs.epoll import Epoll
 from .vfs.file import OpenFile
 
 
 class Kernel:
-    """A deterministic simulated Linux kernel with one process.
+    """A deterministic simulated Linux kernel: a clock, threads, and hosts.
 
     ``seed`` feeds the kernel's one random generator (every later choice the
     model makes comes from it). ``schedule`` is how the next runnable green
-    thread is chosen: ``"fifo"`` (round robin in wake-up order) or ``"random"``. ``nofile`` is the process's RLIMIT_NOFILE;
+    thread is chosen: ``"fifo"`` (round robin in wake-up order) or
+    ``"random"``. ``nofile`` is each process's RLIMIT_NOFILE;
     ``privileged`` grants CAP_SYS_RESOURCE (growing pipes past
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).
+    ``hostname`` names the first host; ``add_host`` adds more (each host gets
+    the same limits).
     """
 
     def __init__(
@@ -44,27 +44,47 @@ class Kernel:
         nofile: int = INR_OPEN_CUR,
         privileged: bool = False,
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
+        hostname: str = "localhost",
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
         self.clock = Clock()
         self.sched = Scheduler(self.clock, self.random, schedule)
         self._fids = itertools.count(1)
-        self.process = Process(
-            self.clock,
-            self.sched,
-            self._fids,
-            nofile=nofile,
-            privileged=privileged,
-            max_user_watches=max_user_watches,
-        )
-        self.sys = Syscalls(self.process)
-        self.os = OsModule(self.sys)
-        self.select = SelectModule(self.sys)
-        self.socket = SocketModule(self.sys)
-        self.fcntl = FcntlModule(self.sys)
         self.time = TimeModule(self.clock, self.sched)
         self.threading = ThreadingModule(self.clock, self.sched)
+        self._nofile = nofile
+        self._privileged = privileged
+        self._max_user_watches = max_user_watches
+        self.hosts: dict[str, Host] = {}
+        # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
+        self.localhost = self.add_host(hostname)
+        self.process = self.localhost.process
+        self.sys = self.localhost.sys
+        self.os = self.localhost.os
+        self.select = self.localhost.select
+        self.socket = self.localhost.socket
+        self.fcntl = self.localhost.fcntl
+
+    def add_host(self, name: str) -> Host:
+        """Add a simulated machine called ``name``, with its own process and fd table."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a host name must be a non-empty str, not {name!r}")
+        if name in self.hosts:
+            raise ValueError(f"there is already a host named {name!r}")
+        host = Host(
+            name, self.clock, self.sched, self._fids, self.time, self.threading,
+            nofile=self._nofile, privileged=self._privileged, max_user_watches=self._max_user_watches,
+        )
+        self.hosts[name] = host
+        return host
+
+    def host(self, name: str) -> Host:
+        """The host called ``name``."""
+        try:
+            return self.hosts[name]
+        except KeyError:
+            raise KeyError(f"no host named {name!r}; hosts are {sorted(self.hosts)}") from None
 
     def file(self, fd: int) -> OpenFile:
         """The open file description behind ``fd`` (for inspection and tests)."""

@@ -18,7 +18,7 @@ SRC = pathlib.Path(epollsim.__file__).parent
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
     "abi", "errors", "clock", "vfs", "files", "sched", "process",
-    "syscalls", "compat", "kernel", "demo", "exploration", "testing", "__init__", "__main__",
+    "syscalls", "compat", "host", "kernel", "demo", "exploration", "testing", "__init__", "__main__",
 ]
 
 

@@ -37,3 +37,17 @@ def test_epoll_lookup_refuses_other_kinds() -> None:
         k.epoll(r)
     with pytest.raises(OSError):
         k.file(99)
+
+
+def test_hosts_have_their_own_fd_tables_and_share_the_clock():
+    k = epollsim.Kernel()
+    b = k.add_host("b")
+    assert k.host("localhost").os is k.os
+    r, w = b.os.pipe()
+    assert (r, w) == (3, 4)
+    assert k.os.pipe() == (3, 4)  # the first host's table is separate
+    assert b.time is k.time and b.threading is k.threading
+    with pytest.raises(ValueError, match="already a host named 'b'"):
+        k.add_host("b")
+    with pytest.raises(KeyError, match="no host named 'c'"):
+        k.host("c")

@@ -8,12 +8,41 @@
     k.os.write(w, b"x")
     ep.poll(0)          # [(r, 1)]
 """
-from .errors import Deadlock, EpollsimError, KernelBug, Unsupported
-from .exploration import Exploration, Failure, explore, run_seed
-from .kernel import Kernel
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataRace, Deadlock, EpollsimError, KernelBug, Unsupported
+
+# The rest loads on first use (PEP 562), so that ``import epollsim.testing.pytest_plugin``, which
+# pytest does in every session of every project where epollsim is installed, stays cheap.
+_LAZY = {
+    "Exploration": ".exploration", "Failure": ".exploration", "explore": ".exploration",
+    "run_seed": ".exploration", "Kernel": ".kernel", "Shared": ".sched.races",
+}
+
+if TYPE_CHECKING:
+    from .exploration import Exploration, Failure, explore, run_seed
+    from .kernel import Kernel
+    from .sched.races import Shared
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'epollsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
-    "Deadlock", "EpollsimError", "Exploration", "Failure", "Kernel", "KernelBug", "Unsupported",
+    "DataRace", "Deadlock", "EpollsimError", "Exploration", "Failure", "Kernel", "KernelBug", "Shared", "Unsupported",
     "explore", "run_seed",
 ]
 __version__ = "0.1.0"

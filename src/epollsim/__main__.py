@@ -1,4 +1,4 @@
-"""Command line: ``python -m epollsim demo`` (also installed as ``epollsim``)."""
+"""Command line: ``python -m epollsim demo|run|replay|explore`` (also installed as ``epollsim``)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="show what epoll reports as a small program runs, on the model and the real kernel")
     demo.add_argument("--model-only", action="store_true", help="do not run the program on the real kernel")
+    from .cli import add_commands, dispatch
+
+    add_commands(sub)
     args = parser.parse_args(argv)
+    status = dispatch(args)
+    if status is not None:
+        return status
     if args.command == "demo":
         from .demo import run
 

@@ -27,6 +27,10 @@ from .errors import KernelBug
 # The simulated machine has been up for a while, as real ones are: a clock
 # that starts at 0 hides bugs that treat 0 as "no deadline".
 BOOT_MONOTONIC_NS = 1_000_000_000_000
+# CLOCK_REALTIME when the clock starts: 2026-01-01T00:00:00Z. Nothing in the
+# model sets the wall clock, so CLOCK_REALTIME is CLOCK_MONOTONIC plus a fixed
+# offset (and CLOCK_BOOTTIME is CLOCK_MONOTONIC: the machine never suspends).
+REALTIME_AT_START_NS = 1_767_225_600 * 1_000_000_000
 
 
 class Timer:
@@ -49,10 +53,11 @@ class Timer:
 
 
 class Clock:
-    __slots__ = ("now_ns", "_timers", "_seq")
+    __slots__ = ("now_ns", "realtime_offset_ns", "_timers", "_seq")
 
     def __init__(self, start_ns: int = BOOT_MONOTONIC_NS) -> None:
         self.now_ns = start_ns
+        self.realtime_offset_ns = REALTIME_AT_START_NS - start_ns  # CLOCK_REALTIME - CLOCK_MONOTONIC
         self._timers: list[tuple[int, int, Timer]] = []
         self._seq = itertools.count()
 

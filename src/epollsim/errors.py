@@ -31,6 +31,23 @@ class Deadlock(EpollsimError):
     """Every thread is blocked and nothing pending can ever wake one of them."""
 
 
+class DataRace(EpollsimError):
+    """Two threads accessed one ``epollsim.Shared``, at least one of them writing, and
+    nothing ordered the two accesses (no happens-before between them).
+
+    ``earlier`` and ``later`` are the two accesses as (thread name, "created" /
+    "wrote" / "read", "file.py:LINE"), the earlier one as the run went.
+    """
+
+    def __init__(self, message: str, earlier: tuple[str, str, str], later: tuple[str, str, str]) -> None:
+        super().__init__(message)
+        self.earlier = earlier
+        self.later = later
+
+    def __reduce__(self) -> tuple[type[DataRace], tuple[str, tuple[str, str, str], tuple[str, str, str]]]:
+        return DataRace, (str(self), self.earlier, self.later)  # picklable (explore's worker processes)
+
+
 _MESSAGES = {code: _os.strerror(code) for code in _errno.errorcode}
 
 

@@ -4,15 +4,17 @@ Each seed gets a fresh ``Kernel(seed, schedule="random")``; the program is a
 function of that kernel. A seed fails when the program raises (an assertion,
 a ``Deadlock``, anything); the report names each failing seed with the exact
 call that replays it, and since a seed fixes every scheduling choice, the
-replay fails the same way.
+replay fails the same way. ``jobs=N`` spreads the seeds over N processes
+(``runner.py``); the result is the same as with one, in the same order.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .kernel import Kernel
+from .runner import Outcome, Program, explore_inline, explore_pool, program_ref
 
 
 @dataclass(frozen=True)
@@ -20,15 +22,27 @@ class Failure:
     seed: int
     error: BaseException
     replay: str  # the call that reproduces it
+    outcome: Outcome | None = None  # the same failure as plain data (kind, trimmed traceback, digest)
 
     def __str__(self) -> str:
-        return f"seed {self.seed}: {type(self.error).__name__}: {self.error}\n  replay: {self.replay}"
+        kind = self.outcome.kind if self.outcome is not None else type(self.error).__name__
+        return f"seed {self.seed}: {kind}: {self.error}\n  replay: {self.replay}"
+
+
+class ProgramFailed(Exception):
+    """Stands for an exception raised in another process (``explore(jobs=N)``): its kind, message
+    and traceback are in ``outcome``."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 @dataclass
 class Exploration:
     runs: int = 0
     failures: list[Failure] = field(default_factory=list)
+    digest: str = ""  # of every seed's outcome in seed order: equal digests, equal explorations
 
     @property
     def ok(self) -> bool:
@@ -39,23 +53,48 @@ class Exploration:
         return "\n".join([head, *map(str, self.failures)])
 
 
-def run_seed(program: Callable[[Kernel], Any], seed: int) -> Any:
+def run_seed(program: Callable[[Kernel], Any], seed: int, schedule: str = "random") -> Any:
     """Run ``program`` once on a fresh kernel with a random schedule drawn from ``seed``."""
-    return program(Kernel(seed, schedule="random"))
+    return program(Kernel(seed, schedule=schedule))
 
 
 def explore(
-    program: Callable[[Kernel], Any], seeds: Iterable[int] = range(100), stop_at_first: bool = False
+    program: Callable[[Kernel], Any] | str | Program,
+    seeds: Iterable[int] = range(100),
+    stop_at_first: bool = False,
+    *,
+    jobs: int = 1,
+    schedule: str = "random",
+    progress: Callable[[int, int, int], None] | None = None,
+    capture: bool = False,
+    trace: bool = False,
 ) -> Exploration:
-    """Run ``program`` under every seed in ``seeds`` and collect the failing ones."""
+    """Run ``program`` under every seed in ``seeds`` and collect the failing ones, in seed order.
+
+    ``program`` is a function of the kernel, or a reference that other processes can load:
+    ``"module:function"`` or a ``.py`` file defining ``main(kernel)`` (see ``runner.py``).
+    ``jobs > 1`` runs chunks of seeds in that many processes (the program must pickle: a
+    reference, or a top-level function of an importable module); the result is the same as
+    with ``jobs=1``. A seed also fails when a thread it started died of an exception.
+    ``progress(done, total, failed)`` is called now and then; ``capture`` keeps the program's
+    output out of the terminal (in-process; workers always capture) and in each failure.
+    ``trace`` records every seed's trace so that the digests cover it (slower).
+    """
+    prog: Program = program_ref(program)
+    seq: Sequence[int] = seeds if isinstance(seeds, range | list | tuple) else list(seeds)
     result = Exploration()
-    name = getattr(program, "__qualname__", repr(program))
-    for seed in seeds:
-        result.runs += 1
-        try:
-            run_seed(program, seed)
-        except Exception as exc:  # the program's failure, reported, never ours to swallow silently
-            result.failures.append(Failure(seed, exc, f"epollsim.run_seed({name}, {seed})"))
-            if stop_at_first:
-                break
+    if jobs > 1 and len(seq) > 1:
+        runs, outcomes, digest = explore_pool(
+            prog, seq, schedule=schedule, jobs=jobs, stop_at_first=stop_at_first, progress=progress, trace=trace
+        )
+        pairs: list[tuple[Outcome, BaseException | None]] = [(o, None) for o in outcomes]
+    else:
+        runs, pairs, digest = explore_inline(
+            prog, seq, schedule=schedule, stop_at_first=stop_at_first, progress=progress, capture=capture,
+            trace=trace,
+        )
+    result.runs, result.digest = runs, digest
+    for outcome, error in pairs:
+        exc = error if error is not None else ProgramFailed(outcome)
+        result.failures.append(Failure(outcome.seed, exc, outcome.replay, outcome))
     return result

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .clock import Clock
+from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
 from .compat.os import OsModule
 from .compat.select import SelectModule
+from .compat.selectors import SelectorsModule
 from .compat.socket import SocketModule
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
+from .net.stack import NetStack
+from .patching import Patch
 from .process import Process
 from .sched.scheduler import Scheduler
 from .syscalls import Syscalls
@@ -38,18 +42,37 @@ class Host:
         nofile: int,
         privileged: bool,
         max_user_watches: int,
+        net: NetStack | None = None,
     ) -> None:
         self.name = name
         self.process = Process(
-            clock, sched, fids, nofile=nofile, privileged=privileged, max_user_watches=max_user_watches
+            clock, sched, fids, nofile=nofile, privileged=privileged, max_user_watches=max_user_watches,
+            net=net,
         )
+        # The host's network stack: its addresses and port tables (net/stack.py).
+        self.net = net
         self.sys = Syscalls(self.process)
         self.os = OsModule(self.sys)
         self.select = SelectModule(self.sys)
+        self.selectors = SelectorsModule(self.select)
         self.socket = SocketModule(self.sys)
         self.fcntl = FcntlModule(self.sys)
         self.time = time
         self.threading = threading
+        self.asyncio = AsyncioModule(self.socket, self.selectors, self.os, threading, time)
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The host's own IPv4 and IPv6 addresses on the network (loopback not included)."""
+        if self.net is None:
+            return ()
+        return (self.net.addr4, self.net.addr6)
+
+    def patch(self, *, skip: tuple[str, ...] = ()) -> Patch:
+        """A context manager making ``socket``, ``select``, ``selectors``, ``time``, ``threading``
+        and ``asyncio`` this host's while it is active (patching.py); ``skip`` names more
+        modules (and their submodules) whose imported names are left alone."""
+        return Patch(self, skip)
 
     def __repr__(self) -> str:
         return f"<Host {self.name!r}>"

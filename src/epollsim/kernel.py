@@ -5,7 +5,9 @@ green threads, and one or more hosts (``host.py``), each a Linux machine with
 one process, its fd table and open files. The first host's raw system calls
 (``k.sys``) and stand-ins for the stdlib modules (``k.os``, ``k.select``,
 ``k.socket``, ``k.fcntl``) are the kernel's own; ``k.time`` and
-``k.threading`` are shared by all hosts. Nothing in it touches the real kernel.
+``k.threading`` are shared by all hosts. ``k.network`` (``net/network.py``)
+connects the hosts' network stacks: addresses, latency, partitions, loss.
+Nothing in it touches the real kernel or the real network.
 """
 from __future__ import annotations
 
@@ -18,7 +20,10 @@ from .clock import Clock
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
 from .host import Host
+from .net.network import Network
+from .patching import Patch
 from .sched.scheduler import Scheduler
+from .trace.recorder import Tracer
 from .vfs.epoll import Epoll
 from .vfs.file import OpenFile
 
@@ -33,7 +38,8 @@ class Kernel:
     ``privileged`` grants CAP_SYS_RESOURCE (growing pipes past
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).
     ``hostname`` names the first host; ``add_host`` adds more (each host gets
-    the same limits).
+    the same limits). ``trace=True`` starts the trace recorder, ``k.trace``, at
+    once (``k.trace.start()`` starts it later).
     """
 
     def __init__(
@@ -45,6 +51,7 @@ class Kernel:
         privileged: bool = False,
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
         hostname: str = "localhost",
+        trace: bool = False,
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
@@ -57,26 +64,42 @@ class Kernel:
         self._privileged = privileged
         self._max_user_watches = max_user_watches
         self.hosts: dict[str, Host] = {}
+        # The trace recorder (trace/recorder.py): off, and free, until started.
+        self.trace = Tracer(self.sched, self.clock, self.hosts)
+        # The network between the hosts (net/network.py): addresses, latency, faults.
+        self.network = Network(self.clock, self.random)
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
         self.process = self.localhost.process
         self.sys = self.localhost.sys
         self.os = self.localhost.os
         self.select = self.localhost.select
+        self.selectors = self.localhost.selectors
+        self.asyncio = self.localhost.asyncio
         self.socket = self.localhost.socket
         self.fcntl = self.localhost.fcntl
+        if trace:
+            self.trace.start()
 
-    def add_host(self, name: str) -> Host:
-        """Add a simulated machine called ``name``, with its own process and fd table."""
+    def add_host(self, name: str, *, address: str | None = None, address6: str | None = None) -> Host:
+        """Add a simulated machine called ``name``, with its own process, fd table and network stack.
+
+        The host's addresses are 10.0.0.N and fd00::N (the N-th host) unless
+        ``address`` (IPv4 or IPv6) and ``address6`` say otherwise; it also has
+        its own loopback (127.0.0.1, ::1).
+        """
         if not isinstance(name, str) or not name:
             raise ValueError(f"a host name must be a non-empty str, not {name!r}")
         if name in self.hosts:
             raise ValueError(f"there is already a host named {name!r}")
+        stack = self.network.add_stack(name, address, address6)
         host = Host(
             name, self.clock, self.sched, self._fids, self.time, self.threading,
             nofile=self._nofile, privileged=self._privileged, max_user_watches=self._max_user_watches,
+            net=stack,
         )
         self.hosts[name] = host
+        self.trace.attach(host)  # only while tracing
         return host
 
     def host(self, name: str) -> Host:
@@ -85,6 +108,12 @@ class Kernel:
             return self.hosts[name]
         except KeyError:
             raise KeyError(f"no host named {name!r}; hosts are {sorted(self.hosts)}") from None
+
+    def patch(self, *, skip: tuple[str, ...] = ()) -> Patch:
+        """``with k.patch():`` runs unmodified code on the first host's stand-ins: the real
+        ``socket``, ``select``, ``selectors``, ``time``, ``threading`` and ``asyncio`` are the
+        model's inside the block and exactly themselves again after it (see patching.py)."""
+        return self.localhost.patch(skip=skip)
 
     def file(self, fd: int) -> OpenFile:
         """The open file description behind ``fd`` (for inspection and tests)."""
@@ -98,8 +127,10 @@ class Kernel:
         return file
 
     def describe_epoll(self, fd: int) -> str:
-        """A readable dump: the interest list with masks by name, and the ready list in order."""
+        """A readable dump: the interest list with masks by name, the ready list in order, and the
+        threads asleep in epoll_wait on it (most recent first: the one a wake-up wakes first)."""
         from .abi.epoll import mask_name
+        from .sched.scheduler import GreenThread
 
         ep = self.epoll(fd)
         lines = [f"epoll fd {fd}: {len(ep.interests)} interests, {ep.nready} ready"]
@@ -107,6 +138,16 @@ class Kernel:
             lines.append(f"  fd {item.fd:<4} {item.file.kind:<8} {mask_name(item.events)} data={item.data}")
         order = [item for item in ep.ready if item.rdllink]
         lines.append("  ready list: " + (", ".join(f"fd {i.fd}" for i in order) or "(empty)"))
+        sleepers = []
+        for entry in ep.wq.entries:
+            thread = entry.private
+            if isinstance(thread, GreenThread):
+                timer = thread.timer
+                until = f", until {timer.deadline_ns // 10**9}.{timer.deadline_ns % 10**9:09d} s" if timer else ""
+                sleepers.append(f"{thread.name} (tid {thread.tid}{until})")
+        lines.append("  sleepers: " + (", ".join(sleepers) or "(none)"))
+        if ep.poll_wait.entries:
+            lines.append(f"  watched by {len(ep.poll_wait.entries)} poll() callers or outer epolls")
         return "\n".join(lines)
 
     @property

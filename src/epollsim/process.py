@@ -5,13 +5,14 @@ from collections.abc import Iterator
 
 from .clock import Clock
 from .files.null import NullDevice
+from .net.stack import NetStack
 from .sched.scheduler import Scheduler
 from .vfs.epoll import EpollUser
 from .vfs.fdtable import FdTable
 
 
 class Process:
-    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "privileged", "sched")
+    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "net", "privileged", "sched")
 
     def __init__(
         self,
@@ -22,6 +23,7 @@ class Process:
         nofile: int,
         privileged: bool,
         max_user_watches: int,
+        net: NetStack | None = None,
     ) -> None:
         self.clock = clock
         self.sched = sched  # its threads
@@ -31,6 +33,7 @@ class Process:
         # CAP_SYS_RESOURCE (growing a pipe past pipe-max-size). The default,
         # False, is what a container's root usually has.
         self.privileged = privileged
+        self.net = net  # the host's network stack (addresses, ports)
         # Every process starts with 0, 1 and 2 open; here they are /dev/null.
         null = NullDevice(next(fids), 0o2)
         for _ in range(3):

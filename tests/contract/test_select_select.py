@@ -56,3 +56,12 @@ def test_a_blocked_select_is_woken_by_another_thread(backend: Backend) -> None:
     t.start()
     assert backend.select.select([r], [], [], 5) == ([r], [], [])
     t.join()
+
+
+def test_a_writable_socket_in_the_read_set_alone_does_not_end_the_wait(backend: Backend) -> None:
+    # do_select asks each fd only for the sets it is in.
+    a, b = backend.socket.socketpair()
+    t = backend.threading.Thread(target=lambda: (backend.time.sleep(0.05), a.send(b"x")))
+    t.start()
+    assert backend.select.select([b], [], [], 5) == ([b], [], [])
+    t.join()

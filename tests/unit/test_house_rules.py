@@ -17,8 +17,8 @@ SRC = pathlib.Path(epollsim.__file__).parent
 
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
-    "abi", "errors", "clock", "vfs", "files", "sched", "process",
-    "syscalls", "compat", "host", "kernel", "demo", "exploration", "testing", "__init__", "__main__",
+    "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
+    "syscalls", "compat", "patching", "host", "trace", "kernel", "demo", "runner", "exploration", "testing", "cli", "__init__", "__main__",
 ]
 
 

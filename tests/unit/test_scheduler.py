@@ -1,4 +1,5 @@
-"""Green threads on the model: virtual time, which sleeper wakes, deadlocks, determinism."""
+"""Green threads on the model: virtual time, which sleeper wakes, determinism (deadlock reports:
+test_deadlock_report.py)."""
 from __future__ import annotations
 
 import time as real_time
@@ -6,7 +7,7 @@ import time as real_time
 import pytest
 
 import epollsim
-from epollsim import Deadlock, Kernel
+from epollsim import Kernel
 
 S = 1_000_000_000
 
@@ -55,20 +56,6 @@ def test_epoll_wait_sleepers_are_woken_most_recent_first() -> None:
         b.send(b"x")
         k.time.sleep(0.01)
     assert woken == ["C", "B", "A"]
-
-
-def test_a_deadlock_names_every_blocked_thread_and_what_it_waits_for() -> None:
-    k = Kernel()
-    r1, _w1 = k.os.pipe()
-    r2, _w2 = k.os.pipe()
-    k.threading.Thread(target=lambda: k.os.read(r1, 1), name="reader-1").start()
-    with pytest.raises(Deadlock) as info:
-        k.os.read(r2, 1)
-    assert str(info.value) == (
-        "every thread is blocked and no deadline is pending:\n"
-        f"  MainThread: read({r2}): pipe is empty\n"
-        f"  reader-1: read({r1}): pipe is empty"
-    )
 
 
 def test_join_with_a_timeout_gives_up_on_virtual_time() -> None:
@@ -173,21 +160,3 @@ def test_each_thread_has_its_own_running_loop_and_asyncgen_hooks() -> None:
     finally:
         asyncio.events._set_running_loop(None)
         sys.set_asyncgen_hooks(*old_hooks)
-
-
-def test_a_deadlock_report_names_the_edge_triggered_reader_bug() -> None:
-    k = Kernel()
-    r, w = k.os.pipe2(k.os.O_NONBLOCK)
-    ep = k.select.epoll()
-    ep.register(r, k.select.EPOLLIN | k.select.EPOLLET)
-    k.os.write(w, b"x" * 20)
-    assert ep.poll(0) == [(r, k.select.EPOLLIN)]
-    k.os.read(r, 8)  # stops before EAGAIN: 12 bytes stay, and no new edge will come
-    with pytest.raises(Deadlock) as info:
-        ep.poll()
-    assert str(info.value) == (
-        "every thread is blocked and no deadline is pending:\n"
-        f"  MainThread: epoll_wait({ep.fileno()}): no registered file is ready\n"
-        f"    fd {r} is registered EPOLLET and still has 12 unread bytes; "
-        "an edge-triggered reader must read until EAGAIN"
-    )

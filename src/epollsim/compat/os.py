@@ -13,6 +13,7 @@ from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
 from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, fildes, ssize_t, unsigned_int, unsigned_long_long
 from ._module import StandIn, copy_constants
+from .os_timerfd import TimerfdFunctions
 
 # CPython allocates ``length`` bytes up front (a huge length is a MemoryError
 # on the host); the model only caps the count it passes down, which changes
@@ -20,7 +21,7 @@ from ._module import StandIn, copy_constants
 _READ_MAX = 0x7FFFFFFF
 
 
-class OsModule(StandIn):
+class OsModule(TimerfdFunctions, StandIn):
     """``k.os``. CPython's fds are non-inheritable by default (PEP 446), and so are these."""
 
     _mirrors = _real_os
@@ -30,6 +31,8 @@ class OsModule(StandIn):
 
     error = OSError
     strerror = staticmethod(_real_os.strerror)  # a message table, not a system call
+    name = "posix"  # the simulated machine is Linux (asyncio's create_server reads os.name)
+    fspath = staticmethod(_real_os.fspath)  # pure: str/bytes/PathLike to str/bytes
 
     # Exact ints and bytes (the usual case) skip the general conversions.
 

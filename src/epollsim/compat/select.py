@@ -284,10 +284,16 @@ class SelectModule(StandIn):
                 raise ValueError("timeout must be non-negative")
             ms = ns_to_ms_checked(ns, ceiling=True)
         lists = [_select_fds(rlist), _select_fds(wlist), _select_fds(xlist)]
-        fds = sorted({fd for pairs in lists for _, fd in pairs})
+        # do_select asks each fd only for the sets it is in: a writable fd in rlist alone
+        # does not end the wait.
+        wanted: dict[int, int] = {}
+        for pairs, bits in zip(lists, (_POLLIN_SET, _POLLOUT_SET, _POLLEX_SET)):
+            for _, fd in pairs:
+                wanted[fd] = wanted.get(fd, 0) | bits
+        fds = sorted(wanted)
         for fd in fds:
             self._sys.fget(fd)  # do_select: a closed fd is EBADF, not POLLNVAL
-        polled = dict(zip(fds, self._sys.poll([(fd, _POLLIN_SET | _POLLOUT_SET | _POLLEX_SET) for fd in fds], ms)))
+        polled = dict(zip(fds, self._sys.poll([(fd, wanted[fd]) for fd in fds], ms)))
         return tuple(
             [obj for obj, fd in pairs if polled[fd] & bits]
             for pairs, bits in zip(lists, (_POLLIN_SET, _POLLOUT_SET, _POLLEX_SET))

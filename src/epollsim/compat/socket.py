@@ -7,17 +7,21 @@ from __future__ import annotations
 import socket as _real_socket
 from typing import Any
 
+from ..abi import inet as _abi_inet
+from ..abi import netdb as _abi_netdb
 from ..abi import socket as _abi_socket
 from ..abi.fcntl import F_DUPFD_CLOEXEC
 from ..abi.socket import AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM
+from ..net.resolver import Resolver
 from ..syscalls import Syscalls
 from ._convert import c_int, format_i
 from ._module import StandIn, copy_constants
+from .socket_functions import SocketFunctions
 from .socket_object import _NS_PER_SEC, _AddressFamily, _parse_timeout, _SocketKind, socket
 
 
-class SocketModule(StandIn):
-    """``k.socket``."""
+class SocketModule(SocketFunctions, StandIn):
+    """``k.socket``: the name functions (getaddrinfo, inet_pton, ...) are in socket_functions.py."""
 
     _mirrors = _real_socket
 
@@ -31,6 +35,10 @@ class SocketModule(StandIn):
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
+        # The host's name and the model's resolver over the kernel's network (net/resolver.py).
+        net = sys.proc.net
+        self._hostname = net.name if net is not None else "localhost"
+        self._resolver = Resolver(net.network if net is not None else None)
         self._default_timeout_ns: int | None = None
         self.socket: type[socket] = type(
             "socket", (socket,), {"__slots__": (), "_module": self, "__module__": "socket"}
@@ -60,4 +68,8 @@ class SocketModule(StandIn):
         self._default_timeout_ns = _parse_timeout(timeout)
 
 
-copy_constants(SocketModule, _abi_socket, prefixes=("AF_", "SOCK_", "SHUT_", "SOL_", "SO_", "MSG_"))
+copy_constants(
+    SocketModule, _abi_socket, _abi_inet, _abi_netdb,
+    prefixes=("AF_", "SOCK_", "SHUT_", "SOL_", "SO_", "MSG_", "IPPROTO_", "IP_", "IPV6_", "TCP_",
+              "INADDR_", "SOMAXCONN", "AI_", "NI_", "EAI_"),
+)

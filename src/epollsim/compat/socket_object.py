@@ -21,10 +21,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK
 from ..abi.poll import POLLIN, POLLOUT
 from ..abi.socket import (
+    AF_INET,
+    AF_UNIX,
     SO_PROTOCOL,
     SO_TYPE,
     SOCK_CLOEXEC,
+    SOCK_DGRAM,
     SOCK_NONBLOCK,
+    SOCK_STREAM,
     SOL_SOCKET,
 )
 from ..errors import Unsupported, oserror
@@ -38,6 +42,8 @@ from ._convert import (
     time_to_ns,
     writable_buffer,
 )
+from ._sockaddr import makesockaddr
+from .socket_net import SocketNetMixin
 
 if TYPE_CHECKING:
     from .socket import SocketModule
@@ -47,6 +53,8 @@ _SocketKind = _real_socket.SocketKind
 
 _NS_PER_SEC = 1_000_000_000
 _EISCONN = 106
+_ENOTCONN = 107
+_EOPNOTSUPP = 95
 _EINVAL = 22
 
 
@@ -65,20 +73,33 @@ def _parse_timeout(value: Any) -> int | None:
 
 
 
-class socket:
-    """socket.socket for the model's sockets; subclassed once per kernel to bind ``_module``."""
+class socket(SocketNetMixin):
+    """socket.socket for the model's sockets; subclassed once per kernel to bind ``_module``.
 
-    __slots__ = ("__weakref__", "_closed", "_family", "_fd", "_proto", "_timeout_ns", "_type")
+    The network methods (bind, listen, accept, connect, names, recvmsg, makefile)
+    are in ``socket_net.py``.
+    """
+
+    __slots__ = ("__weakref__", "_closed", "_family", "_fd", "_io_refs", "_proto", "_timeout_ns", "_type")
     _module: ClassVar[SocketModule]
 
     def __init__(self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None) -> None:
-        """sock_initobj, for an existing fd (the model cannot make unconnected sockets yet)."""
+        """sock_initobj: a new socket (always SOCK_CLOEXEC), or one for an existing fd."""
         sys = self._module._sys
         self._fd = -1
         self._closed = False
-        if fileno is None:
-            raise Unsupported("socket.socket() is not modelled yet: use socketpair()")
+        self._io_refs = 0
         family, type, proto = format_i(family), format_i(type), format_i(proto)
+        if fileno is None:
+            if family == -1:
+                family = AF_INET
+            if type == -1:
+                type = SOCK_STREAM
+            if proto == -1:
+                proto = 0
+            fd = sys.socket(family, type | SOCK_CLOEXEC, proto)
+            self._init(fd, family, type, proto)
+            return
         fd = format_i(fileno)
         if fd < 0:
             raise ValueError("negative file descriptor")
@@ -97,6 +118,7 @@ class socket:
         """A socket object for a new fd (new_sockobject), without sock_initobj's checks."""
         sock = cls.__new__(cls)
         sock._closed = False
+        sock._io_refs = 0
         sock._init(fd, family, type, proto)
         return sock
 
@@ -137,10 +159,19 @@ class socket:
     def __repr__(self) -> str:
         # Lib/socket.py socket.__repr__ (a socketpair's ends have no laddr/raddr to show)
         closed = " [closed]" if self._closed else ""
-        return (
+        text = (
             f"<socket.socket{closed} fd={self._fd}, family={self._family}, "
-            f"type={self._type}, proto={self._proto}>"
+            f"type={self._type}, proto={self._proto}"
         )
+        if not self._closed:
+            for label, get in (("laddr", self.getsockname), ("raddr", self.getpeername)):
+                try:
+                    addr = get()
+                except OSError:
+                    continue
+                if addr:
+                    text += f", {label}={addr}"
+        return text + ">"
 
     def __getstate__(self) -> Any:
         raise TypeError(f"cannot pickle {type(self).__name__!r} object")
@@ -155,8 +186,19 @@ class socket:
     # -- lifetime -------------------------------------------------------------
 
     def close(self) -> None:
-        """sock_close: forget the fd first, so a failing close still leaves the object closed."""
+        """Lib/socket.py close: the fd stays open while makefile() objects use it."""
         self._closed = True
+        if self._io_refs <= 0:
+            self._real_close()
+
+    def _decref_socketios(self) -> None:
+        if self._io_refs > 0:
+            self._io_refs -= 1
+        if self._closed:
+            self.close()
+
+    def _real_close(self) -> None:
+        """sock_close: forget the fd first, so a failing close still leaves the object closed."""
         fd, self._fd = self._fd, -1
         if fd != -1:
             self._module._sys.close(fd)
@@ -264,28 +306,47 @@ class socket:
             raise Unsupported("sendmsg with ancillary data (SCM_RIGHTS) is not modelled")
         flags = format_i(flags)
         if address is not None:
-            self._connected_with_address(address)
+            if self._family == AF_UNIX and self._type == SOCK_STREAM:
+                self._connected_with_address(address)
+            addr = self._addr(address, "sendmsg")
+            return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags, addr))
         return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags))
 
     def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
-        """sendto(data[, flags], address)."""
-        as_bytes(data)
+        """sendto(data[, flags], address): getsockaddrarg, then the call (a datagram to it)."""
+        buf = as_bytes(data)
         if address is None:
-            address = flags_or_address
+            address, flags = flags_or_address, 0
         else:
-            format_i(flags_or_address)
-        self._connected_with_address(address)
+            flags = format_i(flags_or_address)
+        if self._family == AF_UNIX and self._type == SOCK_STREAM:
+            self._connected_with_address(address)
+        addr = self._addr(address, "sendto")
+        return self._call(True, lambda: self._module._sys.sendto(self._fd, buf, flags, addr))  # type: ignore[no-any-return]
 
     def _connected_with_address(self, address: Any) -> NoReturn:
         """getsockaddrarg for AF_UNIX (a path: str or bytes-like), then unix_stream_sendmsg's
-        answer to a name on a connected socket: EISCONN."""
+        answer to a name: EISCONN on a connected socket, EOPNOTSUPP on any other."""
         if not isinstance(address, str):
             as_bytes(address)
-        self._module._sys.fget(self._fd)
+        try:
+            self._module._sys.getpeername(self._fd)
+        except OSError as exc:
+            if exc.errno == _ENOTCONN:
+                raise oserror(_EOPNOTSUPP) from None
+            raise
         raise oserror(_EISCONN)
 
     def _recv_guts(self, bufsize: int, flags: int) -> bytes:
         return self._call(False, lambda: self._module._sys.recvfrom(self._fd, bufsize, flags))
+
+    def _recvmsg_guts(self, bufsize: int, flags: int) -> tuple[bytes, int, int, Any]:
+        """recvmsg(2): (data, return value, msg_flags, source address for makesockaddr or None).
+
+        With MSG_TRUNC a datagram socket returns the datagram's whole length, more than
+        it copied: CPython then resizes its buffer to that length (the model pads with 0).
+        """
+        return self._call(False, lambda: self._module._sys.recvmsg(self._fd, bufsize, flags))  # type: ignore[no-any-return]
 
     def recv(self, bufsize: Any, flags: Any = 0, /) -> bytes:
         bufsize = format_n(bufsize)
@@ -294,7 +355,10 @@ class socket:
             raise ValueError("negative buffersize in recv")
         if bufsize == 0:
             return b""  # sock_recv answers an empty read itself, even on a closed socket
-        return self._recv_guts(bufsize, flags)
+        if self._type != SOCK_DGRAM:
+            return self._recv_guts(bufsize, flags)
+        data, ret, _, _ = self._recvmsg_guts(bufsize, flags)
+        return data if ret == len(data) else data + bytes(ret - len(data))
 
     def recv_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> int:
         view = writable_buffer(buffer, "recv_into")
@@ -303,27 +367,40 @@ class socket:
         nbytes = self._into_length(view, nbytes, "recv_into", "buffer too small for requested bytes")
         if nbytes == 0:
             return 0  # as recv: no system call
-        data = self._recv_guts(nbytes, flags)
+        if self._type != SOCK_DGRAM:
+            data = self._recv_guts(nbytes, flags)
+            view[: len(data)] = data
+            return len(data)
+        data, ret, _, _ = self._recvmsg_guts(nbytes, flags)
         view[: len(data)] = data
-        return len(data)
+        return ret
 
-    def recvfrom(self, bufsize: Any, flags: Any = 0, /) -> tuple[bytes, None]:
+    def recvfrom(self, bufsize: Any, flags: Any = 0, /) -> tuple[bytes, Any]:
         """recvfrom: always the system call, even for 0 bytes (which waits for data)."""
         bufsize = format_n(bufsize)
         flags = format_i(flags)
         if bufsize < 0:
             raise ValueError("negative buffersize in recvfrom")
-        # An unnamed peer: the kernel reports an empty address, and CPython None.
-        return self._recv_guts(bufsize, flags), None
+        if self._type != SOCK_DGRAM:  # a stream: the kernel reports no address
+            return self._recv_guts(bufsize, flags), None
+        data, ret, _, addr = self._recvmsg_guts(bufsize, flags)
+        if ret != len(data):
+            data += bytes(ret - len(data))
+        # No address (a stream, an unnamed peer): the kernel reports none, and CPython None.
+        return data, None if addr is None else makesockaddr(self._family, addr)
 
-    def recvfrom_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> tuple[int, None]:
+    def recvfrom_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> tuple[int, Any]:
         view = writable_buffer(buffer, "recvfrom_into")
         nbytes = format_n(nbytes)
         flags = format_i(flags)
         nbytes = self._into_length(view, nbytes, "recvfrom_into", "nbytes is greater than the length of the buffer")
-        data = self._recv_guts(nbytes, flags)
+        if self._type != SOCK_DGRAM:
+            data = self._recv_guts(nbytes, flags)
+            view[: len(data)] = data
+            return len(data), None
+        data, ret, _, addr = self._recvmsg_guts(nbytes, flags)
         view[: len(data)] = data
-        return len(data), None
+        return ret, None if addr is None else makesockaddr(self._family, addr)
 
     @staticmethod
     def _into_length(view: memoryview, nbytes: int, method: str, too_small: str) -> int:
@@ -338,20 +415,14 @@ class socket:
     def shutdown(self, how: Any, /) -> None:
         self._module._sys.shutdown(self._fd, c_int(how))
 
-    def getsockname(self) -> str:
-        self._module._sys.getsockname(self._fd)
-        return ""  # makesockaddr: an unnamed AF_UNIX socket
-
-    def getpeername(self) -> str:
-        self._module._sys.getpeername(self._fd)
-        return ""
-
     def getsockopt(self, level: Any, optname: Any, buflen: Any = None, /) -> int | bytes:
         level, optname = format_i(level), format_i(optname)
         buflen = 0 if buflen is None else format_i(buflen)  # 0: "return an int"
         if buflen < 0 or buflen > 1024:
             raise OSError("getsockopt buflen out of range")
         value = self._module._sys.getsockopt(self._fd, level, optname)
+        if isinstance(value, bytes):  # a struct option (SO_LINGER)
+            return int.from_bytes(value[:4], "little", signed=True) if buflen == 0 else value[:buflen]
         if buflen == 0:
             return value
         # sk_getsockopt copies at most sizeof(int) bytes.
@@ -361,47 +432,17 @@ class socket:
         level, optname = format_i(level), format_i(optname)
         if optlen is not None:
             raise Unsupported("setsockopt with an option length is not modelled")
+        val: int | bytes
         if isinstance(value, int):
             val = format_i(value)
         else:
-            raw = as_bytes(value)
-            if len(raw) < 4:
-                self._module._sys.fget(self._fd)
-                raise oserror(_EINVAL)  # sk_setsockopt: optlen < sizeof(int)
-            val = int.from_bytes(raw[:4], "little", signed=True)
+            val = as_bytes(value)  # the system call checks the length for the option
         self._module._sys.setsockopt(self._fd, level, optname, val)
 
     # -- what the model cannot do yet ------------------------------------------
 
-    def _unsupported(self, name: str) -> NoReturn:
-        raise Unsupported(f"socket.{name}() is not modelled: the model's sockets are socketpair ends")
-
-    def bind(self, *args: Any) -> None:
-        self._unsupported("bind")
-
-    def listen(self, *args: Any) -> None:
-        self._unsupported("listen")
-
-    def connect(self, *args: Any) -> None:
-        self._unsupported("connect")
-
-    def connect_ex(self, *args: Any) -> int:
-        self._unsupported("connect_ex")
-
-    def accept(self) -> Any:
-        self._unsupported("accept")
-
-    def recvmsg(self, *args: Any) -> Any:
-        self._unsupported("recvmsg")
-
-    def recvmsg_into(self, *args: Any) -> Any:
-        self._unsupported("recvmsg_into")
-
-    def makefile(self, *args: Any, **kwargs: Any) -> Any:
-        self._unsupported("makefile")
-
     def sendfile(self, *args: Any, **kwargs: Any) -> Any:
-        self._unsupported("sendfile")
+        raise Unsupported("socket.sendfile() is not modelled")
 
 
 def _intenum(value: int, enum_klass: Any) -> Any:

@@ -1,22 +1,32 @@
 """A stand-in for ``threading`` whose threads are the kernel's green threads.
 
-The subset here: Thread (start, join with timeout, name, ident, daemon,
-is_alive), current_thread, get_ident, main_thread, Lock, RLock, Condition,
-Semaphore and Event. A thread runs until it
-blocks in a system call, a sleep, a join, a lock or an event; then the
-scheduler picks the next one.
+The subset here: Thread (start, join with timeout, name, ident, native_id,
+daemon, is_alive), Timer, local, current_thread, main_thread, enumerate,
+active_count, get_ident, get_native_id, excepthook, Lock, RLock, Condition,
+Semaphore, BoundedSemaphore, Event and Barrier; any other name of
+``threading`` raises Unsupported. A thread runs until it blocks in a system
+call, a sleep, a join, a lock or an event; then the scheduler picks the next
+one. An exception that ends a thread goes to ``k.threading.excepthook``, as
+CPython's goes to ``threading.excepthook``.
 """
 from __future__ import annotations
 
+import itertools
+import sys
 import threading as _real_threading
+import traceback
+import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
+
+import greenlet
 
 from ..clock import Clock
 from ..sched.scheduler import DEAD, GreenThread, Scheduler
 from ..sched.sync import SimEvent, SimLock
 from ._convert import time_to_ns
-from ._module import StandIn
+from ._module import StandIn, copy_constants
+from .threading_extras import Barrier, BrokenBarrierError, forget_thread, local
 
 _NS = 1_000_000_000
 
@@ -57,15 +67,41 @@ class Thread:
         if self._green is not None:
             raise RuntimeError("threads can only be started once")
         sched = self._module._sched
-        self._green = sched.spawn(self.run, self._name, self.daemon)
+        self._green = sched.spawn(self._bootstrap, self._name, self.daemon)
         self._module._objects[self._green.tid] = self
+
+    def _bootstrap(self) -> None:
+        """The thread's body, as CPython's Thread._bootstrap_inner: run, then report an
+        uncaught exception through excepthook, then drop the thread's ``local`` values."""
+        try:
+            self.run()
+        except greenlet.GreenletExit:  # the kernel is being collected: not the program's error
+            raise
+        except BaseException as exc:
+            if self._green is not None:
+                self._green.exc = exc  # what the thread died of, for traces
+            self._module._invoke_excepthook(self)
+        finally:
+            if self._green is not None:
+                forget_thread(self._module, self._green.tid)
 
     @property
     def name(self) -> str:
         return self._green.name if self._green else (self._name or "Thread")
 
+    @name.setter
+    def name(self, name: str) -> None:
+        self._name = str(name)
+        if self._green is not None:
+            self._green.name = self._name
+
     @property
     def ident(self) -> int | None:
+        return self._green.tid if self._green else None
+
+    @property
+    def native_id(self) -> int | None:
+        """The simulated kernel's thread id (the model has no pid: the same number as ident)."""
         return self._green.tid if self._green else None
 
     def is_alive(self) -> bool:
@@ -78,11 +114,12 @@ class Thread:
         if green is self._module._sched.current:
             raise RuntimeError("cannot join current thread")
         deadline = _deadline(self._module._clock, timeout)
+        sched = self._module._sched
         while green.state != DEAD:
-            if not self._module._sched.block(
-                [(green.exit_queue, "head")], 0, deadline, f"join({green.name})"
-            ):
+            if not sched.block([(green.exit_queue, "head")], 0, deadline, f"join({green.name})"):
                 return
+        if sched.hb.on:  # everything the thread did happens before join returns
+            sched.hb.acquire(green)
 
     def __repr__(self) -> str:
         state = "started" if self.is_alive() else ("stopped" if self._green else "initial")
@@ -116,7 +153,7 @@ class RLock:
     _module: ClassVar[ThreadingModule]
 
     def __init__(self) -> None:
-        self._lock = SimLock(self._module._sched)
+        self._lock = SimLock(self._module._sched, "RLock.acquire()")
         self._owner: int | None = None
         self._count = 0
 
@@ -163,6 +200,7 @@ class Condition:
 
     def wait(self, timeout: float | None = None) -> bool:
         waiter = self._module.Lock()
+        waiter._lock.what, waiter._lock.names_owner = "Condition.wait()", False  # for deadlock reports
         waiter.acquire()
         self._waiters.append(waiter)
         self._lock.release()
@@ -229,6 +267,52 @@ class Semaphore:
         self.release()
 
 
+class BoundedSemaphore(Semaphore):
+    """A semaphore whose value may never go above its initial value."""
+
+    def __init__(self, value: int = 1) -> None:
+        super().__init__(value)
+        self._initial_value = value
+
+    def release(self, n: int = 1) -> None:
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            if self._value + n > self._initial_value:
+                raise ValueError("Semaphore released too many times")
+            self._value += n
+            self._cond.notify(n)
+
+
+class Timer(Thread):
+    """threading.Timer: a thread that calls ``function`` after ``interval`` seconds of virtual
+    time, unless ``cancel()`` comes first (CPython's implementation, on the kernel's Event)."""
+
+    def __init__(
+        self,
+        interval: float,
+        function: Callable[..., Any],
+        args: Any = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        Thread.__init__(self)
+        self.interval = interval
+        self.function = function
+        self.args = args if args is not None else []
+        self.kwargs = kwargs if kwargs is not None else {}
+        self.finished = self._module.Event()
+
+    def cancel(self) -> None:
+        """Stop the timer if it hasn't finished yet."""
+        self.finished.set()
+
+    def run(self) -> None:
+        self.finished.wait(self.interval)
+        if not self.finished.is_set():
+            self.function(*self.args, **self.kwargs)
+        self.finished.set()
+
+
 class Event:
     _module: ClassVar[ThreadingModule]
 
@@ -236,7 +320,7 @@ class Event:
         self._event = SimEvent(self._module._sched)
 
     def is_set(self) -> bool:
-        return self._event.flag
+        return self._event.is_set()
 
     def set(self) -> None:
         self._event.set()
@@ -264,6 +348,17 @@ class ThreadingModule(StandIn):
         self.RLock = type("RLock", (RLock,), bind)
         self.Condition = type("Condition", (Condition,), bind)
         self.Semaphore = type("Semaphore", (Semaphore,), bind)
+        # Subclasses of this kernel's Thread and Semaphore, as Timer and BoundedSemaphore are
+        # subclasses of threading's: isinstance(timer, k.threading.Thread) holds.
+        self.BoundedSemaphore = type("BoundedSemaphore", (BoundedSemaphore, self.Semaphore), bind)
+        self.Timer = type("Timer", (Timer, self.Thread), bind)
+        self.Barrier = type("Barrier", (Barrier,), bind)
+        # Named as CPython's C type is (tp_name "_thread._local"), so its messages and repr match.
+        self.local = type("_thread._local", (local,), {**bind, "__qualname__": "_local", "__module__": "_thread"})
+        # Per-thread ``local`` values: thread id -> {local's key: its attribute dict}.
+        self._local_dicts: dict[int, dict[int, dict[str, Any]]] = {}
+        self._locals: weakref.WeakValueDictionary[int, local] = weakref.WeakValueDictionary()
+        self._local_keys = itertools.count()
         main = self.Thread(name="MainThread")
         main._green = sched.main
         self._objects[sched.main.tid] = main
@@ -276,3 +371,46 @@ class ThreadingModule(StandIn):
 
     def main_thread(self) -> Thread:
         return self._objects[self._sched.main.tid]
+
+    def get_native_id(self) -> int:
+        return self._sched.current.tid
+
+    def enumerate(self) -> list[Thread]:
+        """Every thread started and not yet ended, main thread included, in start order."""
+        return [t for t in self._objects.values() if t.is_alive()]
+
+    def active_count(self) -> int:
+        return len(self.enumerate())
+
+    # The stdlib's own types, so ``except threading.BrokenBarrierError`` works either way.
+    BrokenBarrierError = BrokenBarrierError
+    ThreadError = _real_threading.ThreadError
+    ExceptHookArgs = _real_threading.ExceptHookArgs
+    TIMEOUT_MAX = _real_threading.TIMEOUT_MAX
+
+    def excepthook(self, args: Any, /) -> None:
+        """The default: print the thread's name and the traceback to stderr, except for
+        SystemExit, which ends a thread silently (CPython's _thread._excepthook)."""
+        if args.exc_type is SystemExit or sys.stderr is None:
+            return
+        name = args.thread.name if args.thread is not None else self.get_ident()
+        print(f"Exception in thread {name}:", file=sys.stderr, flush=True)
+        traceback.print_exception(args.exc_type, args.exc_value, args.exc_traceback, file=sys.stderr)
+        sys.stderr.flush()
+
+    __excepthook__ = excepthook
+
+    def _invoke_excepthook(self, thread: Thread) -> None:
+        """Call ``k.threading.excepthook`` (whatever it is now) for the exception being handled;
+        if the hook itself fails, report that through sys.excepthook (CPython's invoke_excepthook)."""
+        try:
+            self.excepthook(self.ExceptHookArgs([*sys.exc_info(), thread]))
+        except Exception as exc:
+            exc.__suppress_context__ = True
+            print("Exception in threading.excepthook:", file=sys.stderr, flush=True)
+            sys.excepthook(*sys.exc_info())
+
+
+# Any other name of ``threading`` raises Unsupported (the classes above are per-kernel
+# instance attributes, which take precedence).
+copy_constants(ThreadingModule, prefixes=())

@@ -1,17 +1,41 @@
 """A stand-in for ``time`` on the kernel's virtual clock: sleeping costs no wall time."""
 from __future__ import annotations
 
+import calendar
 import time as _real_time
+import types
+from errno import EINVAL
 from typing import Any
 
-from ..clock import Clock
+from ..abi import timerfd as _abi_clocks
+from ..abi.timerfd import (
+    CLOCK_BOOTTIME,
+    CLOCK_MONOTONIC,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_MONOTONIC_RAW,
+    CLOCK_PROCESS_CPUTIME_ID,
+    CLOCK_REALTIME,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_TAI,
+    CLOCK_THREAD_CPUTIME_ID,
+)
+from ..clock import REALTIME_AT_START_NS, Clock
+from ..errors import Unsupported, oserror
 from ..sched.scheduler import Scheduler
-from ._convert import time_to_ns
+from ._convert import format_i, time_to_ns
 from ._module import StandIn
 
 _NS = 1_000_000_000
 # The wall clock of the simulated machine at boot: 2026-01-01T00:00:00Z.
-WALL_CLOCK_AT_BOOT_NS = 1_767_225_600 * _NS
+WALL_CLOCK_AT_BOOT_NS = REALTIME_AT_START_NS
+# clock_gettime's clocks, as offsets from the model's monotonic clock (None:
+# CLOCK_REALTIME's offset). Coarse clocks are exact here; CLOCK_TAI is
+# CLOCK_REALTIME, as on a host whose TAI offset was never set (this CI
+# machine's). The *_ALARM clocks are EINVAL (no RTC, as on the CI machine).
+_CLOCK_OFFSETS: dict[int, int | None] = {
+    CLOCK_MONOTONIC: 0, CLOCK_MONOTONIC_RAW: 0, CLOCK_MONOTONIC_COARSE: 0, CLOCK_BOOTTIME: 0,
+    CLOCK_REALTIME: None, CLOCK_REALTIME_COARSE: None, CLOCK_TAI: None,
+}
 
 
 class TimeModule(StandIn):
@@ -33,8 +57,30 @@ class TimeModule(StandIn):
     perf_counter_ns = monotonic_ns
     perf_counter = monotonic
 
+    def get_clock_info(self, name: str, /) -> Any:
+        """The clocks as the model keeps them: nanosecond steps, never adjusted but ``time``."""
+        if name not in ("monotonic", "perf_counter", "time"):
+            raise ValueError("unknown clock")
+        return types.SimpleNamespace(
+            implementation=f"epollsim virtual clock ({name})", monotonic=name != "time",
+            adjustable=name == "time", resolution=1e-09,
+        )
+
     def time_ns(self) -> int:
-        return WALL_CLOCK_AT_BOOT_NS + self._clock.now_ns - self._boot_ns
+        return self._clock.now_ns + self._clock.realtime_offset_ns  # CLOCK_REALTIME
+
+    def clock_gettime_ns(self, clk_id: int, /) -> int:
+        clk_id = format_i(clk_id)
+        if clk_id not in _CLOCK_OFFSETS:
+            if clk_id in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or clk_id < 0:
+                raise Unsupported("CPU-time clocks are not modelled by epollsim")
+            raise oserror(EINVAL)
+        offset = _CLOCK_OFFSETS[clk_id]
+        return self._clock.now_ns + (self._clock.realtime_offset_ns if offset is None else offset)
+
+    def clock_gettime(self, clk_id: int, /) -> float:
+        sec, nsec = divmod(self.clock_gettime_ns(clk_id), _NS)
+        return sec + nsec * 1e-9  # CPython: tp.tv_sec + tp.tv_nsec * 1e-9
 
     def time(self) -> float:
         return self.time_ns() / _NS
@@ -47,3 +93,44 @@ class TimeModule(StandIn):
             self._sched.yield_now()
             return
         self._sched.block([], 0, self._clock.now_ns + ns, "time.sleep()")
+
+    # -- calendar conversions: the simulated machine's clock is UTC -------------------
+    # Pure conversions of a given time (the real C functions, taken at import, so an
+    # active patch does not turn them into these); without an argument they read the
+    # virtual wall clock. TZ is UTC, so localtime is gmtime and there is no DST.
+
+    struct_time = _real_time.struct_time
+    timezone = altzone = daylight = 0
+    tzname = ("UTC", "UTC")
+
+    def gmtime(self, secs: Any = None, /) -> Any:
+        return _gmtime(self.time() if secs is None else secs)
+
+    localtime = gmtime
+
+    def mktime(self, t: Any, /) -> float:
+        if not isinstance(t, tuple):  # struct_time is a tuple
+            raise TypeError("Tuple or struct_time argument required")
+        return float(calendar.timegm(self.struct_time(t)))
+
+    def asctime(self, t: Any = None, /) -> str:
+        return _asctime(self.gmtime() if t is None else t)
+
+    def ctime(self, secs: Any = None, /) -> str:
+        return _asctime(self.gmtime(secs))
+
+    def strftime(self, format: str, t: Any = None, /) -> str:
+        return _strftime(format, self.gmtime() if t is None else t)
+
+    strptime = staticmethod(_real_time.strptime)
+
+
+_gmtime = _real_time.gmtime
+_asctime = _real_time.asctime
+_strftime = _real_time.strftime
+
+
+# time's CLOCK_* constants, Linux's numbers, where the real module has them.
+for _name, _value in vars(_abi_clocks).items():
+    if _name.startswith("CLOCK_") and hasattr(_real_time, _name):
+        setattr(TimeModule, _name, _value)

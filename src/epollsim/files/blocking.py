@@ -13,8 +13,9 @@ from ..vfs.waitqueue import WaitQueue
 
 class WouldBlock(Exception):
     """``how`` is where the sleeper queues, as the kind's Linux code puts it: ``"head"``
-    (prepare_to_wait: every sleeper wakes) or ``"tail_exclusive"``
-    (wait_event_*_exclusive: one sleeper per wake-up, in arrival order)."""
+    (prepare_to_wait: every sleeper wakes), ``"tail"`` (do_wait_intr_irq: every
+    sleeper wakes, in arrival order) or ``"tail_exclusive"`` (wait_event_*_exclusive:
+    one sleeper per wake-up, in arrival order)."""
 
     __slots__ = ("how", "key", "queue", "what")
 

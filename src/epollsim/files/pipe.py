@@ -48,6 +48,7 @@ from ..abi.limits import PAGE_SIZE, PIPE_DEF_BUFFERS, PIPE_MAX_SIZE
 from ..abi.stat import S_IFIFO
 from ..errors import oserror
 from ..vfs.file import FMODE_READ, FMODE_WRITE, OpenFile, PollTable
+from ..vfs.vclock import VClock
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
 
@@ -60,7 +61,7 @@ class Pipe:
 
     __slots__ = (
         "head_offset", "ino", "max_usage", "nbytes", "poll_usage", "rd_wait", "readers", "slots",
-        "wr_wait", "writers",
+        "vclock", "wr_wait", "writers",
     )
 
     def __init__(self, ino: int = 0) -> None:
@@ -74,6 +75,7 @@ class Pipe:
         self.rd_wait = WaitQueue()
         self.wr_wait = WaitQueue()
         self.poll_usage = False
+        self.vclock: VClock | None = None  # happens-before: writes release, reads acquire
 
     def set_size(self, size: int, privileged: bool) -> int:
         """pipe_set_size (F_SETPIPE_SZ, ``size`` an unsigned int): the new size in bytes."""
@@ -225,6 +227,12 @@ class PipeEnd(OpenFile):
 
     def unread_bytes(self) -> int | None:
         return self.pipe.nbytes if self.fmode & FMODE_READ else None
+
+    def sync_tx(self) -> Pipe:  # both ends' messages go through the one buffer
+        return self.pipe
+
+    def sync_rx(self) -> Pipe:
+        return self.pipe
 
     def release(self) -> None:
         """pipe_release: the last reader or writer going wakes everyone, keyless."""

@@ -33,8 +33,9 @@ RCV; IN|RDNORM if data is queued; OUT|WRNORM|WRBAND if writable, whatever the
 shutdown state ("prevents stuck sockets"). A read empties the queue first,
 then reports a pending error once, then end-of-file.
 
-Not modelled: SCM_RIGHTS and credentials, MSG_OOB, peek offsets, listening
-and connecting (see the network issue), SOCK_DGRAM and SOCK_SEQPACKET pairs.
+Not modelled: SCM_RIGHTS and credentials, MSG_OOB, peek offsets, SOCK_SEQPACKET.
+Naming, listening and connecting are ``unix_socket.py``'s (a subclass of this
+file), datagram sockets ``unix_dgram.py``'s.
 """
 from __future__ import annotations
 
@@ -277,6 +278,10 @@ class UnixStreamSocket(OpenFile):
 
     def unread_bytes(self) -> int | None:
         return sum(len(skb.data) for skb in self.receive_queue)
+
+    def sync_tx(self) -> OpenFile:
+        """What a send is a message to: the peer's receive queue (sync_rx is this end's)."""
+        return self.peer if self.peer is not None else self
 
     def take_error(self) -> int:
         """SO_ERROR: read and clear the pending error."""

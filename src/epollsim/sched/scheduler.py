@@ -20,11 +20,17 @@ When no thread is runnable, the clock jumps to the earliest pending deadline
 and that thread times out: sleeps cost no wall time. When no thread is
 runnable and no deadline is pending, every thread waits for something only
 another thread could do: ``Deadlock`` is raised in the main thread, listing
-what each thread waits for.
+each blocked thread, the line of the program where it blocked, and what it
+waits for.
 
 Which runnable thread runs next is the chooser's decision: ``"fifo"`` (the
 default, a round robin in wake-up order) or ``"random"`` (the kernel's seeded
 generator), so the same seed gives the same interleaving.
+
+``observer``, when set (the trace recorder, ``trace/recorder.py``, which this
+module does not know), is told of every block, wake-up and its waker,
+timeout, thread start and exit, switch and clock jump; while it is None each
+of those paths pays one attribute test.
 
 Not yet modelled: signals (nothing is ever interrupted), per-thread CPU time,
 preemption (a thread that never blocks is never switched out).
@@ -33,8 +39,10 @@ from __future__ import annotations
 
 import asyncio.events as asyncio_events
 import itertools
+import os
 import sys
 import traceback
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -43,7 +51,9 @@ import greenlet
 
 from ..clock import Clock, Timer
 from ..errors import Deadlock, KernelBug
+from ..vfs.vclock import VClock
 from ..vfs.waitqueue import WaitEntry, WaitQueue
+from .hb import RaceDetector
 
 
 class RandomSource(Protocol):
@@ -51,7 +61,44 @@ class RandomSource(Protocol):
 
     def randrange(self, start: int, stop: int | None = ..., step: int = ...) -> int: ...
 
+
+class Observer(Protocol):
+    """What the scheduler tells an observer (the trace recorder), when ``Scheduler.observer`` is set.
+
+    ``woken``'s waker is the running thread, or None when a timer woke it
+    (the clock's timers fire between threads); ``woken=False`` is a timeout.
+    """
+
+    def blocked(self, thread: GreenThread, queues: list[tuple[WaitQueue, str]], deadline_ns: int | None,
+                what: str) -> None: ...
+
+    def woken(self, waker: GreenThread | None, thread: GreenThread, woken: bool) -> None: ...
+
+    def spawned(self, parent: GreenThread, thread: GreenThread) -> None: ...
+
+    def exited(self, thread: GreenThread) -> None: ...
+
+    def switched(self, prev: GreenThread, nxt: GreenThread) -> None: ...
+
+    def clock_jump(self, from_ns: int, to_ns: int) -> None: ...
+
+
 RUNNING, RUNNABLE, BLOCKED, DEAD = "running", "runnable", "blocked", "dead"
+
+# Which scheduler runs each greenlet: how code holding no kernel (epollsim.Shared)
+# finds the one it runs under. The greenlet an OS thread starts with is adopted as
+# "MainThread" by every Kernel created in it, and belongs to the newest. Weak both
+# ways: a finished kernel is not kept alive by its threads' entries.
+_owners: weakref.WeakKeyDictionary[greenlet.greenlet, weakref.ref[Scheduler]] = weakref.WeakKeyDictionary()
+
+
+def current_scheduler() -> Scheduler | None:
+    """The scheduler whose thread is running here, or None outside every kernel's threads."""
+    ref = _owners.get(greenlet.getcurrent())
+    sched = ref() if ref is not None else None
+    if sched is None or sched.current.glet is not greenlet.getcurrent():
+        return None
+    return sched
 
 
 class GreenThread:
@@ -59,7 +106,7 @@ class GreenThread:
 
     __slots__ = (
         "tid", "name", "glet", "state", "entries", "key", "what", "woken", "timer",
-        "exit_queue", "daemon", "exc", "saved", "hint",
+        "exit_queue", "daemon", "exc", "saved", "hint", "vclock",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -79,6 +126,7 @@ class GreenThread:
         # The per-OS-thread interpreter state asyncio keeps, saved while switched out:
         # (running event loop, asyncgen hooks). A new thread starts with neither.
         self.saved: tuple[Any, Any] = (None, (None, None))
+        self.vclock: VClock | None = None  # its vector clock, once race detection is on (hb.py)
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name} ({self.state})>"
@@ -94,6 +142,12 @@ class Scheduler:
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}
         self.runnable: deque[GreenThread] = deque()
+        self.hb = RaceDetector(self)  # happens-before, off until the first epollsim.Shared
+        # Told of every block, wake-up, start, exit, switch and clock jump when set (the
+        # trace recorder); None costs one attribute check on those paths.
+        self.observer: Observer | None = None
+        self._in_timers = False  # wake-ups now come from timers, not from the running thread
+        self._weak = weakref.ref(self)
         self.main = self._adopt_current("MainThread")
         self.current = self.main
 
@@ -101,6 +155,7 @@ class Scheduler:
         thread = GreenThread(next(self._tids), name, greenlet.getcurrent())
         thread.state = RUNNING
         self.threads[thread.tid] = thread
+        _owners[thread.glet] = self._weak  # the newest kernel made in a thread owns it
         return thread
 
     # -- threads ------------------------------------------------------------
@@ -112,6 +167,11 @@ class Scheduler:
         thread = GreenThread(tid, name or f"Thread-{tid - 1}", glet, daemon)
         glet.run = lambda *_: self._run(thread, fn)
         self.threads[tid] = thread
+        _owners[glet] = self._weak
+        if self.hb.on:
+            self.hb.fork(thread)
+        if self.observer is not None:
+            self.observer.spawned(self.current, thread)
         self.runnable.append(thread)
         return thread
 
@@ -125,6 +185,8 @@ class Scheduler:
             print(f"Exception in thread {thread.name}:", file=sys.stderr)
             traceback.print_exception(exc, file=sys.stderr)
         thread.state = DEAD
+        if self.observer is not None:
+            self.observer.exited(thread)
         thread.exit_queue.wake_all()
         # Hand over to the next thread by making it this greenlet's parent: a
         # finished greenlet returns into its parent.
@@ -133,6 +195,8 @@ class Scheduler:
             _restore_thread_state(self.main)
             thread.glet.parent = self.main.glet
             raise self._deadlock()
+        if self.observer is not None:
+            self.observer.switched(thread, nxt)
         self.current = nxt
         nxt.state = RUNNING
         _restore_thread_state(nxt)
@@ -158,6 +222,8 @@ class Scheduler:
         thread.key = key
         thread.what = what
         thread.hint = hint
+        if self.observer is not None:
+            self.observer.blocked(thread, queues, deadline_ns, what)
         for wq, how in queues:
             entry = WaitEntry(self._wake_entry, thread)
             thread.entries.append(entry)
@@ -165,6 +231,8 @@ class Scheduler:
                 wq.add(entry)
             elif how == "tail_exclusive":
                 wq.add_exclusive_tail(entry)
+            elif how == "tail":
+                wq.add_tail(entry)
             elif how == "head_exclusive":
                 wq.add_exclusive_head(entry)
             else:
@@ -199,6 +267,8 @@ class Scheduler:
         thread.woken = woken
         thread.state = RUNNABLE
         self.runnable.append(thread)
+        if self.observer is not None:
+            self.observer.woken(None if self._in_timers else self.current, thread, woken)
 
     def yield_now(self) -> None:
         """Let every other runnable thread run once (sched_yield)."""
@@ -210,7 +280,10 @@ class Scheduler:
     def _next_thread(self) -> GreenThread | None:
         """Choose who runs next; fire timers when nobody can; None when nothing ever can."""
         while not self.runnable:
-            if not self.clock.advance_to_next_timer():
+            if self.observer is not None:
+                if not self._advance_observed():
+                    return None
+            elif not self.clock.advance_to_next_timer():
                 return None
         if self.schedule == "random" and len(self.runnable) > 1:
             index = self.rng.randrange(len(self.runnable))
@@ -218,6 +291,20 @@ class Scheduler:
             del self.runnable[index]
             return thread
         return self.runnable.popleft()
+
+    def _advance_observed(self) -> bool:
+        """``clock.advance_to_next_timer`` with the observer told of the jump, and wake-ups
+        during the timers reported as a timer's, not the running thread's."""
+        deadline = self.clock.next_deadline()
+        if deadline is None:
+            return False
+        if self.observer is not None:
+            self.observer.clock_jump(self.clock.now_ns, deadline)
+        self._in_timers = True
+        try:
+            return self.clock.advance_to_next_timer()
+        finally:
+            self._in_timers = False
 
     def _switch_away(self) -> None:
         me = self.current
@@ -230,19 +317,61 @@ class Scheduler:
         self.current = nxt
         nxt.state = RUNNING
         if nxt is not me:
+            if self.observer is not None:
+                self.observer.switched(me, nxt)
             _save_thread_state(me)
             _restore_thread_state(nxt)
             nxt.glet.switch()
+
+    def fail(self, exc: BaseException) -> None:
+        """Stop the run: ``exc`` is raised in the main thread, wherever it waits.
+
+        For errors that end the whole program (a data race), not just the thread
+        that met them: the thread running now is left stopped for good.
+        """
+        me = self.current
+        if me is self.main:
+            raise exc
+        me.state = BLOCKED
+        me.what = f"stopped: {type(exc).__name__}"
+        main = self.main
+        if main.state == BLOCKED:
+            self._make_runnable(main, woken=False)  # unhook it from whatever it waited on
+        self.runnable.remove(main)
+        main.state = RUNNING
+        self.current = main
+        _save_thread_state(me)
+        _restore_thread_state(main)
+        main.glet.throw(exc)
 
     def _deadlock(self) -> Deadlock:
         lines = ["every thread is blocked and no deadline is pending:"]
         for thread in self.threads.values():
             if thread.state == BLOCKED:
-                lines.append(f"  {thread.name}: {thread.what}")
+                site = _user_call_site(thread.glet)
+                at = f" at {site}" if site else ""
+                lines.append(f"  {thread.name}: blocked{at} in {thread.what}")
                 cause = thread.hint() if thread.hint is not None else None
                 if cause:
                     lines.append(f"    {cause}")
         return Deadlock("\n".join(lines))
+
+
+# Diagnostics only (nothing the model does depends on it): where a blocked thread's
+# program made the call that blocked, as "file.py:LINE", the innermost frame of its
+# greenlet's stack outside the epollsim package. None when the thread's whole stack is
+# epollsim's (a Thread whose target is itself a stand-in, such as k.os.read).
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_call_site(glet: greenlet.greenlet) -> str | None:
+    frame = sys._getframe() if glet is greenlet.getcurrent() else glet.gr_frame
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR):
+            return f"{os.path.basename(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return None
 
 
 # A greenlet switch swaps the Python stack and the contextvars context, but not

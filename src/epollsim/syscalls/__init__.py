@@ -8,11 +8,15 @@ Linux does, and asks the file kinds and ``vfs/`` to do the work. It is what
 """
 from .epoll import EpollCalls
 from .fd import FdCalls
+from .inet import InetCalls
 from .poll import PollCalls
 from .socket import SocketCalls
+from .timerfd import TimerfdCalls
+from .udp import UdpCalls
+from .unix import UnixCalls
 
 
-class Syscalls(FdCalls, EpollCalls, PollCalls, SocketCalls):
+class Syscalls(FdCalls, EpollCalls, PollCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
     __slots__ = ()
 
 

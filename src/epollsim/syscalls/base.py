@@ -17,11 +17,12 @@ NSEC_PER_MSEC = 1_000_000
 
 
 class SyscallBase:
-    __slots__ = ("files", "proc")
+    __slots__ = ("files", "hb", "proc")
 
     def __init__(self, proc: Process) -> None:
         self.proc = proc
         self.files = proc.fdtable.files  # fd number -> open file description
+        self.hb = proc.sched.hb  # happens-before: data written is a message to its reader
 
     def fget(self, fd: int) -> OpenFile:
         try:

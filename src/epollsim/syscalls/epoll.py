@@ -1,6 +1,8 @@
-"""epoll_create, epoll_create1, epoll_ctl and epoll_wait, with Linux >= 6.15's check order."""
+"""epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait and epoll_pwait2, with Linux
+>= 6.15's check order."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from errno import EBADF, EEXIST, EFAULT, EINVAL, ELOOP, ENOENT, ENOSPC, EPERM
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from ..vfs.epoll import Epoll
 from ..vfs.file import OpenFile
 from .base import SyscallBase
 
+NSEC_PER_SEC = 1_000_000_000  # include/vdso/time64.h
 _U32 = 0xFFFFFFFF
 _U64 = 0xFFFFFFFFFFFFFFFF
 
@@ -35,7 +38,7 @@ class EpollCalls(SyscallBase):
     def epoll_create1(self, flags: int) -> int:
         if flags & ~EPOLL_CLOEXEC:
             raise oserror(EINVAL)
-        ep = Epoll(next(self.proc.fids), self.proc.epoll_user)
+        ep = Epoll(next(self.proc.fids), self.proc.epoll_user, self.hb)
         return self.proc.fdtable.install(ep, cloexec=bool(flags & EPOLL_CLOEXEC))
 
     def epoll_ctl(self, epfd: int, op: int, fd: int, events: int | None, data: int = 0) -> None:
@@ -114,10 +117,48 @@ class EpollCalls(SyscallBase):
         events = ep.harvest(maxevents, as_fd) if ep.ready else []
         if events or timeout_ms == 0:
             return events
+        return self._ep_poll(ep, epfd, maxevents, self.deadline_after_ms(timeout_ms), as_fd)
+
+    def epoll_pwait(
+        self, epfd: int, maxevents: int, timeout_ms: int, sigmask: Iterable[int] | None = None
+    ) -> list[tuple[int, int]]:
+        """epoll_pwait: epoll_wait with ``sigmask`` as the signal mask for the call. Signals are
+        not modelled (nothing is ever interrupted), so the mask changes nothing."""
+        return self.epoll_wait(epfd, maxevents, timeout_ms)
+
+    def epoll_pwait2(
+        self,
+        epfd: int,
+        maxevents: int,
+        timeout: tuple[int, int] | None,
+        sigmask: Iterable[int] | None = None,
+    ) -> list[tuple[int, int]]:
+        """epoll_pwait2: the timeout is a timespec ``(tv_sec, tv_nsec)``, None for NULL (forever),
+        checked first (poll_select_set_timeout: EINVAL); then epoll_wait's checks."""
+        deadline = None
+        if timeout is not None:
+            sec, nsec = timeout
+            if sec < 0 or not 0 <= nsec < NSEC_PER_SEC:
+                raise oserror(EINVAL)
+            deadline = self.proc.clock.now_ns + sec * NSEC_PER_SEC + nsec
+        ep = self.files.get(epfd)
+        if ep is None:
+            raise oserror(EBADF)
+        if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
+            raise oserror(EINVAL)
+        if not isinstance(ep, Epoll):
+            raise oserror(EINVAL)
+        events = ep.harvest(maxevents, False) if ep.ready else []
+        if events or timeout == (0, 0):
+            return events
+        return self._ep_poll(ep, epfd, maxevents, deadline, False)
+
+    def _ep_poll(
+        self, ep: Epoll, epfd: int, maxevents: int, deadline: int | None, as_fd: bool
+    ) -> list[tuple[int, int]]:
         # ep_poll: sleep as an exclusive waiter at the head of ep->wq (wake-one is
         # LIFO), harvest after every wake-up, give up at the deadline. The sleeper
         # holds a reference, so close(epfd) by another thread does not end the wait.
-        deadline = self.deadline_after_ms(timeout_ms)
         sched = self.proc.sched
         what = f"epoll_wait({epfd}): no registered file is ready"
         ep.get()

@@ -58,9 +58,12 @@ class FdCalls(SyscallBase):
         if read is None:
             raise oserror(EINVAL)
         try:
-            return read(count)
+            data = read(count)
         except WouldBlock as blocked:
-            return self.retry(f"read({fd})", lambda: read(count), blocked, file)
+            data = self.retry(f"read({fd})", lambda: read(count), blocked, file)
+        if self.hb.on:  # the reader receives what the writers sent
+            self.hb.acquire(file.sync_rx())
+        return data
 
     def write(self, fd: int, data: bytes) -> int:
         file = self.files.get(fd)
@@ -69,6 +72,8 @@ class FdCalls(SyscallBase):
         write = file.write
         if write is None:
             raise oserror(EINVAL)
+        if self.hb.on:  # before any byte is visible, so a reader of the first byte is ordered
+            self.hb.release(file.sync_tx())
         try:
             done = write(data)
         except WouldBlock as blocked:
@@ -78,6 +83,10 @@ class FdCalls(SyscallBase):
         return done
 
     def close(self, fd: int) -> None:
+        if self.hb.on:  # the peer's reader sees it as EOF (or HUP, EPIPE): a message too
+            file = self.files.get(fd)
+            if file is not None:
+                self.hb.release(file.sync_tx())
         self.proc.fdtable.close(fd)
 
     def dup(self, fd: int) -> int:

@@ -1,9 +1,13 @@
 """poll(2) (fs/select.c do_sys_poll), on the same poll() answers epoll uses."""
 from __future__ import annotations
 
-from ..abi.poll import POLLERR, POLLHUP, POLLNVAL
+from ..abi.poll import POLLERR, POLLHUP, POLLNVAL, POLLOUT, POLLWRBAND, POLLWRNORM
 from ..vfs.waitqueue import WaitQueue
 from .base import SyscallBase
+
+# Bits that say something reached the file from the other side (data, hang-up, error):
+# reporting one acquires what was written into it, as a read would (happens-before).
+_RX_BITS = ~(POLLOUT | POLLWRNORM | POLLWRBAND)
 
 
 class PollCalls(SyscallBase):
@@ -39,6 +43,7 @@ class PollCalls(SyscallBase):
 
     def _poll_once(self, fds: list[tuple[int, int]]) -> list[int]:
         files = self.files
+        hb = self.hb if self.hb.on else None
         out = []
         for fd, events in fds:
             if fd < 0:
@@ -48,5 +53,8 @@ class PollCalls(SyscallBase):
             if file is None:
                 out.append(POLLNVAL)
                 continue
-            out.append(file.poll(None) & (events | POLLERR | POLLHUP))
+            revents = file.poll(None) & (events | POLLERR | POLLHUP)
+            if revents & _RX_BITS and hb is not None:
+                hb.acquire(file.sync_rx())
+            out.append(revents)
         return out

@@ -44,6 +44,7 @@ from ..abi.socket import (
 )
 from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
+from ..files.unix_dgram import UnixDgramSocket, make_dgram_pair
 from ..files.unix_stream import UnixStreamSocket, make_socketpair
 from .base import SyscallBase
 
@@ -97,9 +98,9 @@ class SocketCalls(SyscallBase):
 
     def _sock(self, fd: int) -> UnixStreamSocket:
         file = self.fget(fd)
-        if not isinstance(file, UnixStreamSocket):
+        if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
             raise oserror(ENOTSOCK)
-        return file
+        return file  # type: ignore[return-value]  # a datagram socket offers the same calls
 
     def socketpair(self, family: int, type: int, proto: int) -> tuple[int, int]:
         """net/socket.c __sys_socketpair."""
@@ -121,6 +122,9 @@ class SocketCalls(SyscallBase):
         else:
             raise Unsupported(f"socketpair of address family {family} is not modelled")
         fids = self.proc.fids
+        if kind in (SOCK_DGRAM, _SOCK_RAW):
+            da, db = make_dgram_pair(next(fids), next(fids), type & SOCK_NONBLOCK)
+            return self._install_pair(da, db, bool(type & SOCK_CLOEXEC))
         a, b = make_socketpair(next(fids), next(fids), type & SOCK_NONBLOCK)
         return self._install_pair(a, b, bool(type & SOCK_CLOEXEC))
 
@@ -129,8 +133,10 @@ class SocketCalls(SyscallBase):
         """net/unix/af_unix.c unix_create: the protocol first, then the type."""
         if proto and proto != AF_UNIX:
             raise oserror(EPROTONOSUPPORT)
-        if kind in (SOCK_DGRAM, SOCK_SEQPACKET, _SOCK_RAW):  # SOCK_RAW becomes SOCK_DGRAM
-            raise Unsupported("AF_UNIX SOCK_DGRAM and SOCK_SEQPACKET socketpairs are not modelled")
+        if kind == SOCK_SEQPACKET:
+            raise Unsupported("AF_UNIX SOCK_SEQPACKET sockets are not modelled")
+        if kind in (SOCK_DGRAM, _SOCK_RAW):  # SOCK_RAW becomes SOCK_DGRAM (files/unix_dgram.py)
+            return
         if kind != SOCK_STREAM:
             raise oserror(ESOCKTNOSUPPORT)
 
@@ -155,6 +161,8 @@ class SocketCalls(SyscallBase):
         sock = self._sock(fd)
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
+        if self.hb.on:  # released before the first byte reaches the peer
+            self.hb.release(sock.sync_tx())
         try:
             sent = sock.send(data, flags)
         except WouldBlock as blocked:
@@ -167,10 +175,16 @@ class SocketCalls(SyscallBase):
         sock = self._sock(fd)
         if flags & ~_RECV_FLAGS:
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
-        return self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), file=sock)
+        data = self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), file=sock)
+        if self.hb.on:
+            self.hb.acquire(sock.sync_rx())
+        return data
 
     def shutdown(self, fd: int, how: int) -> None:
-        self._sock(fd).shutdown(how)
+        sock = self._sock(fd)
+        if self.hb.on:  # the peer reads it as EOF (or gets EPIPE)
+            self.hb.release(sock.sync_tx())
+        sock.shutdown(how)
 
     def getsockname(self, fd: int) -> tuple[int, bytes]:
         """(family, path) of the socket's own address; a socketpair's ends are unnamed."""

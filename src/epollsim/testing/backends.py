@@ -12,11 +12,13 @@ object should make it through ``type(ep)`` to see CPython's closing).
 """
 from __future__ import annotations
 
+import asyncio as _asyncio
 import fcntl as _fcntl
 import gc
 import os as _os
 import resource
 import select as _select
+import selectors as _selectors
 import socket as _socket
 import threading as _threading
 import time as _time
@@ -24,6 +26,7 @@ import weakref
 from typing import Any
 
 from ..kernel import Kernel
+from .real_os import real_os
 from .realsys import RealSys
 
 
@@ -62,18 +65,61 @@ class _RealSelect(_Tracking):
         self.epoll = _TrackedEpollType(owned)
 
 
+class _AnySocketMeta(type):
+    """Every real socket object (a socketpair's too) is an instance of the tracking class."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, _socket.socket)
+
+
 class _RealSocket(_Tracking):
+    def __init__(self, module: Any, owned: list[Any]) -> None:
+        super().__init__(module, owned)
+
+        class socket(_socket.socket, metaclass=_AnySocketMeta):
+            """The real socket class, remembering each object (accepted ones too) weakly."""
+
+            __slots__ = ()
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                owned.append(weakref.ref(self))
+
+            def accept(self) -> tuple[Any, Any]:
+                fd, addr = self._accept()  # type: ignore[attr-defined]
+                sock = socket(self.family, self.type, self.proto, fileno=fd)
+                if _socket.getdefaulttimeout() is None and self.gettimeout():
+                    sock.setblocking(True)
+                return sock, addr
+
+        socket.__module__ = "socket"  # reprs read as the real class's: <socket.socket fd=...>
+        socket.__qualname__ = "socket"
+        self.socket = socket
+        self.SocketType = socket
+
     def socketpair(self, *args: Any, **kwargs: Any) -> Any:
         pair = _socket.socketpair(*args, **kwargs)
         # Weakly: a test that drops a socket must see it closed, as CPython closes it.
         self._owned.extend(weakref.ref(s) for s in pair)
         return pair
 
+    def create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        sock = _socket.create_connection(*args, **kwargs)
+        self._owned.append(weakref.ref(sock))
+        return sock
+
+    def create_server(self, *args: Any, **kwargs: Any) -> Any:
+        sock = _socket.create_server(*args, **kwargs)
+        self._owned.append(weakref.ref(sock))
+        return sock
+
 
 class Backend:
     name: str
     os: Any
     select: Any
+    selectors: Any
+    asyncio: Any
     socket: Any
     fcntl: Any
     sys: Any
@@ -116,11 +162,14 @@ class RealBackend(Backend):
     def __init__(self) -> None:
         self._before = _open_fds()
         self._owned: list[Any] = []
-        self.os = _os
+        self.sys = RealSys()
+        self.os = real_os(_os, self.sys)  # with 3.13's os.timerfd_* on older Pythons
+        self.host_os = _os  # the host's own module, unwrapped
         self.fcntl = _fcntl
         self.select = _RealSelect(_select, self._owned)
+        self.selectors = _selectors  # tests close their selectors (the epoll inside is real)
+        self.asyncio = _asyncio
         self.socket = _RealSocket(_socket, self._owned)
-        self.sys = RealSys()
         self.threading = _threading
         self.time = _time
 
@@ -151,6 +200,8 @@ class ModelBackend(Backend):
         self.kernel = Kernel(seed, **kernel_options)
         self.os = self.kernel.os
         self.select = self.kernel.select
+        self.selectors = self.kernel.selectors
+        self.asyncio = self.kernel.asyncio
         self.socket = self.kernel.socket
         self.fcntl = self.kernel.fcntl
         self.sys = self.kernel.sys

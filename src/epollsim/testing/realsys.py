@@ -9,6 +9,8 @@ from __future__ import annotations
 import ctypes
 import os
 import select
+from collections.abc import Iterable
+from typing import Any
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -25,8 +27,42 @@ def _check(result: int) -> int:
     return result
 
 
+class Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+class Itimerspec(ctypes.Structure):
+    _fields_ = [("it_interval", Timespec), ("it_value", Timespec)]
+
+
+def _timespec(ns: int) -> Timespec:
+    """_PyTime_AsTimespec: floor division, so -1 ns is (-1 s, 999999999 ns)."""
+    sec, nsec = divmod(ns, 1_000_000_000)
+    return Timespec(sec, nsec)
+
+
+def _ns(ts: Timespec) -> int:
+    return int(ts.tv_sec) * 1_000_000_000 + int(ts.tv_nsec)
+
+
 _libc.epoll_ctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
 _libc.epoll_wait.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+_libc.epoll_pwait.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+_libc.epoll_pwait2.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+
+
+class Sigset(ctypes.Structure):
+    _fields_ = [("val", ctypes.c_ulong * 16)]  # glibc's sigset_t: 1024 bits
+
+
+def _sigset(signals: Iterable[int] | None) -> Any:
+    """A pointer to a sigset_t holding ``signals``, or NULL for None."""
+    if signals is None:
+        return None
+    mask = Sigset()
+    for sig in signals:
+        mask.val[(sig - 1) // 64] |= 1 << ((sig - 1) % 64)
+    return ctypes.byref(mask)
 _libc.send.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int]
 _libc.send.restype = ctypes.c_ssize_t
 _libc.recv.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
@@ -55,11 +91,42 @@ class RealSys:
         n = _check(_libc.epoll_wait(epfd, ctypes.addressof(buf), maxevents, timeout_ms))
         return [(buf[i].events, buf[i].data) for i in range(n)]
 
+    def epoll_pwait(
+        self, epfd: int, maxevents: int, timeout_ms: int, sigmask: Iterable[int] | None = None
+    ) -> list[tuple[int, int]]:
+        buf = (EpollEvent * max(1, min(maxevents, 4096)))()
+        mask = _sigset(sigmask)
+        n = _check(_libc.epoll_pwait(epfd, ctypes.addressof(buf), maxevents, timeout_ms, mask))
+        return [(buf[i].events, buf[i].data) for i in range(n)]
+
+    def epoll_pwait2(
+        self, epfd: int, maxevents: int, timeout: tuple[int, int] | None, sigmask: Iterable[int] | None = None
+    ) -> list[tuple[int, int]]:
+        buf = (EpollEvent * max(1, min(maxevents, 4096)))()
+        ts = None if timeout is None else ctypes.byref(Timespec(*timeout))
+        n = _check(_libc.epoll_pwait2(epfd, ctypes.addressof(buf), maxevents, ts, _sigset(sigmask)))
+        return [(buf[i].events, buf[i].data) for i in range(n)]
+
     def pipe2(self, flags: int = 0) -> tuple[int, int]:
         return os.pipe2(flags)
 
     def eventfd2(self, initval: int, flags: int) -> int:
         return _check(_libc.eventfd(ctypes.c_uint(initval), ctypes.c_int(flags)))
+
+    def timerfd_create(self, clockid: int, flags: int) -> int:
+        return _check(_libc.timerfd_create(ctypes.c_int(clockid), ctypes.c_int(flags)))
+
+    def timerfd_settime(self, fd: int, flags: int, new: tuple[int, int]) -> tuple[int, int]:
+        """``new`` and the result are (interval_ns, value_ns), as ``k.sys`` has them."""
+        spec = Itimerspec(_timespec(new[0]), _timespec(new[1]))
+        old = Itimerspec()
+        _check(_libc.timerfd_settime(ctypes.c_int(fd), ctypes.c_int(flags), ctypes.byref(spec), ctypes.byref(old)))
+        return _ns(old.it_interval), _ns(old.it_value)
+
+    def timerfd_gettime(self, fd: int) -> tuple[int, int]:
+        cur = Itimerspec()
+        _check(_libc.timerfd_gettime(ctypes.c_int(fd), ctypes.byref(cur)))
+        return _ns(cur.it_interval), _ns(cur.it_value)
 
     def read(self, fd: int, count: int) -> bytes:
         return os.read(fd, count)

@@ -68,6 +68,7 @@ from ..abi.limits import MAX_USER_WATCHES_DEFAULT
 from ..abi.stat import ANON_INODE_MODE
 from ..errors import KernelBug
 from .file import OpenFile, PollTable
+from .vclock import INERT, HappensBefore, VClock, merge
 from .waitqueue import WaitEntry, WaitQueue
 
 
@@ -84,7 +85,7 @@ class EpollUser:
 class Interest:
     """One registration in one epoll instance (struct epitem)."""
 
-    __slots__ = ("data", "dead", "ep", "events", "fd", "file", "hooks", "rdllink")
+    __slots__ = ("data", "dead", "ep", "events", "fd", "file", "hooks", "rdllink", "vclock")
 
     def __init__(self, ep: Epoll, file: OpenFile, fd: int, events: int, data: int) -> None:
         self.ep = ep
@@ -95,6 +96,9 @@ class Interest:
         self.rdllink = False  # on the ready list
         self.dead = False
         self.hooks: list[WaitEntry] = []
+        # Happens-before (vclock.py): released into by every wake-up that queues this
+        # item (or finds it queued), acquired by each epoll_wait that reports it.
+        self.vclock: VClock | None = None
 
     def queue_proc(self, wq: WaitQueue) -> None:
         """ep_ptable_queue_proc: hook this interest on one of the file's wait queues."""
@@ -114,15 +118,16 @@ class Interest:
 class Epoll(OpenFile):
     """struct eventpoll, as the open file description of an epoll fd."""
 
-    __slots__ = ("callback", "interests", "nready", "poll_wait", "ready", "user", "wq")
+    __slots__ = ("callback", "hb", "interests", "nready", "poll_wait", "ready", "user", "wq")
 
     kind = "epoll"
     st_mode = ANON_INODE_MODE  # the anonymous inode "[eventpoll]"
     plain_target = False
 
-    def __init__(self, fid: int, user: EpollUser) -> None:
+    def __init__(self, fid: int, user: EpollUser, hb: HappensBefore = INERT) -> None:
         super().__init__(fid, O_RDWR)
         self.user = user
+        self.hb = hb  # the race detector's release/acquire hooks
         self.interests: dict[tuple[int, int], Interest] = {}  # (file id, fd) -> item
         self.ready: deque[Interest] = deque()
         self.nready = 0
@@ -173,6 +178,12 @@ class Epoll(OpenFile):
         self.user.watches -= 1
 
     def _queue_and_wake(self, item: Interest) -> None:
+        if self.hb.on:
+            # ADD/MOD found the file ready: what made it ready (data written into it before
+            # anyone watched) reaches the thread that gets the event, as Miri's per-file
+            # ready clock does (rust-lang/miri#5167).
+            self.hb.release(item)
+            merge(item, item.file.sync_rx())
         item.rdllink = True
         self.ready.append(item)
         self.nready += 1
@@ -191,6 +202,8 @@ class Epoll(OpenFile):
             return 0
         if key and not key & events:
             return 0
+        if self.hb.on:  # the waking thread's readiness change is a message to the harvester
+            self.hb.release(item)
         if not item.rdllink:
             item.rdllink = True
             self.ready.append(item)
@@ -224,6 +237,7 @@ class Epoll(OpenFile):
         append = out.append
         todo = len(ready)  # the snapshot: re-queued LT items are not seen again
         delivered = 0
+        hb = self.hb if self.hb.on else None
         while todo and delivered < maxevents:
             todo -= 1
             item = ready.popleft()
@@ -241,6 +255,8 @@ class Epoll(OpenFile):
             else:
                 append((revents, item.data))
             delivered += 1
+            if hb is not None:
+                hb.acquire(item)
             if events & EPOLLONESHOT:
                 item.events = events & EP_PRIVATE_BITS
                 item.rdllink = False

@@ -26,6 +26,7 @@ from ..errors import KernelBug
 
 if TYPE_CHECKING:
     from .epoll import Interest
+    from .vclock import Syncable, VClock
     from .waitqueue import WaitQueue
 
 # poll_wait's queueing procedure: called with each wait queue to hook.
@@ -40,7 +41,7 @@ _FMODE_OF_ACCMODE = {O_RDONLY: FMODE_READ, O_WRONLY: FMODE_WRITE, O_RDWR: FMODE_
 class OpenFile:
     """One open file description. Subclasses are the file kinds (``files/``)."""
 
-    __slots__ = ("f_ep", "fid", "flags", "fmode", "refs")
+    __slots__ = ("f_ep", "fid", "flags", "fmode", "refs", "vclock")
 
     #: short name of the kind, for traces and messages ("pipe", "eventfd", ...)
     kind: ClassVar[str] = "file"
@@ -59,6 +60,9 @@ class OpenFile:
         # Interests watching this file, in every epoll (struct file f_ep):
         # a dict used as an ordered set.
         self.f_ep: dict[Interest, None] = {}
+        # The sync clock of what a read of this file receives (vfs/vclock.py), for kinds
+        # whose data lives in the description itself (eventfd, a socket's receive queue).
+        self.vclock: VClock | None = None
 
     @property
     def nonblocking(self) -> bool:
@@ -75,6 +79,16 @@ class OpenFile:
     def unread_bytes(self) -> int | None:
         """Bytes a read could return now, where the kind counts bytes (for diagnoses)."""
         return None
+
+    # Happens-before (vfs/vclock.py): the object a write into this file releases into,
+    # and the one a read from it acquires. A kind whose data goes elsewhere (a pipe's
+    # shared buffer, a socket's peer) says where; a kind that carries no messages
+    # between threads (a timer) keeps these and is never released into.
+    def sync_tx(self) -> Syncable:
+        return self
+
+    def sync_rx(self) -> Syncable:
+        return self
 
     def release(self) -> None:
         """The last reference went: let go of the kind's resources and wake peers."""

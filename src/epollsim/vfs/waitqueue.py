@@ -47,6 +47,12 @@ class WaitQueue:
         entry.queue = self
         self.entries.insert(0, entry)
 
+    def add_tail(self, entry: WaitEntry) -> None:
+        """__add_wait_queue_entry_tail of a non-exclusive entry (do_wait_intr_irq: timerfd's reader)."""
+        entry.exclusive = False
+        entry.queue = self
+        self.entries.append(entry)
+
     def add_exclusive_tail(self, entry: WaitEntry) -> None:
         entry.exclusive = True
         entry.queue = self

@@ -1,0 +1,180 @@
+"""The ``run``, ``replay`` and ``explore`` commands of ``python -m epollsim`` (``epollsim``).
+
+A program is a Python file defining ``main(kernel)``: a function written
+against the kernel's stand-ins (``kernel.os``, ``kernel.select``,
+``kernel.socket``, ``kernel.fcntl``, ``kernel.time``, ``kernel.threading``).
+The file is executed afresh for every seed. (``module:function`` names an
+importable function instead.) A file without ``main(kernel)`` is a whole
+unmodified program, run as ``__main__`` under ``kernel.patch()``. ``replay``
+writes the run's trace (``--trace FILE``; ``run`` does on request).
+
+Exit status: 0 when every seed passed, 1 when the program failed (its own
+traceback is printed, epollsim's frames left out), 2 for a usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, TextIO
+
+from .exploration import explore
+from .kernel import Kernel
+from .runner import (
+    Program,
+    defines_main,
+    parse_seed_range,
+    program_ref,
+    run_with_error,
+    whole_program_message,
+)
+
+LISTED = 10  # seeds listed for each distinct failure
+TRACE_FORMATS = ".json: Perfetto trace-event JSON, .svg/.png: timeline picture, else text"
+
+
+def _seeds(text: str) -> range:
+    try:
+        return parse_seed_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``run``, ``replay`` and ``explore`` to the ``epollsim`` argument parser."""
+    prog_help = "a Python file defining main(kernel) (or module:function)"
+    run = sub.add_parser("run", help="run a program once on the model, under one seed")
+    run.add_argument("program", metavar="PROG.py", help=prog_help)
+    run.add_argument("--seed", type=int, default=0, help="the seed of the schedule (default 0)")
+    run.add_argument("--trace", metavar="FILE", help=f"write the run's trace to FILE ({TRACE_FORMATS})")
+    replay = sub.add_parser("replay", help="rerun one seed of a program (as explore's report says), traced")
+    replay.add_argument("program", metavar="PROG.py", help=prog_help)
+    replay.add_argument("--seed", type=int, required=True, help="the seed to rerun")
+    replay.add_argument(
+        "--trace", metavar="FILE",
+        help=f"where to write the trace ({TRACE_FORMATS}; default PROG.seedN.trace.json here; '' for none)",
+    )
+    explore_cmd = sub.add_parser("explore", help="run a program under many seeds and report the failing ones")
+    explore_cmd.add_argument("program", metavar="PROG.py", help=prog_help)
+    explore_cmd.add_argument(
+        "--seeds", type=_seeds, default=range(100), metavar="A:B", help="seeds A to B-1 (default 0:100)"
+    )
+    explore_cmd.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="processes to use (default 1)")
+    explore_cmd.add_argument("--stop-at-first", action="store_true", help="stop at the first failing seed")
+    explore_cmd.add_argument(
+        "--digest-traces", action="store_true", help="record every seed's trace so that the digests cover it (slower)"
+    )
+    for parser in (run, replay, explore_cmd):
+        parser.add_argument(
+            "--schedule", choices=["random", "fifo"], default="random",
+            help="how the next runnable thread is chosen (default random, drawn from the seed)",
+        )
+
+
+def dispatch(args: argparse.Namespace) -> int | None:
+    """Run the command if it is one of ours (None otherwise)."""
+    if args.command not in ("run", "replay", "explore"):
+        return None
+    program, problem = _check(args.program)
+    if problem:
+        print(f"epollsim: {problem}", file=sys.stderr)
+        return 2
+    if args.command == "explore":
+        return _explore(program, args)
+    trace = args.trace
+    if args.command == "replay" and trace is None:
+        stem = os.path.splitext(os.path.basename(program.path or program.display.replace(":", ".")))[0]
+        trace = f"{stem}.seed{args.seed}.trace.json"
+    return _run(program, args.seed, args.schedule, trace or None)
+
+
+def _check(text: str) -> tuple[Program, str]:
+    try:
+        program = program_ref(text)
+    except ValueError as exc:
+        return Program(text), str(exc)
+    if program.path:
+        if not os.path.isfile(program.path):
+            return program, f"{text}: no such file"
+        try:
+            has_main = program.function or defines_main(program.path)
+        except SyntaxError:
+            return program, ""  # reported as the program's own error when it runs
+        if not has_main and getattr(Kernel, "patch", None) is None:
+            return program, whole_program_message(text)
+    return program, ""
+
+
+def _run(program: Program, seed: int, schedule: str, trace: str | None = None) -> int:
+    outcome, _ = run_with_error(program, seed, schedule, trace_path=trace)
+    if outcome.passed:
+        print(f"epollsim: {program.display} passed (seed {seed}, {schedule} schedule)", file=sys.stderr)
+    else:
+        _print_failure(outcome, sys.stderr)
+    if outcome.trace_file:
+        print(f"epollsim: trace written to {outcome.trace_file}", file=sys.stderr)
+    return 0 if outcome.passed else 1
+
+
+def _print_failure(outcome: Any, out: TextIO) -> None:
+    where = "" if outcome.thread in ("", "MainThread") else f" in thread {outcome.thread}"
+    out.write(outcome.traceback)
+    print(
+        f"epollsim: seed {outcome.seed} failed{where} ({outcome.schedule} schedule)\n"
+        f"  replay: {outcome.replay}",
+        file=out,
+    )
+
+
+class _Progress:
+    """One line on stderr, rewritten in place (only on a terminal)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, done: int, total: int, failed: int) -> None:
+        self.stream.write(f"\rexploring: {done}/{total} seeds, {failed} failed ")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _explore(program: Program, args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        print("epollsim: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    progress = _Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        result = explore(
+            program, args.seeds, args.stop_at_first, jobs=args.jobs, schedule=args.schedule,
+            progress=progress, capture=True, trace=args.digest_traces,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    failures = [f.outcome for f in result.failures if f.outcome is not None]
+    print(f"{result.runs} seeds explored, {len(failures)} failed (digest {result.digest})")
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for outcome in failures:  # one group per distinct failure, in order of its first seed
+        first_line = outcome.message.splitlines()[0] if outcome.message else ""
+        groups.setdefault((outcome.kind, outcome.thread, first_line), []).append(outcome)
+    for (kind, thread, first_line), members in groups.items():
+        where = "" if thread in ("", "MainThread") else f" (in thread {thread})"
+        seeds = ", ".join(str(o.seed) for o in members[:LISTED])
+        more = f", ... ({len(members) - LISTED} more)" if len(members) > LISTED else ""
+        print(f"{len(members)} x {kind}{where}: {first_line}")
+        print(f"  seeds {seeds}{more}")
+        print(f"  replay: {members[0].replay}")
+    if failures:
+        first = failures[0]
+        print(f"\nfirst failure, seed {first.seed}:", file=sys.stderr)
+        if first.output:
+            print(f"its output:\n{first.output.rstrip()}", file=sys.stderr)
+        _print_failure(first, sys.stderr)
+        return 1
+    return 0

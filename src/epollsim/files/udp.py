@@ -1,0 +1,432 @@
+"""UDP sockets (net/ipv4/udp.c, net/ipv6/udp.c, net/ipv4/datagram.c) over the model's network.
+
+Theory of operation
+-------------------
+A ``UdpSocket`` is an AF_INET or AF_INET6 SOCK_DGRAM socket. It owns a port
+in its host's UDP table (``net/stack.py``) once bound: by ``bind``, or
+implicitly by the first ``sendto``/``connect`` (inet_autobind). ``connect``
+only records a default peer (and fixes the source address); the stack's
+lookup then prefers it for datagrams from that peer and never gives it
+others, as compute_score does.
+
+A datagram (``Datagram``: payload, source and destination on the wire, its
+skb truesize) goes out through ``network.transmit(..., datagram=True)``, so
+loopback delivers it before ``sendto`` returns and a path between hosts may
+delay, lose or duplicate it. At its destination ``udp_rcv`` finds the socket
+(or, for a port nobody has, answers with an ICMP port unreachable, which
+sets ECONNREFUSED on the sender if, and only if, that socket is connected:
+__udp4_lib_err ignores the error for unconnected sockets without IP_RECVERR).
+
+Receive accounting, as __udp_enqueue_schedule_skb and udp_rmem_release have
+it (checked against Linux 6.18 on loopback):
+
+* each datagram is charged its skb truesize (``udp_truesize``: the linear
+  head from the kmalloc caches, the 576-byte small-head cache below 256
+  bytes of headroom+data, plus 256 for the sk_buff; past 16 KiB of linear
+  data the payload goes in page fragments charged byte for byte);
+* a datagram is dropped when ``rmem + truesize > rcvbuf`` and the queue is
+  not empty (an empty queue takes any one datagram): 256 one-byte datagrams
+  fit in the default 212992;
+* reading does not uncharge at once: the freed memory accumulates in
+  ``forward_deficit`` and is given back when it reaches a quarter of rcvbuf
+  or when the reader's queue runs empty. Datagrams arrive on
+  ``receive_queue``; a reader that finds ``reader_queue`` empty moves the
+  whole receive queue over first (udp's two-queue scheme).
+
+Readiness (udp_poll, datagram_poll): IN|RDNORM while a datagram is queued;
+OUT|WRNORM|WRBAND always (a datagram's memory is freed as soon as it is
+handed on, so the send buffer never fills); ERR while an error is pending;
+RDHUP|IN|RDNORM after SHUT_RD and HUP once both directions are shut.
+Wake-ups: every queued datagram (sock_def_readable, IN|PRI|RDNORM|RDBAND,
+one exclusive sleeper), an ICMP error (sk_error_report, ERR), shutdown
+(sock_def_wakeup, everyone).
+
+A blocked ``recv`` waits as an exclusive waiter at the tail
+(__skb_wait_for_more_packets); after SHUT_RD it returns an empty read when it
+would block, and a non-blocking one still fails with EAGAIN.
+
+An ephemeral port (autobind, bind to port 0) comes from the stack's rule,
+odd ports first (Linux's UDP draws any port of the range at random).
+
+Not modelled: IP_RECVERR and the error queue, multicast, broadcast
+delivery (sending to 255.255.255.255 without SO_BROADCAST is EACCES; with
+it, Unsupported), UDP-Lite, GSO/GRO, SO_PEEK_OFF, MSG_MORE/UDP_CORK, and the
+sender's SO_SNDBUF (never a limit, see above). IPv6 datagrams over 65488
+bytes are fragmented on loopback by Linux; the model charges the measured
+67144 for them.
+"""
+from __future__ import annotations
+
+from collections import deque
+from errno import (
+    EACCES,
+    EADDRNOTAVAIL,
+    EAGAIN,
+    ECONNREFUSED,
+    EDESTADDRREQ,
+    EINVAL,
+    EMSGSIZE,
+    ENETUNREACH,
+    ENOTCONN,
+    EPIPE,
+)
+
+from ..abi.epoll import (
+    EPOLLERR,
+    EPOLLHUP,
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLPRI,
+    EPOLLRDBAND,
+    EPOLLRDHUP,
+    EPOLLRDNORM,
+    EPOLLWRBAND,
+    EPOLLWRNORM,
+)
+from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.limits import SK_RMEM_DEFAULT, SK_WMEM_DEFAULT
+from ..abi.socket import (
+    AF_INET,
+    AF_INET6,
+    MSG_DONTWAIT,
+    MSG_PEEK,
+    MSG_TRUNC,
+    RCV_SHUTDOWN,
+    SEND_SHUTDOWN,
+    SHUT_RD,
+    SHUT_RDWR,
+    SOCK_DGRAM,
+)
+from ..abi.stat import S_IFSOCK
+from ..errors import Unsupported, oserror
+from ..net import addr as A
+from ..net.stack import IPPROTO_UDP, NetStack, wire_address
+from ..vfs.file import OpenFile, PollTable
+from ..vfs.vclock import VClock, merge
+from ..vfs.waitqueue import WaitQueue
+from .blocking import WouldBlock
+
+_READABLE_KEY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND  # sock_def_readable
+_WRITABLE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
+
+# The largest payloads: 65535 minus the IPv4 and UDP headers; IPv6's length field
+# excludes its own header (__ip_append_data / __ip6_append_data's maxnonfragsize).
+UDP_MAX_PAYLOAD = {AF_INET: 65535 - 20 - 8, AF_INET6: 65535 - 8}
+
+# skb truesize on loopback (measured with SO_MEMINFO on Linux 6.18 for every payload
+# size): SKB_MAX_ALLOC = 16384 - 320 bounds the linear allocation; headers (IP + UDP)
+# and the allocation's extra room (hh_len + 15 for IPv4, hh_len + 8 for IPv6).
+_SKB_MAX_ALLOC = 16384 - 320
+_HEADERS = {AF_INET: (28, 31), AF_INET6: (48, 24)}
+_SMALL_HEAD = 576  # skb_small_head_cache: SKB_HEAD_ALIGN(MAX_TCP_HEADER)
+_SKB_SHINFO = 320  # SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+_SKB_STRUCT = 256  # SKB_DATA_ALIGN(sizeof(struct sk_buff))
+_KMALLOC = (1024, 2048, 4096, 8192, 16384)
+_IPV6_FRAGMENTED = 65489  # 65489 + 48 > loopback's MTU of 65536
+_IPV6_FRAGMENTED_TRUESIZE = 67144
+
+
+def udp_truesize(family: int, size: int) -> int:
+    """The truesize a ``size``-byte datagram is charged to its receiver."""
+    if family == AF_INET6 and size >= _IPV6_FRAGMENTED:
+        return _IPV6_FRAGMENTED_TRUESIZE
+    headers, extra = _HEADERS[family]
+    linear = size + headers + extra
+    if linear < _SKB_MAX_ALLOC:
+        need = (linear + 63) // 64 * 64 + _SKB_SHINFO  # SKB_HEAD_ALIGN
+        if need <= _SMALL_HEAD:
+            return _SMALL_HEAD + _SKB_STRUCT
+        return next(k for k in _KMALLOC if k >= need) + _SKB_STRUCT
+    return _SMALL_HEAD + _SKB_STRUCT + size  # a small head, the payload in page fragments
+
+
+class Datagram:
+    """One datagram in flight or queued: wire addresses, payload and truesize.
+
+    ``vclock`` is the sender's sync clock when it was sent (vfs/vclock.py): the
+    receiver acquires it with the datagram, so a datagram is a message for the
+    race detector as a pipe write is.
+    """
+
+    __slots__ = ("data", "dport", "dst", "family", "sport", "src", "truesize", "vclock")
+
+    def __init__(self, src: str, sport: int, dst: str, dport: int, data: bytes, family: int) -> None:
+        self.src, self.sport, self.dst, self.dport = src, sport, dst, dport
+        self.data = data
+        self.family = family
+        self.truesize = udp_truesize(family, len(data))
+        self.vclock: VClock | None = None
+
+
+class PortUnreachable:
+    """An ICMP(v6) port unreachable about ``dgram``, travelling back to its sender."""
+
+    __slots__ = ("dgram",)
+
+    def __init__(self, dgram: Datagram) -> None:
+        self.dgram = dgram
+
+
+def udp_rcv(stack: NetStack, dgram: Datagram) -> None:
+    """__udp4_lib_rcv: queue on the socket the stack finds, else answer port unreachable."""
+    sock = stack.lookup(IPPROTO_UDP, dgram.dst, dgram.dport, dgram.src, dgram.sport)
+    if sock is None:
+        if stack.network is not None:
+            stack.network.transmit(stack, dgram.src, icmp_rcv, PortUnreachable(dgram))
+        return
+    sock.enqueue(dgram)
+
+
+def icmp_rcv(stack: NetStack, icmp: PortUnreachable) -> None:
+    """__udp4_lib_err: the sender of the datagram learns ECONNREFUSED if it is connected."""
+    d = icmp.dgram
+    sock = stack.lookup(IPPROTO_UDP, d.src, d.sport, d.dst, d.dport)
+    if sock is not None and sock.raddr:
+        sock.error_report(ECONNREFUSED)
+
+
+class UdpSocket(OpenFile):
+    """An AF_INET/AF_INET6 SOCK_DGRAM socket."""
+
+    __slots__ = (
+        "broadcast", "err", "family", "forward_deficit", "keepalive", "laddr", "last_rx", "linger", "lport",
+        "net", "raddr", "rcvbuf", "rcvbuf_locked", "reader_queue", "receive_queue", "reuseaddr",
+        "reuseport", "rmem", "rport", "shutdown_bits", "sndbuf", "sndbuf_locked", "stack", "v6only",
+        "wq",
+    )
+
+    kind = "socket"
+    st_mode = S_IFSOCK | 0o777
+    type = SOCK_DGRAM
+    proto = IPPROTO_UDP
+
+    def __init__(self, fid: int, flags: int, family: int, stack: NetStack) -> None:
+        super().__init__(fid, O_RDWR | (flags & O_NONBLOCK))
+        self.family = family
+        self.stack = stack
+        self.net = stack.network
+        self.wq = WaitQueue()
+        self.err = 0
+        self.shutdown_bits = 0
+        self.reuseaddr = self.reuseport = self.v6only = self.broadcast = self.keepalive = False
+        self.sndbuf_locked = self.rcvbuf_locked = False
+        self.linger: tuple[int, int] = (0, 0)
+        self.sndbuf, self.rcvbuf = SK_WMEM_DEFAULT, SK_RMEM_DEFAULT
+        self.laddr = A.ANY4 if family == AF_INET else A.ANY6  # as the socket reports it
+        self.lport = 0
+        self.raddr = ""  # the connected peer on the wire ("" when not connected)
+        self.rport = 0
+        self.receive_queue: deque[Datagram] = deque()
+        self.reader_queue: deque[Datagram] = deque()
+        self.rmem = 0  # sk_rmem_alloc
+        self.forward_deficit = 0
+        self.last_rx: Datagram | None = None
+
+    def __repr__(self) -> str:
+        return f"<udp #{self.fid} {self.laddr}:{self.lport}>"
+
+    # -- readiness ------------------------------------------------------------
+
+    def poll(self, pt: PollTable) -> int:
+        """udp_poll over datagram_poll."""
+        if pt is not None:
+            pt(self.wq)
+        mask = EPOLLERR if self.err else 0
+        shutdown = self.shutdown_bits
+        if shutdown & RCV_SHUTDOWN:
+            mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM
+        if shutdown == RCV_SHUTDOWN | SEND_SHUTDOWN:
+            mask |= EPOLLHUP
+        if self.receive_queue or self.reader_queue:
+            mask |= EPOLLIN | EPOLLRDNORM
+        return mask | _WRITABLE
+
+    def error_report(self, code: int) -> None:
+        """sk_err = code; sk_error_report (sock_def_error_report: EPOLLERR)."""
+        self.err = code
+        if self.wq.entries:
+            self.wq.wake(EPOLLERR, 1)
+
+    def take_error(self) -> int:
+        code, self.err = self.err, 0
+        return code
+
+    # -- addresses ------------------------------------------------------------
+
+    def _seen(self, wire: str) -> str:
+        if self.family == AF_INET6 and A.is_v4(wire):
+            return A.to_mapped(wire)
+        return wire
+
+    def sockname(self) -> tuple[str, int]:
+        return self.laddr, self.lport
+
+    def peername(self) -> tuple[str, int]:
+        if not self.raddr:
+            raise oserror(ENOTCONN)
+        return self._seen(self.raddr), self.rport
+
+    def bind(self, addr: str, port: int) -> None:
+        """inet_bind / inet6_bind."""
+        if self.family == AF_INET6 and A.mapped_v4(addr) is not None and self.v6only:
+            raise oserror(EINVAL)
+        if not self.stack.can_bind(self.family, addr):
+            raise oserror(EADDRNOTAVAIL)
+        if self.lport:
+            raise oserror(EINVAL)
+        b = self.stack.bind(
+            IPPROTO_UDP, self, self.family, addr, port,
+            reuseaddr=self.reuseaddr, reuseport=self.reuseport, v6only=self.v6only,
+        )
+        self.laddr, self.lport = addr, b.port
+
+    def _autobind(self) -> None:
+        """inet_autobind: an ephemeral port on the address the socket has."""
+        if not self.lport:
+            b = self.stack.bind(
+                IPPROTO_UDP, self, self.family, self.laddr, 0,
+                reuseaddr=self.reuseaddr, reuseport=self.reuseport, v6only=self.v6only,
+            )
+            self.lport = b.port
+
+    def _route(self, addr: str) -> str:
+        """The wire destination for an address as the program gave it (any means this host)."""
+        dst = wire_address(self.family, addr)
+        if self.family == AF_INET6 and A.is_v4(dst) and self.v6only:
+            raise oserror(ENETUNREACH)
+        if A.is_any(dst):
+            dst = A.LOOPBACK4 if A.is_v4(dst) else A.LOOPBACK6
+        return dst
+
+    def _source(self, dst: str) -> str:
+        bound = wire_address(self.family, self.laddr)
+        return self.stack.source_for(dst) if A.is_any(bound) else bound
+
+    def connect(self, addr: str, port: int, nonblock: bool = False) -> None:
+        """ip4_datagram_connect: autobind, fix the source address, record the peer (never waits)."""
+        self._autobind()
+        dst = self._route(addr)
+        src = self._source(dst)
+        b = self.stack.binding(IPPROTO_UDP, self)
+        assert b is not None
+        self.laddr = self._seen(src)
+        b.addr = self.laddr
+        b.cover = A.cover(self.family, self.laddr, self.v6only)
+        self.raddr, self.rport = dst, port
+        self.stack.set_remote(IPPROTO_UDP, self, (dst, port))
+
+    # -- data -----------------------------------------------------------------
+
+    def sendto(self, data: bytes, flags: int, dest: tuple[str, int] | None) -> int:
+        """inet_sendmsg (autobind) then udp_sendmsg / udpv6_sendmsg."""
+        self._autobind()
+        size = len(data)
+        if size > 0xFFFF:
+            raise oserror(EMSGSIZE)
+        if dest is None:
+            if not self.raddr:
+                raise oserror(EDESTADDRREQ)
+            dst, dport = self.raddr, self.rport
+        else:
+            addr, dport = dest
+            if dport == 0:
+                raise oserror(EINVAL)
+            dst = self._route(addr)
+            if dst == "255.255.255.255":
+                if not self.broadcast:
+                    raise oserror(EACCES)
+                raise Unsupported("broadcast datagrams are not modelled")
+        if size > UDP_MAX_PAYLOAD[self.family]:
+            raise oserror(EMSGSIZE)
+        if self.err:  # sock_alloc_send_pskb: a pending error first, then the shutdown
+            raise oserror(self.take_error())
+        if self.shutdown_bits & SEND_SHUTDOWN:
+            raise oserror(EPIPE)
+        src = self._source(dst)
+        family = AF_INET if A.is_v4(dst) else AF_INET6
+        dgram = Datagram(src, self.lport, dst, dport, bytes(data), family)
+        merge(dgram, self)  # what the sender released into this socket travels with it
+        self.net.transmit(self.stack, dst, udp_rcv, dgram, datagram=True)
+        return size
+
+    def enqueue(self, dgram: Datagram) -> None:
+        """__udp_enqueue_schedule_skb: charge the truesize or drop; wake one reader."""
+        size = dgram.truesize
+        if self.rmem + size > self.rcvbuf and (self.rcvbuf > 0x7FFFFFFF >> 1 or self.rmem):
+            return  # dropped (UDP_MIB_RCVBUFERRORS)
+        self.rmem += size
+        self.receive_queue.append(dgram)
+        if self.wq.entries:
+            self.wq.wake(_READABLE_KEY, 1)
+
+    def _release_mem(self, size: int) -> None:
+        """udp_rmem_release(partial): uncharge in batches of a quarter of rcvbuf."""
+        self.forward_deficit += size
+        if self.forward_deficit < self.rcvbuf >> 2 and self.reader_queue:
+            return
+        self.rmem -= self.forward_deficit
+        self.forward_deficit = 0
+
+    def recvfrom(self, n: int, flags: int) -> tuple[bytes, int, int, tuple[str, int] | None]:
+        """udp_recvmsg: (bytes copied, return value, msg_flags, source as the socket reports it)."""
+        if self.err:
+            raise oserror(self.take_error())
+        if not self.reader_queue:
+            self.reader_queue, self.receive_queue = self.receive_queue, self.reader_queue
+        if not self.reader_queue:
+            if flags & MSG_DONTWAIT or self.flags & O_NONBLOCK:
+                raise oserror(EAGAIN)
+            if self.shutdown_bits & RCV_SHUTDOWN:
+                return b"", 0, 0, None
+            # receiver_wake_function: a datagram or an error wakes the reader.
+            raise WouldBlock(self.wq, _READABLE_KEY | EPOLLERR, "no datagram is queued", "tail_exclusive")
+        dgram = self.reader_queue[0]
+        self.last_rx = dgram
+        if not flags & MSG_PEEK:
+            self.reader_queue.popleft()
+            self._release_mem(dgram.truesize)
+        data = dgram.data
+        msg_flags = MSG_TRUNC if n < len(data) else 0
+        copied = data[:n]
+        ret = len(data) if flags & MSG_TRUNC else len(copied)
+        return copied, ret, msg_flags, (self._seen(dgram.src), dgram.sport)
+
+    def sync_rx(self) -> Datagram | UdpSocket:  # type: ignore[override]
+        """What a receive acquires: the datagram it returned."""
+        return self.last_rx if self.last_rx is not None else self
+
+    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+        if n == 0:
+            return b""
+        return self.recvfrom(n, MSG_DONTWAIT if nonblock else 0)[0]
+
+    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+        return self.sendto(data, MSG_DONTWAIT if nonblock else 0, None)
+
+    def unread_bytes(self) -> int | None:
+        return sum(len(d.data) for d in self.reader_queue) + sum(len(d.data) for d in self.receive_queue)
+
+    def shutdown(self, how: int) -> None:
+        """inet_shutdown: the bits are set even when the answer is ENOTCONN (unconnected)."""
+        if how < SHUT_RD or how > SHUT_RDWR:
+            raise oserror(EINVAL)
+        self.shutdown_bits |= how + 1
+        self.wq.wake_all()  # sock_def_wakeup
+        if not self.raddr:
+            raise oserror(ENOTCONN)
+
+    def release(self) -> None:
+        """udp_lib_close: give up the port and the queued datagrams."""
+        self.stack.unbind(IPPROTO_UDP, self)
+        self.receive_queue.clear()
+        self.reader_queue.clear()
+        self.rmem = self.forward_deficit = 0
+
+    def set_rcvbuf(self, rcvbuf: int) -> None:
+        self.rcvbuf = rcvbuf
+
+    def set_sndbuf(self, sndbuf: int) -> None:
+        self.sndbuf = sndbuf
+
+
+__all__ = ["Datagram", "UdpSocket", "icmp_rcv", "udp_rcv", "udp_truesize"]

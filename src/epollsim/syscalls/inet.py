@@ -1,0 +1,352 @@
+"""socket, bind, listen, accept4, connect and the data calls for AF_INET/AF_INET6 sockets.
+
+Addresses in and out are CPython-shaped tuples with the host as canonical
+numeric text (``compat/_sockaddr.py`` converts): AF_INET ``(host, port)``,
+AF_INET6 ``(host, port, flowinfo, scope_id)``. Calls on other sockets (the
+unix socketpairs) go on to ``SocketCalls``.
+
+An inet socket file offers: ``family``, ``type``, ``proto``, ``bind(addr,
+port)``, ``listen(backlog)``, ``connect(addr, port, nonblock)`` (raising
+WouldBlock to wait, then ``connect_wait()``), ``accept(nonblock)``,
+``send(data, flags)``, ``recv(n, flags)``, ``shutdown(how)``,
+``sockname()``, ``peername()``, ``take_error()`` and the option attributes
+(``reuseaddr``, ``reuseport``, ``keepalive``, ``nodelay``, ``v6only``,
+``linger``, ``sndbuf``/``rcvbuf``). SOCK_DGRAM sockets come from a
+``_udp_socket(fid, family, flags, proto)`` method if a mixin provides one.
+"""
+from __future__ import annotations
+
+from errno import EAFNOSUPPORT, EINVAL, ENOPROTOOPT, ENOTSOCK, EOPNOTSUPP, ESOCKTNOSUPPORT
+from typing import Any
+
+from ..abi.fcntl import O_NONBLOCK
+from ..abi.inet import IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, TCP_NODELAY
+from ..abi.socket import (
+    AF_INET,
+    AF_INET6,
+    MSG_DONTWAIT,
+    MSG_NOSIGNAL,
+    MSG_PEEK,
+    SO_ACCEPTCONN,
+    SO_DOMAIN,
+    SO_ERROR,
+    SO_KEEPALIVE,
+    SO_LINGER,
+    SO_PROTOCOL,
+    SO_RCVBUF,
+    SO_REUSEADDR,
+    SO_REUSEPORT,
+    SO_SNDBUF,
+    SO_TYPE,
+    SOCK_CLOEXEC,
+    SOCK_DGRAM,
+    SOCK_NONBLOCK,
+    SOCK_STREAM,
+    SOCK_TYPE_MASK,
+    SOL_SOCKET,
+)
+from ..errors import Unsupported, oserror
+from ..files.blocking import WouldBlock
+from ..files.tcp import SOMAXCONN, TcpSocket
+from ..files.tcp_states import LISTEN
+from .socket import (
+    _NPROTO,
+    _SO_NONE_ABOVE,
+    _SOCK_MAX,
+    _SOCK_RAW,
+    SOCK_MIN_RCVBUF,
+    SOCK_MIN_SNDBUF,
+    SYSCTL_RMEM_MAX,
+    SYSCTL_WMEM_MAX,
+    SocketCalls,
+)
+
+_SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL
+_RECV_FLAGS = MSG_DONTWAIT | MSG_PEEK
+_INT_MAX = 0x7FFFFFFF
+# include/uapi/linux/tcp.h: the TCP_* options end in the 40s; past this, ENOPROTOOPT.
+_TCP_NONE_ABOVE = 50
+
+
+def _is_inet(file: Any) -> bool:
+    return getattr(file, "family", None) in (AF_INET, AF_INET6) and hasattr(file, "sockname")
+
+
+class InetCalls(SocketCalls):
+    __slots__ = ()
+
+    def _inet(self, fd: int) -> Any:
+        file: Any = self.fget(fd)
+        if not _is_inet(file):
+            raise oserror(ENOTSOCK) if getattr(file, "kind", "") != "socket" else oserror(EOPNOTSUPP)
+        return file
+
+    def _tcp(self, fd: int) -> TcpSocket:
+        file: Any = self.fget(fd)
+        if not isinstance(file, TcpSocket):
+            if getattr(file, "kind", "") == "socket":
+                raise oserror(EOPNOTSUPP)
+            raise oserror(ENOTSOCK)
+        return file
+
+    # -- creation -------------------------------------------------------------
+
+    def socket(self, family: int, type: int, proto: int = 0) -> int:
+        """net/socket.c __sys_socket: the flags, then __sock_create, then inet_create."""
+        if type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC):
+            raise oserror(EINVAL)
+        kind = type & SOCK_TYPE_MASK
+        if family < 0 or family >= _NPROTO:
+            raise oserror(EAFNOSUPPORT)
+        if kind >= _SOCK_MAX:
+            raise oserror(EINVAL)
+        if family not in (AF_INET, AF_INET6):
+            if family == 0:
+                raise oserror(EAFNOSUPPORT)
+            if family == 1:
+                self._unix_create(kind, proto)
+                make_unix = getattr(self, "_unix_socket", None)  # syscalls/unix.py
+                if make_unix is not None:
+                    return int(make_unix(type))
+            raise Unsupported(f"socket() of address family {family} is not modelled (only AF_INET/AF_INET6)")
+        self._inet_create(family, kind, proto)
+        if kind == _SOCK_RAW:
+            raise Unsupported("raw sockets are not modelled")
+        stack = self.proc.net
+        if stack is None:
+            raise Unsupported("this process has no network stack")
+        fid = next(self.proc.fids)
+        flags = O_NONBLOCK if type & SOCK_NONBLOCK else 0
+        if kind == SOCK_STREAM:
+            if proto not in (0, IPPROTO_TCP):
+                raise Unsupported("MPTCP sockets are not modelled")
+            file: Any = TcpSocket(fid, flags, family, stack, self.proc.clock, self.proc.fids)
+        elif kind == SOCK_DGRAM:
+            make = getattr(self, "_udp_socket", None)
+            if make is None:
+                raise Unsupported("UDP sockets are not modelled yet")
+            file = make(fid, family, flags, proto)
+        else:
+            raise oserror(ESOCKTNOSUPPORT)
+        return self.proc.fdtable.install(file, bool(type & SOCK_CLOEXEC))
+
+    # -- addresses ------------------------------------------------------------
+
+    def bind(self, fd: int, addr: tuple[Any, ...]) -> None:
+        sock = self._inet(fd)
+        sock.bind(addr[0], addr[1])
+
+    def listen(self, fd: int, backlog: int) -> None:
+        """__sys_listen: the backlog capped at net.core.somaxconn (a negative one too)."""
+        sock = self._inet(fd)
+        if not isinstance(sock, TcpSocket):
+            raise oserror(EOPNOTSUPP)
+        if backlog & 0xFFFFFFFF > SOMAXCONN:
+            backlog = SOMAXCONN
+        sock.listen(backlog)
+
+    def connect(self, fd: int, addr: tuple[Any, ...]) -> None:
+        sock = self._inet(fd)
+        nonblock = sock.nonblocking
+        try:
+            sock.connect(addr[0], addr[1], nonblock)
+        except WouldBlock as blocked:
+            self.retry(f"connect({fd})", sock.connect_wait, blocked, sock)
+
+    def accept4(self, fd: int, flags: int = 0) -> tuple[int, tuple[Any, ...]]:
+        """__sys_accept4: flags limited to SOCK_NONBLOCK|SOCK_CLOEXEC (EINVAL), then inet_accept."""
+        if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC):
+            raise oserror(EINVAL)
+        sock = self._tcp(fd)
+        nonblock = sock.nonblocking
+        try:
+            child = sock.accept(nonblock)
+        except WouldBlock as blocked:
+            child = self.retry(f"accept({fd})", lambda: sock.accept(False), blocked, sock)
+        if flags & SOCK_NONBLOCK:
+            child.flags |= O_NONBLOCK
+        newfd = self.proc.fdtable.install(child, bool(flags & SOCK_CLOEXEC))
+        if self.hb.on:
+            self.hb.acquire(child.sync_rx())
+        return newfd, self._shape(child, child.peername())
+
+    @staticmethod
+    def _shape(sock: Any, addr: tuple[str, int]) -> tuple[Any, ...]:
+        if sock.family == AF_INET6:
+            return (addr[0], addr[1], 0, 0)
+        return addr
+
+    def getsockname(self, fd: int) -> tuple[int, Any]:  # type: ignore[override]
+        file: Any = self.fget(fd)
+        if not _is_inet(file):
+            return super().getsockname(fd)
+        return file.family, self._shape(file, file.sockname())
+
+    def getpeername(self, fd: int) -> tuple[int, Any]:  # type: ignore[override]
+        file: Any = self.fget(fd)
+        if not _is_inet(file):
+            return super().getpeername(fd)
+        return file.family, self._shape(file, file.peername())
+
+    # -- data -----------------------------------------------------------------
+
+    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0) -> int:
+        file: Any = self.fget(fd)
+        if not isinstance(file, TcpSocket):
+            return super().sendto(fd, data, flags)
+        sock = file
+        if flags & ~_SEND_FLAGS:
+            raise Unsupported(f"send flags {flags:#x} are not modelled")
+        if self.hb.on:
+            self.hb.release(sock.sync_tx())
+        try:
+            sent = sock.send(data, flags)
+        except WouldBlock as blocked:
+            sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked, sock)
+        if sent == len(data) or flags & MSG_DONTWAIT or sock.nonblocking:
+            return sent
+        return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent, sock)
+
+    def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
+        file: Any = self.fget(fd)
+        if not isinstance(file, TcpSocket):
+            return super().recvfrom(fd, bufsize, flags)
+        sock = file
+        if flags & ~_RECV_FLAGS:
+            raise Unsupported(f"recv flags {flags:#x} are not modelled")
+        try:
+            data = sock.recv(bufsize, flags)
+        except WouldBlock as blocked:
+            data = self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), blocked, sock)
+        if self.hb.on:
+            self.hb.acquire(sock.sync_rx())
+        return data
+
+    def shutdown(self, fd: int, how: int) -> None:
+        file: Any = self.fget(fd)
+        if not _is_inet(file):
+            return super().shutdown(fd, how)
+        if self.hb.on:
+            self.hb.release(file.sync_tx())
+        file.shutdown(how)
+        return None
+
+    # -- options --------------------------------------------------------------
+
+    def getsockopt(self, fd: int, level: int, optname: int) -> Any:  # type: ignore[override]
+        """sk_getsockopt for SOL_SOCKET, do_tcp_getsockopt, do_ipv6_getsockopt; SO_LINGER as 8 bytes."""
+        file: Any = self.fget(fd)
+        if not _is_inet(file):
+            return super().getsockopt(fd, level, optname)
+        sock = file
+        if level == SOL_SOCKET:
+            if optname == SO_ERROR:
+                return sock.take_error()
+            if optname == SO_TYPE:
+                return sock.type
+            if optname == SO_DOMAIN:
+                return sock.family
+            if optname == SO_PROTOCOL:
+                return sock.proto
+            if optname == SO_ACCEPTCONN:
+                return int(getattr(sock, "state", 0) == LISTEN)
+            if optname == SO_SNDBUF:
+                return sock.sndbuf
+            if optname == SO_RCVBUF:
+                return sock.rcvbuf
+            if optname == SO_REUSEADDR:
+                return int(sock.reuseaddr)
+            if optname == SO_REUSEPORT:
+                return int(sock.reuseport)
+            if optname == SO_KEEPALIVE:
+                return int(sock.keepalive)
+            if optname == SO_LINGER:
+                onoff, secs = sock.linger
+                return onoff.to_bytes(4, "little", signed=True) + secs.to_bytes(4, "little", signed=True)
+            if optname < 0 or optname > _SO_NONE_ABOVE:
+                raise oserror(ENOPROTOOPT)
+            raise Unsupported(f"getsockopt(SOL_SOCKET, {optname}) is not modelled")
+        if level == IPPROTO_TCP and sock.type == SOCK_STREAM:
+            if optname == TCP_NODELAY:
+                return int(sock.nodelay)
+            if optname < 0 or optname > _TCP_NONE_ABOVE:
+                raise oserror(ENOPROTOOPT)
+            raise Unsupported(f"getsockopt(IPPROTO_TCP, {optname}) is not modelled")
+        if level == IPPROTO_IPV6:
+            if sock.family != AF_INET6:
+                raise oserror(EOPNOTSUPP)  # measured on 6.18 (setsockopt gives ENOPROTOOPT)
+            if optname == IPV6_V6ONLY:
+                return int(sock.v6only)
+            raise Unsupported(f"getsockopt(IPPROTO_IPV6, {optname}) is not modelled")
+        raise Unsupported(f"getsockopt(level {level}, {optname}) is not modelled")
+
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+        """sk_setsockopt, do_tcp_setsockopt, do_ipv6_setsockopt; ``value`` an int or the raw bytes."""
+        file: Any = self.fget(fd)
+        if not _is_inet(file):
+            if isinstance(value, bytes):
+                if len(value) < 4:
+                    if getattr(file, "kind", "") != "socket":
+                        raise oserror(ENOTSOCK)
+                    raise oserror(EINVAL)  # sk_setsockopt: optlen < sizeof(int)
+                value = int.from_bytes(value[:4], "little", signed=True)
+            return super().setsockopt(fd, level, optname, value)
+        sock = file
+        if level == SOL_SOCKET and optname == SO_LINGER:
+            raw = value if isinstance(value, bytes) else value.to_bytes(4, "little", signed=True)
+            if len(raw) < 8:
+                raise oserror(EINVAL)
+            onoff = int.from_bytes(raw[:4], "little", signed=True)
+            secs = int.from_bytes(raw[4:8], "little", signed=True)
+            sock.linger = (1 if onoff else 0, max(0, secs) if onoff else sock.linger[1])
+            return None
+        if isinstance(value, bytes):
+            if len(value) < 4:
+                raise oserror(EINVAL)
+            value = int.from_bytes(value[:4], "little", signed=True)
+        if level == SOL_SOCKET:
+            if optname == SO_SNDBUF:
+                val = min(value & 0xFFFFFFFF, SYSCTL_WMEM_MAX, _INT_MAX // 2)
+                sock.sndbuf = max(val * 2, SOCK_MIN_SNDBUF)
+                sock.sndbuf_locked = True
+                write_space = getattr(sock, "_write_space", None)
+                if write_space is not None:
+                    write_space()
+                return None
+            if optname == SO_RCVBUF:
+                val = min(value & 0xFFFFFFFF, SYSCTL_RMEM_MAX, _INT_MAX // 2)
+                sock.rcvbuf = max(val * 2, SOCK_MIN_RCVBUF)
+                sock.rcvbuf_locked = True
+                return None
+            if optname == SO_REUSEADDR:
+                sock.reuseaddr = bool(value)
+                return None
+            if optname == SO_REUSEPORT:
+                sock.reuseport = bool(value)
+                return None
+            if optname == SO_KEEPALIVE:
+                sock.keepalive = bool(value)
+                return None
+            if optname < 0 or optname > _SO_NONE_ABOVE:
+                raise oserror(ENOPROTOOPT)
+            raise Unsupported(f"setsockopt(SOL_SOCKET, {optname}) is not modelled")
+        if level == IPPROTO_TCP and sock.type == SOCK_STREAM:
+            if optname == TCP_NODELAY:
+                sock.nodelay = bool(value)
+                return None
+            if optname < 0 or optname > _TCP_NONE_ABOVE:
+                raise oserror(ENOPROTOOPT)
+            raise Unsupported(f"setsockopt(IPPROTO_TCP, {optname}) is not modelled")
+        if level == IPPROTO_IPV6:
+            if sock.family != AF_INET6:
+                raise oserror(ENOPROTOOPT)
+            if optname == IPV6_V6ONLY:
+                if sock.sockname()[1]:  # do_ipv6_setsockopt: not once bound
+                    raise oserror(EINVAL)
+                sock.v6only = bool(value)
+                return None
+            raise Unsupported(f"setsockopt(IPPROTO_IPV6, {optname}) is not modelled")
+        if level == IPPROTO_IP:
+            raise Unsupported(f"setsockopt(IPPROTO_IP, {optname}) is not modelled")
+        raise Unsupported(f"setsockopt(level {level}, {optname}) is not modelled")
+

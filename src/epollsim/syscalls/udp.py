@@ -1,0 +1,125 @@
+"""The datagram side of the inet calls: UDP sockets' creation, sendto with an address, recvmsg.
+
+``InetCalls.socket`` makes SOCK_DGRAM sockets through ``_udp_socket``;
+bind, connect, getsockname, getpeername, shutdown and the options are
+InetCalls' own (a ``UdpSocket`` offers the same methods and option
+attributes as a TCP socket). This mixin, placed before InetCalls, takes
+``sendto`` (with an optional destination) and ``recvmsg`` (the data, the
+return value, the message flags and the source address) for UDP sockets,
+and answers ``recvmsg`` for every other socket as recvfrom(2) does for a
+stream: no address.
+"""
+from __future__ import annotations
+
+from errno import EINVAL, EOPNOTSUPP
+from typing import Any
+
+from ..abi.socket import MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, SOL_SOCKET
+from ..errors import Unsupported, oserror
+from ..files.blocking import WouldBlock
+from ..files.udp import UdpSocket
+from ..files.unix_dgram import UnixDgramSocket
+from .inet import InetCalls
+
+_IPPROTO_UDP = 17
+SO_BROADCAST = 6  # include/uapi/asm-generic/socket.h
+_SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL
+_RECV_FLAGS = MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC
+
+
+class UdpCalls(InetCalls):
+    __slots__ = ()
+
+    def _udp_socket(self, fid: int, family: int, flags: int, proto: int) -> UdpSocket:
+        """inet_create for SOCK_DGRAM: UDP (protocol 0 or 17); UDP-Lite is not modelled."""
+        if proto not in (0, _IPPROTO_UDP):
+            raise Unsupported("UDP-Lite sockets are not modelled")
+        stack = self.proc.net
+        assert stack is not None
+        return UdpSocket(fid, flags, family, stack)
+
+    def _shape_addr(self, sock: Any, addr: tuple[str, int] | None) -> tuple[Any, ...] | None:
+        if addr is None:
+            return None
+        return self._shape(sock, addr)
+
+    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0, addr: tuple[Any, ...] | None = None) -> int:
+        """sendto(2): a UDP socket sends one datagram to ``addr`` (or its peer); others as send."""
+        file = self.fget(fd)
+        if isinstance(file, UnixDgramSocket):
+            return self._unix_dgram_sendto(fd, file, data, flags, addr)
+        if not isinstance(file, UdpSocket):
+            return super().sendto(fd, data, flags)
+        if flags & MSG_OOB:
+            raise oserror(EOPNOTSUPP)  # udp_sendmsg
+        if flags & ~_SEND_FLAGS:
+            raise Unsupported(f"send flags {flags:#x} are not modelled")
+        dest = None if addr is None else (addr[0], addr[1])
+        if self.hb.on:  # the datagram carries what the sender released
+            self.hb.release(file)
+        return file.sendto(bytes(data), flags, dest)
+
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+        """SO_BROADCAST on a UDP socket (sk_setsockopt: SOCK_BROADCAST); the rest as InetCalls."""
+        file = self.fget(fd)
+        if isinstance(file, UdpSocket) and level == SOL_SOCKET and optname == SO_BROADCAST:
+            if isinstance(value, bytes):
+                if len(value) < 4:
+                    raise oserror(EINVAL)
+                value = int.from_bytes(value[:4], "little", signed=True)
+            file.broadcast = bool(value)
+            return None
+        return super().setsockopt(fd, level, optname, value)
+
+    def getsockopt(self, fd: int, level: int, optname: int) -> Any:  # type: ignore[override]
+        file = self.fget(fd)
+        if isinstance(file, UdpSocket) and level == SOL_SOCKET and optname == SO_BROADCAST:
+            return int(file.broadcast)
+        return super().getsockopt(fd, level, optname)
+
+    def _unix_dgram_sendto(self, fd: int, sock: UnixDgramSocket, data: bytes | memoryview, flags: int,
+                           addr: Any) -> int:
+        if flags & ~_SEND_FLAGS:
+            raise Unsupported(f"send flags {flags:#x} are not modelled")
+        path = None if addr is None else bytes(addr)
+        if path is not None and sock.names is None:
+            raise Unsupported("a named send from a socketpair end is not modelled")
+        payload = bytes(data)
+        if self.hb.on:
+            self.hb.release(sock)
+        try:
+            return sock.sendto(payload, flags, path)
+        except WouldBlock as blocked:
+            return int(self.retry(f"sendto({fd})", lambda: sock.sendto(payload, flags, path), blocked, sock))
+
+    def recvmsg(self, fd: int, bufsize: int, flags: int = 0) -> tuple[bytes, int, int, Any]:
+        """recvmsg(2): (data, return value, msg_flags, source address or None)."""
+        file = self.fget(fd)
+        if isinstance(file, UnixDgramSocket):
+            if flags & ~_RECV_FLAGS:
+                raise Unsupported(f"recv flags {flags:#x} are not modelled")
+            usock = file
+            return self.retry(f"recvfrom({fd})", lambda: usock.recvfrom(bufsize, flags), file=usock)  # type: ignore[no-any-return]
+        if not isinstance(file, UdpSocket):
+            data = self.recvfrom(fd, bufsize, flags)
+            return data, len(data), 0, None
+        if flags & ~_RECV_FLAGS:
+            if flags & MSG_OOB:
+                raise oserror(EOPNOTSUPP)
+            raise Unsupported(f"recv flags {flags:#x} are not modelled")
+        sock = file
+        try:
+            data, ret, msg_flags, src = sock.recvfrom(bufsize, flags)
+        except WouldBlock as blocked:
+            data, ret, msg_flags, src = self.retry(
+                f"recvfrom({fd})", lambda: sock.recvfrom(bufsize, flags), blocked, sock
+            )
+        if self.hb.on:
+            self.hb.acquire(sock.sync_rx())
+        return data, ret, msg_flags, self._shape_addr(sock, src)
+
+    def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
+        file = self.fget(fd)
+        if not isinstance(file, (UdpSocket, UnixDgramSocket)):
+            return super().recvfrom(fd, bufsize, flags)
+        return self.recvmsg(fd, bufsize, flags)[0]

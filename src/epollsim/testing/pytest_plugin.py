@@ -1,0 +1,437 @@
+"""The pytest plugin: the ``kernel`` fixture, the ``epollsim`` marker, the ``--epollsim-*`` options.
+
+Installed as the ``pytest11`` entry point ``epollsim`` (``-p no:epollsim``
+turns it off). It is inert unless a test asks for it: importing it imports
+nothing of the model and patches nothing, its hooks return at once for tests
+that neither use the fixture nor carry the marker, and no fixture is autouse.
+
+- ``kernel``: a fresh ``epollsim.Kernel`` for each test, seeded from a stable
+  hash of the test's node id (``zlib.crc32``, never ``hash()`` or the time), so
+  reruns and pytest-xdist workers agree. Default (FIFO) schedule unless marked.
+- ``@pytest.mark.epollsim(seeds=..., schedule="random", patch=False, chunk=None, **kernel_options)``:
+  the test runs once per seed, on ``Kernel(seed, schedule=schedule, **kernel_options)``.
+  ``seeds`` is an iterable of seeds or an int N (seeds 0 to N-1). Up to
+  ``PER_SEED_ITEMS`` seeds give one item per seed (``test_x[seed=17]``); more
+  are grouped into items of ``CHUNK`` consecutive seeds (``test_x[seeds=0-99]``),
+  so ``seeds=range(10_000)`` is 100 items that pytest-xdist spreads over its
+  workers; ``chunk=`` sets the group size (``chunk=1``: one item per seed).
+  Within a chunk the body runs once per seed, each on a fresh kernel; other
+  function-scoped fixtures are set up once per item (as with Hypothesis), so a
+  test with a fixture that itself uses ``kernel`` gets one item per seed.
+  ``patch=True`` runs the body under ``kernel.patch()`` (``Unsupported`` while
+  the kernel does not offer it).
+- ``--epollsim-seed N``: run marked tests with seed N only (and give unmarked
+  ``kernel`` tests seed N): the replay command of a failure.
+- ``--epollsim-seeds A:B``: run marked tests with seeds A to B-1 instead of the
+  marker's, to shard a large sweep over CI jobs.
+- ``--epollsim-trace DIR``: record every kernel's trace; a failing test's goes
+  to ``DIR/<test id>.json`` (Perfetto trace-event JSON), named in its report.
+- ``--epollsim-real``: the ``kernel`` fixture hands out ``RealKernel``: the host's
+  own ``os``, ``select``, ``socket``, ``fcntl``, ``time`` and ``threading``, so a
+  test written against the stand-ins checks that it describes Linux. Marked
+  tests run once, unseeded; a test touching model-only attributes is skipped.
+
+A failing test's report gets an ``epollsim`` section: the seed and schedule,
+the exact command that replays it, the deadlock (or data race) report when
+that is the failure, and the trace file when one was written.
+"""
+from __future__ import annotations
+
+import shlex
+import zlib
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+PER_SEED_ITEMS = 100  # markers with at most this many seeds get one item per seed
+CHUNK = 100  # otherwise, seeds per item
+
+_KNOWN = {"seeds", "schedule", "patch", "chunk"}
+_PARAM = "_epollsim_seeds"
+
+
+def node_seed(nodeid: str) -> int:
+    """The seed of a test that does not choose one: a stable 32-bit hash of its node id."""
+    return zlib.crc32(nodeid.encode("utf-8"))
+
+
+# -- options and the marker ------------------------------------------------------
+
+
+def _seed_range(text: str) -> range:
+    from ..runner import parse_seed_range
+
+    try:
+        return parse_seed_range(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--epollsim-seeds: {exc}") from None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("epollsim", "epollsim (deterministic simulated kernel)")
+    group.addoption(
+        "--epollsim-seed", type=int, default=None, metavar="N",
+        help="run @pytest.mark.epollsim tests with seed N only (and seed the kernel fixture with N): replay",
+    )
+    group.addoption(
+        "--epollsim-seeds", type=_seed_range, default=None, metavar="A:B",
+        help="run @pytest.mark.epollsim tests with seeds A to B-1 instead of their own (CI sharding)",
+    )
+    group.addoption(
+        "--epollsim-trace", default=None, metavar="DIR",
+        help="trace every epollsim kernel; write a failing test's trace to DIR (Perfetto JSON)",
+    )
+    group.addoption(
+        "--epollsim-real", action="store_true", default=False,
+        help="give the kernel fixture the host's real os/select/socket/fcntl/time/threading modules",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "epollsim(seeds=N|iterable, schedule='random', patch=False, chunk=None, **kernel_options): "
+        "run the test once per seed on a fresh epollsim kernel (see epollsim.testing.pytest_plugin)",
+    )
+
+
+@dataclass(frozen=True)
+class MarkerOptions:
+    seeds: tuple[int, ...] | None
+    schedule: str
+    patch: bool
+    chunk: int | None
+    kernel_options: dict[str, Any] = field(default_factory=dict)
+
+
+def marker_options(marker: pytest.Mark) -> MarkerOptions:
+    kwargs = dict(marker.kwargs)
+    if marker.args:
+        if len(marker.args) > 1 or "seeds" in kwargs:
+            raise pytest.UsageError("@pytest.mark.epollsim takes one positional argument: seeds")
+        kwargs["seeds"] = marker.args[0]
+    seeds = kwargs.get("seeds")
+    chosen: tuple[int, ...] | None = None
+    if seeds is not None:
+        chosen = tuple(range(seeds)) if isinstance(seeds, int) else tuple(dict.fromkeys(int(s) for s in seeds))
+        if not chosen:
+            raise pytest.UsageError("@pytest.mark.epollsim(seeds=...) names no seed")
+    schedule = kwargs.get("schedule", "random")
+    if schedule not in ("random", "fifo"):
+        raise pytest.UsageError(f"@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not {schedule!r}")
+    chunk = kwargs.get("chunk")
+    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
+        raise pytest.UsageError("@pytest.mark.epollsim: chunk must be a positive int")
+    rest = {k: v for k, v in kwargs.items() if k not in _KNOWN}
+    return MarkerOptions(chosen, schedule, bool(kwargs.get("patch", False)), chunk, rest)
+
+
+def chunked(seeds: tuple[int, ...], chunk: int | None) -> list[tuple[int, ...]]:
+    """The items' seed groups: one seed each up to PER_SEED_ITEMS seeds, else CHUNK seeds each."""
+    size = chunk if chunk is not None else (1 if len(seeds) <= PER_SEED_ITEMS else CHUNK)
+    return [seeds[i : i + size] for i in range(0, len(seeds), size)]
+
+
+def chunk_id(group: tuple[int, ...]) -> str:
+    return f"seed={group[0]}" if len(group) == 1 else f"seeds={group[0]}-{group[-1]}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("epollsim")
+    if marker is None:
+        return
+    options = marker_options(marker)
+    config = metafunc.config
+    if "kernel" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("kernel")  # the body may not ask for it; the run needs it
+    if config.getoption("epollsim_real"):
+        return  # one unseeded run on the host's kernel
+    seeds = options.seeds
+    if config.getoption("epollsim_seed") is not None:
+        seeds = (config.getoption("epollsim_seed"),)
+    elif config.getoption("epollsim_seeds") is not None:
+        seeds = tuple(config.getoption("epollsim_seeds"))
+    if seeds is None:
+        return  # marked for its options only: one run, seeded from the node id
+    chunk = options.chunk
+    if chunk is None and _fixtures_on_kernel(metafunc):
+        chunk = 1  # a fixture built on the kernel is set up once per item: one seed per item, then
+    groups = chunked(seeds, chunk)
+    metafunc.fixturenames.append(_PARAM)
+    metafunc.parametrize(_PARAM, groups, ids=[chunk_id(g) for g in groups])
+
+
+def _fixtures_on_kernel(metafunc: pytest.Metafunc) -> bool:
+    """Whether another fixture of the test uses ``kernel`` (or its seed)."""
+    defs = getattr(metafunc, "_arg2fixturedefs", None) or {}
+    for name, fixturedefs in defs.items():
+        if name in ("kernel", "epollsim_seed", _PARAM) or not fixturedefs:
+            continue
+        if {"kernel", "epollsim_seed"} & set(getattr(fixturedefs[-1], "argnames", ())):
+            return True
+    return False
+
+
+# -- per-test state ----------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    """What the plugin knows about one test item that uses it."""
+
+    nodeid: str
+    seeds: tuple[int, ...]
+    options: MarkerOptions
+    real: bool
+    seed: int = 0  # the seed running (or that failed)
+    kernel: Any = None
+    trace_dir: str | None = None  # --epollsim-trace
+    died: list[tuple[str, BaseException]] = field(default_factory=list)  # simulated threads' deaths
+    chunked: bool = False
+    inside: bool = False
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+def _state_for(request: pytest.FixtureRequest) -> _State:
+    item = request.node
+    state = item.stash.get(_STATE, None)
+    if state is not None:
+        return state
+    config = request.config
+    marker = item.get_closest_marker("epollsim")
+    options = marker_options(marker) if marker is not None else MarkerOptions(None, "fifo", False, None)
+    callspec = getattr(item, "callspec", None)
+    group = callspec.params.get(_PARAM) if callspec is not None else None
+    if group is not None:
+        seeds = tuple(group)
+    elif config.getoption("epollsim_seed") is not None:
+        seeds = (config.getoption("epollsim_seed"),)
+    else:
+        seeds = (node_seed(item.nodeid),)
+    state = _State(item.nodeid, seeds, options, bool(config.getoption("epollsim_real")), seeds[0])
+    state.trace_dir = config.getoption("epollsim_trace")
+    state.chunked = group is not None and len(group) > 1
+    item.stash[_STATE] = state
+    return state
+
+
+def _make_kernel(state: _State, seed: int) -> Any:
+    from ..kernel import Kernel
+    from ..runner import watch_thread_errors
+
+    state.seed = seed
+    state.kernel = Kernel(seed, schedule=state.options.schedule, **state.options.kernel_options)
+    if state.trace_dir is not None:
+        state.kernel.trace.start()
+    state.died = watch_thread_errors(state.kernel)
+    return state.kernel
+
+
+@pytest.fixture
+def epollsim_seed(request: pytest.FixtureRequest) -> int:
+    """The seed of this test's kernel (the one running, in a chunk of seeds)."""
+    return _state_for(request).seed
+
+
+@pytest.fixture
+def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh ``epollsim.Kernel`` for this test (``RealKernel`` under ``--epollsim-real``)."""
+    state = _state_for(request)
+    if state.real:
+        real = RealKernel()
+        state.kernel = real
+        try:
+            yield real
+        finally:
+            real.cleanup()
+        return
+    yield _make_kernel(state, state.seeds[0])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run the body once per seed of the item, under ``kernel.patch()`` if asked; fail the test
+    when a simulated thread died of an exception."""
+    state = pyfuncitem.stash.get(_STATE, None)
+    if state is None or state.inside or state.real:
+        return None
+    state.inside = True
+    try:
+        for index, seed in enumerate(state.seeds):
+            if index:
+                _make_kernel(state, seed)
+                if "kernel" in pyfuncitem.funcargs:
+                    pyfuncitem.funcargs["kernel"] = state.kernel
+                if "epollsim_seed" in pyfuncitem.funcargs:
+                    pyfuncitem.funcargs["epollsim_seed"] = seed
+            with _patched(state):
+                pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+            _raise_thread_errors(state)
+    finally:
+        state.inside = False
+    return True
+
+
+class ThreadFailed(AssertionError):
+    """A simulated thread died of an exception (its traceback is this error's cause)."""
+
+
+def _raise_thread_errors(state: _State) -> None:
+    from ..runner import thread_errors
+
+    for name, exc in thread_errors(state.kernel, state.died)[:1]:
+        raise ThreadFailed(f"simulated thread {name} raised {type(exc).__name__}: {exc}") from exc
+
+
+class _patched:
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.cm: Any = None
+
+    def __enter__(self) -> None:
+        if not self.state.options.patch:
+            return
+        patch = getattr(self.state.kernel, "patch", None)
+        if patch is None:
+            from ..errors import Unsupported
+
+            raise Unsupported(
+                "@pytest.mark.epollsim(patch=True) runs the test under Kernel.patch(), which is not "
+                "available in this version of epollsim yet; use the kernel fixture's stand-ins "
+                "(kernel.os, kernel.socket, kernel.threading, ...)"
+            )
+        self.cm = patch()
+        self.cm.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        if self.cm is not None:
+            return self.cm.__exit__(*exc)
+        return None
+
+
+# -- the failure report ------------------------------------------------------------
+
+
+def replay_nodeid(state: _State) -> str:
+    """The node id that reruns the failing seed alone (a chunk's id becomes that seed's)."""
+    if state.chunked:
+        return state.nodeid.replace(chunk_id(state.seeds), f"seed={state.seed}", 1)
+    return state.nodeid
+
+
+def replay_command(state: _State) -> str:
+    return f"pytest {shlex.quote(replay_nodeid(state))} --epollsim-seed {state.seed}"
+
+
+def trace_file(state: _State) -> str | None:
+    """Write the failing run's trace under --epollsim-trace DIR; its path (None when not tracing)."""
+    tracer = getattr(state.kernel, "trace", None)
+    if state.trace_dir is None or tracer is None or not getattr(tracer, "on", False):
+        return None
+    import os
+    import re
+
+    os.makedirs(state.trace_dir, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.=-]+", "_", replay_nodeid(state)).strip("_")
+    path = os.path.abspath(os.path.join(state.trace_dir, f"{name}.json"))
+    tracer.write_chrome(path)
+    return path
+
+
+def report_text(state: _State, error: BaseException | None) -> str:
+    lines = [
+        f"seed: {state.seed} (schedule {state.options.schedule!r})",
+        f"replay: {replay_command(state)}",
+    ]
+    from .. import errors
+
+    reported = tuple(
+        cls for cls in (errors.Deadlock, getattr(errors, "DataRace", None)) if isinstance(cls, type)
+    )
+    cause = error
+    while cause is not None and not isinstance(cause, reported):
+        cause = cause.__cause__
+    if cause is not None:
+        kind = "deadlock" if isinstance(cause, errors.Deadlock) else "data race"
+        lines.append(f"{kind}: {cause}")
+    path = trace_file(state)
+    if path:
+        lines.append(f"trace: {path}  (open it in ui.perfetto.dev)")
+    else:
+        lines.append("trace: none recorded (add --epollsim-trace DIR to the replay command to write one)")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    state = item.stash.get(_STATE, None)
+    if state is None or state.real:
+        return
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    error = call.excinfo.value if call.excinfo is not None else None
+    text = report_text(state, error)
+    report.user_properties.append(("epollsim_seed", state.seed))
+    report.user_properties.append(("epollsim_replay", replay_command(state)))
+    longrepr = report.longrepr
+    if hasattr(longrepr, "addsection"):
+        longrepr.addsection("epollsim", text)
+    else:
+        report.sections.append(("epollsim", text))
+
+
+# -- the real kernel behind the stand-ins' names (--epollsim-real) -------------------------
+
+
+class RealKernel:
+    """NOT A SIMULATION: the host's kernel, offered where tests expect an ``epollsim.Kernel``.
+
+    Under ``--epollsim-real`` the ``kernel`` fixture is one of these: ``os``,
+    ``select``, ``socket``, ``fcntl``, ``time``, ``threading`` (and ``sys``,
+    the raw calls) are the real modules (``select.epoll`` and ``socket.socketpair``
+    wrapped so that whatever the test leaves open is closed afterwards, as
+    ``epollsim.testing.backends.RealBackend`` does). Reading anything
+    model-only (``kernel.sched``, ``kernel.describe_epoll``, ...) skips the test.
+    """
+
+    is_real = True
+
+    def __init__(self) -> None:
+        from .backends import RealBackend
+
+        backend = RealBackend()
+        self._backend = backend
+        self.os = backend.host_os  # not backend.os, which adds 3.13's os.timerfd_* on older Pythons
+        self.select = backend.select
+        self.socket = backend.socket
+        self.fcntl = backend.fcntl
+        self.time = backend.time
+        self.threading = backend.threading
+        self.sys = backend.sys
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        pytest.skip(f"kernel.{name} exists only on the model; this test cannot run with --epollsim-real")
+
+    def cleanup(self) -> None:
+        self._backend.cleanup()
+
+    def __repr__(self) -> str:
+        return "<RealKernel: the host's kernel, not a simulation>"
+
+
+def seeds_of(items: Iterable[pytest.Item]) -> list[int]:
+    """Every seed the given items run (for tools and tests)."""
+    found: list[int] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and _PARAM in callspec.params:
+            found.extend(callspec.params[_PARAM])
+    return found

@@ -1,0 +1,72 @@
+"""Helpers for the loopback TCP contract tests: masks through epoll, connected pairs, settling.
+
+On the real kernel a loopback packet is processed before the sending call
+returns almost always; ``settled_mask`` still polls with a short timeout
+until the expected mask shows (or the time runs out), so a slow CI machine
+does not fail a test the model passes. On the model it answers at once:
+virtual time does not pass unless a thread blocks.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from epollsim.testing.backends import Backend
+
+IN, PRI, OUT, ERR, HUP = 0x1, 0x2, 0x4, 0x8, 0x10
+RDNORM, RDBAND, WRNORM, WRBAND, RDHUP = 0x40, 0x80, 0x100, 0x200, 0x2000
+ET = 1 << 31
+STD = IN | OUT | RDHUP
+
+
+def mask(backend: Backend, sock: Any, interest: int = STD) -> int:
+    """What a fresh epoll registration of ``sock`` reports right now."""
+    ep = backend.select.epoll()
+    try:
+        ep.register(sock.fileno(), interest)
+        events = ep.poll(0)
+    finally:
+        ep.close()
+    return events[0][1] if events else 0
+
+
+def settled_mask(backend: Backend, sock: Any, want: int, interest: int = STD) -> int:
+    """The mask, after waiting (real kernel only, up to 2 s) for it to become ``want``."""
+    got = mask(backend, sock, interest)
+    if backend.is_model or got == want:
+        return got
+    deadline = backend.time.monotonic() + 2.0
+    while got != want and backend.time.monotonic() < deadline:
+        backend.time.sleep(0.005)
+        got = mask(backend, sock, interest)
+    return got
+
+
+def listener(backend: Backend, family: Any = None, host: str = "127.0.0.1", backlog: int = 16) -> Any:
+    socket = backend.socket
+    sock = socket.socket(family if family is not None else socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    sock.listen(backlog)
+    return sock
+
+
+def connected_pair(backend: Backend, family: Any = None, host: str = "127.0.0.1") -> tuple[Any, Any]:
+    """(client, server) ends of one loopback connection, both non-blocking; the listener is closed."""
+    socket = backend.socket
+    lsock = listener(backend, family, host)
+    client = socket.socket(lsock.family, socket.SOCK_STREAM)
+    client.connect(lsock.getsockname())
+    server, _ = lsock.accept()
+    lsock.close()
+    client.setblocking(False)
+    server.setblocking(False)
+    return client, server
+
+
+def wait_readable(backend: Backend, sock: Any, timeout: float = 2.0) -> None:
+    """Block (virtual time on the model) until ``sock`` polls readable."""
+    ep = backend.select.epoll()
+    try:
+        ep.register(sock.fileno(), IN)
+        ep.poll(timeout)
+    finally:
+        ep.close()

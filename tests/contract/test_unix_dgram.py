@@ -1,0 +1,153 @@
+"""AF_UNIX SOCK_DGRAM sockets, named and as socketpairs, on both backends: addresses, boundaries,
+the queue limit (max_dgram_qlen), readiness, and the errors of sending to nobody."""
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+from typing import Any
+
+import pytest
+
+from epollsim.testing.backends import Backend
+
+ALL = 0xFFFF
+OUT = 0x4 | 0x100 | 0x200
+IN = 0x1 | 0x40
+_names = itertools.count()
+
+
+def abstract() -> bytes:
+    return f"\0epollsim-dgram-{os.getpid()}-{next(_names)}".encode()
+
+
+def dsock(backend: Backend, name: Any = None) -> Any:
+    s = backend.socket
+    sock = s.socket(s.AF_UNIX, s.SOCK_DGRAM)
+    if name is not None:
+        sock.bind(name)
+    return sock
+
+
+def mask(backend: Backend, sock: Any) -> int:
+    ep = backend.select.epoll()
+    ep.register(sock.fileno(), ALL)
+    events = ep.poll(0)
+    ep.close()
+    return events[0][1] if events else 0
+
+
+def test_datagrams_carry_the_senders_name_or_none(backend: Backend) -> None:
+    a = dsock(backend, abstract())
+    assert mask(backend, a) == OUT
+    anon = dsock(backend)
+    anon.sendto(b"hello", a.getsockname())
+    assert mask(backend, a) == IN | OUT
+    assert a.recvfrom(10) == (b"hello", None)
+    named = dsock(backend, abstract())
+    named.sendto(b"named", a.getsockname())
+    assert a.recvfrom(3) == (b"nam", named.getsockname())  # truncated, and the rest is gone
+    assert mask(backend, a) == OUT
+
+
+def test_a_path_name_comes_back_as_str(backend: Backend, tmp_path: Any) -> None:
+    path = str(tmp_path / "dgram.sock")
+    a = dsock(backend, path)
+    b = dsock(backend, str(tmp_path / "client.sock"))
+    b.sendto(b"x", path)
+    assert a.recvfrom(1) == (b"x", str(tmp_path / "client.sock"))
+    assert a.getsockname() == path
+
+
+def test_sending_to_nobody(backend: Backend, tmp_path: Any) -> None:
+    b = dsock(backend)
+    with pytest.raises(OSError) as info:
+        b.send(b"x")
+    assert info.value.errno == errno.ENOTCONN
+    with pytest.raises(ConnectionRefusedError):
+        b.sendto(b"x", abstract())
+    with pytest.raises(FileNotFoundError):
+        b.sendto(b"x", str(tmp_path / "nobody"))
+    stream = backend.socket.socket(backend.socket.AF_UNIX, backend.socket.SOCK_STREAM)
+    stream.bind(abstract())
+    with pytest.raises(ConnectionRefusedError):  # abstract names are per type: none for datagrams
+        b.sendto(b"x", stream.getsockname())
+    on_path = backend.socket.socket(backend.socket.AF_UNIX, backend.socket.SOCK_STREAM)
+    on_path.bind(str(tmp_path / "stream.sock"))
+    with pytest.raises(OSError) as info:
+        b.sendto(b"x", str(tmp_path / "stream.sock"))
+    assert info.value.errno == errno.EPROTOTYPE
+    with pytest.raises(OSError) as info:
+        b.connect(str(tmp_path / "stream.sock"))
+    assert info.value.errno == errno.EPROTOTYPE
+
+
+def test_an_abstract_name_is_per_socket_type(backend: Backend) -> None:
+    s = backend.socket
+    name = abstract()
+    stream = s.socket(s.AF_UNIX, s.SOCK_STREAM)
+    stream.bind(name)
+    stream.listen()
+    dgram = dsock(backend, name)  # no EADDRINUSE: another type
+    assert dgram.getsockname() == name
+    with pytest.raises(ConnectionRefusedError):
+        s.socket(s.AF_UNIX, s.SOCK_STREAM).connect(dsock(backend, abstract()).getsockname())
+
+
+def test_a_receiver_holds_eleven_datagrams_from_strangers(backend: Backend) -> None:
+    a = dsock(backend, abstract())
+    b = dsock(backend)
+    b.setblocking(False)
+    sent = 0
+    with pytest.raises(BlockingIOError):
+        while True:
+            b.sendto(b"x", a.getsockname())
+            sent += 1
+    assert sent == 11
+    assert mask(backend, b) == OUT  # unconnected: writable whatever the receivers
+    b.connect(a.getsockname())
+    assert mask(backend, b) == 0  # its peer's queue is full
+    a.recv(1)
+    assert mask(backend, b) == OUT
+    b.send(b"y")
+
+
+def test_a_closed_peer_refuses_then_is_forgotten(backend: Backend) -> None:
+    s = backend.socket
+    one, two = s.socketpair(s.AF_UNIX, s.SOCK_DGRAM)
+    assert (one.getsockname(), one.getpeername()) == ("", "")
+    one.close()
+    assert mask(backend, two) == OUT
+    with pytest.raises(ConnectionRefusedError):
+        two.send(b"x")
+
+
+def test_a_socketpair_keeps_boundaries_and_has_no_queue_limit(backend: Backend) -> None:
+    s = backend.socket
+    one, two = s.socketpair(s.AF_UNIX, s.SOCK_DGRAM)
+    assert one.type is s.SocketKind.SOCK_DGRAM
+    one.send(b"abc")
+    one.send(b"de")
+    assert two.recv(1) == b"a" and two.recv(10) == b"de"
+    one.setblocking(False)
+    for _ in range(50):
+        one.send(b"z")  # connected both ways: unix_recvq_full does not apply
+    assert len([two.recv(1) for _ in range(50)]) == 50
+
+
+def test_listen_and_accept_are_not_for_datagrams(backend: Backend) -> None:
+    a = dsock(backend, abstract())
+    for call in (a.listen, a.accept):
+        with pytest.raises(OSError) as info:
+            call()
+        assert info.value.errno == errno.EOPNOTSUPP
+
+
+def test_a_connected_receiver_refuses_others(backend: Backend) -> None:
+    a = dsock(backend, abstract())
+    friend = dsock(backend, abstract())
+    a.connect(friend.getsockname())
+    with pytest.raises(PermissionError):
+        dsock(backend).sendto(b"x", a.getsockname())
+    friend.sendto(b"ok", a.getsockname())
+    assert a.recv(10) == b"ok"

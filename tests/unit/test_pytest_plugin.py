@@ -1,0 +1,466 @@
+"""The pytest plugin, exercised on inner test suites with ``pytester`` (in-process, for speed)."""
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import textwrap
+import zlib
+
+import pytest
+
+import epollsim
+from epollsim.testing import pytest_plugin
+
+pytest_plugins = ["pytester"]
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An inner session in this process, without the plugins that only cost time here."""
+    return pytester.runpytest("-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args)
+
+RACE = textwrap.dedent(
+    """
+    import pytest
+
+    def take_two_tickets(kernel):
+        state = {"tickets": 1, "taken": 0}
+
+        def take():
+            if state["tickets"] > 0:
+                kernel.time.sleep(0)
+                state["tickets"] -= 1
+                state["taken"] += 1
+
+        threads = [kernel.threading.Thread(target=take) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return state["taken"]
+    """
+)
+
+
+def test_the_plugin_is_registered_by_its_entry_point_and_inert(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os, select, socket, threading, time
+
+        def test_plain(request):
+            assert request.config.pluginmanager.get_plugin("epollsim") is not None
+            assert "kernel" not in request.fixturenames  # nothing autouse
+            assert os.read.__module__ == "posix" and time.sleep.__module__ == "time"
+            assert socket.socket.__module__ == "socket" and select.epoll.__module__ == "select"
+            assert threading.Thread.__module__ == "threading"
+            r, w = os.pipe()  # the real kernel, as ever
+            os.write(w, b"x")
+            assert os.read(r, 1) == b"x"
+            os.close(r), os.close(w)
+
+        def test_other(kernel):
+            assert kernel.os.pipe()  # using the fixture in one test ...
+
+        def test_plain_again():
+            assert time.sleep.__module__ == "time"  # ... changes nothing for the next
+        """
+    )
+    before = (sys.modules["os"].read, sys.modules["socket"].socket, sys.modules["time"].sleep)
+    result = run(pytester)
+    result.assert_outcomes(passed=3)
+    assert (sys.modules["os"].read, sys.modules["socket"].socket, sys.modules["time"].sleep) == before
+    assert "epollsim" not in result.stdout.str().replace("epollsim-", "")  # no report section, no noise
+
+
+def test_importing_the_plugin_patches_nothing_and_loads_no_model() -> None:
+    code = (
+        "import sys, os, socket, select, threading, time\n"
+        "before = (os.read, socket.socket, select.epoll, threading.Thread, time.sleep)\n"
+        "import epollsim.testing.pytest_plugin\n"
+        "assert (os.read, socket.socket, select.epoll, threading.Thread, time.sleep) == before\n"
+        "print(sorted(m for m in sys.modules if m.startswith('epollsim')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = done.stdout.strip()
+    assert "epollsim.testing.pytest_plugin" in loaded
+    assert "epollsim.kernel" not in loaded and "epollsim.sched" not in loaded, (
+        "pytest imports the plugin in every session where epollsim is installed: epollsim/__init__.py "
+        f"must load the model lazily (its _LAZY table), but this was loaded: {loaded}"
+    )
+
+
+def test_the_kernel_fixture_is_fresh_and_seeded_from_the_node_id(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import zlib
+        kernels = []
+
+        def test_a(kernel, epollsim_seed, request):
+            assert kernel.seed == epollsim_seed == zlib.crc32(request.node.nodeid.encode())
+            assert kernel.sched.schedule == "fifo"
+            kernels.append(kernel)
+            print("seed", kernel.seed)
+
+        def test_b(kernel):
+            assert kernels and kernel is not kernels[0]
+            assert kernel.os.pipe() == (3, 4)  # fresh: fds 0-2 only
+        """
+    )
+    result = run(pytester, "-s")
+    result.assert_outcomes(passed=2)
+    nodeid = "test_the_kernel_fixture_is_fresh_and_seeded_from_the_node_id.py::test_a"
+    assert f"seed {zlib.crc32(nodeid.encode())}" in result.stdout.str()
+
+
+def test_the_marker_makes_one_item_per_seed_with_stable_ids(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.epollsim(seeds=[3, 17, 3, 42])
+        def test_listed(kernel, epollsim_seed):
+            assert kernel.seed == epollsim_seed and kernel.sched.schedule == "random"
+
+        @pytest.mark.epollsim(seeds=4, schedule="fifo")
+        def test_counted(kernel):
+            assert kernel.sched.schedule == "fifo"
+
+        @pytest.mark.epollsim(seeds=range(250))
+        def test_many(kernel):
+            pass
+
+        @pytest.mark.epollsim(seeds=range(5), chunk=2)
+        def test_grouped():  # no fixture asked for: the marker provides the kernel anyway
+            pass
+        """
+    )
+    result = run(pytester, "--collect-only", "-q")
+    ids = [line.split("::")[1] for line in result.stdout.lines if "::" in line]
+    assert ids == [
+        "test_listed[seed=3]", "test_listed[seed=17]", "test_listed[seed=42]",
+        "test_counted[seed=0]", "test_counted[seed=1]", "test_counted[seed=2]", "test_counted[seed=3]",
+        "test_many[seeds=0-99]", "test_many[seeds=100-199]", "test_many[seeds=200-249]",
+        "test_grouped[seeds=0-1]", "test_grouped[seeds=2-3]", "test_grouped[seed=4]",
+    ]
+    result = run(pytester)
+    result.assert_outcomes(passed=13)
+
+
+def test_every_seed_of_a_chunk_runs_on_its_own_kernel(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        seen = []
+
+        @pytest.mark.epollsim(seeds=range(150))
+        def test_many(kernel, epollsim_seed):
+            assert kernel.seed == epollsim_seed
+            assert kernel not in [k for _, k in seen]
+            seen.append((epollsim_seed, kernel))
+
+        def test_all_seen():
+            assert [s for s, _ in seen] == list(range(150))
+        """
+    )
+    run(pytester).assert_outcomes(passed=3)
+
+
+def test_a_fixture_built_on_the_kernel_gets_one_item_per_seed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def pipe(kernel):
+            return kernel.os.pipe()
+
+        @pytest.mark.epollsim(seeds=range(150))
+        def test_many(kernel, pipe):
+            assert kernel.file(pipe[0])  # the pipe is this seed's kernel's
+        """
+    )
+    result = run(pytester, "--collect-only", "-q")
+    assert len([line for line in result.stdout.lines if "test_many[seed=" in line]) == 150
+    run(pytester, "test_a_fixture_built_on_the_kernel_gets_one_item_per_seed.py::test_many[seed=149]").assert_outcomes(passed=1)
+
+
+def test_epollsim_seed_selects_one_seed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.epollsim(seeds=range(1000))
+        def test_x(kernel, epollsim_seed):
+            print("ran seed", epollsim_seed, kernel.seed)
+
+        def test_plain_fixture(kernel):
+            print("fixture seed", kernel.seed)
+        """
+    )
+    result = run(pytester, "-s", "-v", "--epollsim-seed", "17")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*::test_x[[]seed=17[]] ran seed 17 17*", "*::test_plain_fixture fixture seed 17*"])
+    assert "seed=18" not in result.stdout.str()
+
+
+def test_epollsim_seeds_runs_a_range_instead(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.epollsim(seeds=3)
+        def test_x(epollsim_seed):
+            pass
+        """
+    )
+    result = run(pytester, "--collect-only", "-q", "--epollsim-seeds", "10:13")
+    assert [line for line in result.stdout.lines if "::" in line] == [
+        f"test_epollsim_seeds_runs_a_range_instead.py::test_x[seed={s}]" for s in (10, 11, 12)
+    ]
+    result = run(pytester, "--collect-only", "-q", "--epollsim-seeds", "0:1000")
+    assert "test_x[seeds=900-999]" in result.stdout.str()
+    result = run(pytester, "--epollsim-seeds", "9:x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "seed range '9:x'" in result.stderr.str()
+
+
+def test_a_failure_reports_its_seed_and_replay_command_and_replays(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_race=RACE + textwrap.dedent(
+        """
+        @pytest.mark.epollsim(seeds=range(40))
+        def test_race(kernel):
+            assert take_two_tickets(kernel) == 1
+        """
+    ))
+    result = run(pytester)
+    out = result.stdout.str()
+    failed = sorted(int(s) for s in re.findall(r"FAILED test_race.py::test_race\[seed=(\d+)\]", out))
+    assert failed and len(failed) < 40
+    seed = failed[0]
+    assert f"seed: {seed} (schedule 'random')" in out
+    command = f"pytest 'test_race.py::test_race[seed={seed}]' --epollsim-seed {seed}"
+    assert f"replay: {command}" in out
+    # the command replays it: same seed, same failure; a passing seed passes again
+    again = run(pytester, f"test_race.py::test_race[seed={seed}]", "--epollsim-seed", str(seed))
+    again.assert_outcomes(failed=1)
+    assert "assert 2 == 1" in again.stdout.str()
+    passing = min(set(range(40)) - set(failed))
+    run(
+        pytester, f"test_race.py::test_race[seed={passing}]", "--epollsim-seed", str(passing)
+    ).assert_outcomes(passed=1)
+
+
+def test_epollsim_trace_writes_a_failing_tests_trace(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_traced=RACE + textwrap.dedent(
+        """
+        @pytest.mark.epollsim(seeds=[1])
+        def test_race(kernel):
+            assert take_two_tickets(kernel) == 1
+        """
+    ))
+    result = run(pytester, "--epollsim-trace", "traces")
+    result.assert_outcomes(failed=1)
+    match = re.search(r"trace: (\S+\.json)  \(open it in ui.perfetto.dev\)", result.stdout.str())
+    assert match, result.stdout.str()
+    assert pathlib.Path(match.group(1)) == pytester.path / "traces" / "test_traced.py_test_race_seed=1.json"
+    events = json.loads(pathlib.Path(match.group(1)).read_text())["traceEvents"]
+    assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1"}
+    plain = run(pytester)
+    assert "trace: none recorded (add --epollsim-trace DIR to the replay command" in plain.stdout.str()
+
+
+def test_a_failing_seed_in_a_chunk_is_replayed_alone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_chunk=RACE + textwrap.dedent(
+        """
+        @pytest.mark.epollsim(seeds=range(200))
+        def test_race(kernel):
+            assert take_two_tickets(kernel) == 1
+        """
+    ))
+    result = run(pytester, "test_chunk.py::test_race[seeds=0-99]")
+    result.assert_outcomes(failed=1)
+    match = re.search(r"replay: pytest '(test_chunk.py::test_race\[seed=(\d+)\])' --epollsim-seed (\d+)", result.stdout.str())
+    assert match and match.group(2) == match.group(3)
+    again = run(pytester, match.group(1), "--epollsim-seed", match.group(2))
+    again.assert_outcomes(failed=1)
+    assert "assert 2 == 1" in again.stdout.str()
+
+
+def test_a_deadlock_is_reported_with_what_each_thread_waits_for(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_stuck(kernel):
+            r, w = kernel.os.pipe()
+            reader = kernel.threading.Thread(target=kernel.os.read, args=(r, 1), name="reader")
+            reader.start()
+            kernel.os.read(r, 1)
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    section = out[out.index("- epollsim -"):]
+    seed = zlib.crc32(b"test_a_deadlock_is_reported_with_what_each_thread_waits_for.py::test_stuck")
+    assert f"seed: {seed} (schedule 'fifo')" in section
+    assert f"--epollsim-seed {seed}" in section
+    assert "deadlock: every thread is blocked and no deadline is pending:" in section
+    assert "reader: " in section and "MainThread: " in section
+
+
+def test_a_simulated_thread_dying_fails_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_worker_fails(kernel):
+            def work():
+                raise ValueError("bad input")
+            t = kernel.threading.Thread(target=work, name="worker")
+            t.start()
+            t.join()
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*ThreadFailed: simulated thread worker raised ValueError: bad input*"])
+
+
+def test_patch_true_needs_kernel_patch(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.epollsim(seeds=2, patch=True)
+        def test_patched(kernel):
+            assert getattr(kernel, "patched", False)
+        """
+    )
+    if getattr(epollsim.Kernel, "patch", None) is None:
+        result = run(pytester)
+        result.assert_outcomes(failed=2)
+        result.stdout.fnmatch_lines(["*Unsupported: @pytest.mark.epollsim(patch=True) runs the test under Kernel.patch(), which is not available*"])
+    entered: list[int] = []
+
+    class FakePatch:
+        def __init__(self, kernel: epollsim.Kernel) -> None:
+            self.kernel = kernel
+
+        def __enter__(self) -> None:
+            self.kernel.patched = True  # type: ignore[attr-defined]
+            entered.append(self.kernel.seed)
+
+        def __exit__(self, *exc: object) -> None:
+            self.kernel.patched = False  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(epollsim.Kernel, "patch", lambda self: FakePatch(self), raising=False)
+    run(pytester).assert_outcomes(passed=2)
+    assert entered == [0, 1]
+
+
+@pytest.mark.skipif(getattr(epollsim.Kernel, "patch", None) is None, reason="Kernel.patch() not available")
+def test_patch_true_runs_unmodified_code_on_the_model(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import socket, threading, time
+        import pytest
+
+        @pytest.mark.epollsim(seeds=3, patch=True)
+        def test_unmodified(kernel):
+            start = time.monotonic()
+            a, b = socket.socketpair()
+            t = threading.Thread(target=lambda: (time.sleep(3600), b.sendall(b"hi")))
+            t.start()
+            assert a.recv(2) == b"hi"
+            assert time.monotonic() - start == 3600  # virtual: at once
+            t.join()
+            assert kernel.now_ns > 0 and a.fileno() == 3  # the model's fd table
+
+        def test_after():
+            assert time.sleep.__module__ == "time" and socket.socket.__module__ == "socket"
+        """
+    )
+    run(pytester).assert_outcomes(passed=4)
+
+
+def test_epollsim_real_hands_out_the_host_modules(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os, select, socket, time, threading
+        import pytest
+
+        def test_pipe(kernel):
+            assert kernel.os is os and kernel.time is time and kernel.threading is threading
+            ep = kernel.select.epoll()
+            assert isinstance(ep, select.epoll)
+            r, w = kernel.os.pipe()
+            ep.register(r, kernel.select.EPOLLIN | kernel.select.EPOLLET)
+            kernel.os.write(w, b"x")
+            assert ep.poll(0) == [(r, kernel.select.EPOLLIN)]
+            a, b = kernel.socket.socketpair()
+            assert isinstance(a, socket.socket)
+
+        @pytest.mark.epollsim(seeds=50)
+        def test_marked(kernel, epollsim_seed):
+            assert kernel.is_real
+
+        def test_model_only(kernel):
+            kernel.describe_epoll(3)
+        """
+    )
+    result = run(pytester, "-rs", "--epollsim-real")
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["*kernel.describe_epoll exists only on the model*"])
+    assert "seed=" not in result.stdout.str()
+
+
+def test_marker_arguments_are_checked(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.epollsim(seeds=2, schedule="sometimes")
+        def test_x():
+            pass
+        """
+    )
+    result = run(pytester)
+    assert result.ret != 0
+    assert "schedule must be 'random' or 'fifo'" in result.stdout.str() + result.stderr.str()
+
+
+def test_chunking_rule() -> None:
+    assert pytest_plugin.chunked(tuple(range(100)), None) == [(s,) for s in range(100)]
+    groups = pytest_plugin.chunked(tuple(range(1000)), None)
+    assert len(groups) == 10 and groups[-1] == tuple(range(900, 1000))
+    assert [pytest_plugin.chunk_id(g) for g in pytest_plugin.chunked((5, 9, 2), 2)] == ["seeds=5-9", "seed=2"]
+
+
+def test_pytest_xdist_spreads_the_seed_items_and_workers_agree(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_spread=RACE + textwrap.dedent(
+        """
+        import os, zlib
+
+        @pytest.mark.epollsim(seeds=range(400))
+        def test_many(kernel, epollsim_seed):
+            assert kernel.seed == epollsim_seed
+            print(os.environ["PYTEST_XDIST_WORKER"])
+
+        def test_plain(kernel, request):
+            assert kernel.seed == zlib.crc32(request.node.nodeid.encode())
+
+        @pytest.mark.epollsim(seeds=[0, 1, 2, 3])
+        def test_race(kernel):
+            assert take_two_tickets(kernel) == 1
+        """
+    ))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-n", "2", "-v")
+    out = result.stdout.str()
+    chunks = re.findall(r"\[(gw\d)\] .*PASSED test_spread.py::test_many\[seeds=(\d+)-(\d+)\]", out)
+    assert sorted((int(a), int(b)) for _, a, b in chunks) == [(0, 99), (100, 199), (200, 299), (300, 399)]
+    assert set(re.findall(r"\[(gw\d)\] ", out)) == {"gw0", "gw1"}  # both workers ran items
+    assert re.search(r"PASSED test_spread.py::test_plain", out)
+    failed = re.findall(r"FAILED test_spread.py::test_race\[seed=(\d)\]", out)
+    assert failed  # seeds 1, 2 and 3 race (the same seeds as in one process)
+    for seed in failed:  # the report section survives the trip from the worker
+        assert f"replay: pytest 'test_spread.py::test_race[seed={seed}]' --epollsim-seed {seed}" in out

@@ -31,7 +31,8 @@ import tempfile
 import time
 
 import epollsim
-from epollsim.runner import explore_pool, program_ref
+from epollsim.pool import explore_pool
+from epollsim.runner import program_ref
 
 PROGRAM_TEXT = '''
 def main(k):

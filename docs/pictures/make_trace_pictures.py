@@ -1,4 +1,5 @@
-"""Regenerate the trace pictures of docs/tracing.md: python docs/pictures/make_trace_pictures.py"""
+"""The program behind docs/tracing.md's picture; make_pictures.py draws it (and every other picture):
+python docs/pictures/make_pictures.py"""
 from __future__ import annotations
 
 import pathlib
@@ -40,6 +41,6 @@ def poller(k: epollsim.Kernel) -> None:
 
 
 if __name__ == "__main__":
-    k = epollsim.Kernel(trace=True)
-    poller(k)
-    k.trace.write_svg(str(HERE / "trace-poller.svg"))
+    import runpy
+
+    runpy.run_path(str(HERE / "make_pictures.py"), run_name="__main__")

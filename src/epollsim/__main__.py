@@ -1,4 +1,4 @@
-"""Command line: ``python -m epollsim demo|run|replay|explore`` (also installed as ``epollsim``)."""
+"""Command line: ``python -m epollsim demo|run|replay|explore|diff`` (also installed as ``epollsim``)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,11 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="epollsim", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="show what epoll reports as a small program runs, on the model and the real kernel")
+    demo = sub.add_parser(
+        "demo",
+        help="show what epoll reports as a small program runs (on the model and the real kernel), then an "
+        "asyncio client and server on two simulated hosts with a partition",
+    )
     demo.add_argument("--model-only", action="store_true", help="do not run the program on the real kernel")
     from .cli import add_commands, dispatch
 

@@ -1,4 +1,4 @@
-"""The ``run``, ``replay`` and ``explore`` commands of ``python -m epollsim`` (``epollsim``).
+"""The ``run``, ``replay``, ``explore`` and ``diff`` commands of ``python -m epollsim`` (``epollsim``).
 
 A program is a Python file defining ``main(kernel)``: a function written
 against the kernel's stand-ins (``kernel.os``, ``kernel.select``,
@@ -64,6 +64,21 @@ def add_commands(sub: Any) -> None:
     explore_cmd.add_argument(
         "--digest-traces", action="store_true", help="record every seed's trace so that the digests cover it (slower)"
     )
+    explore_cmd.add_argument(
+        "--dask", metavar="ADDRESS",
+        help="run the seeds on a Dask distributed cluster (scheduler address, or 'local' for --jobs local "
+        "worker processes; pip install 'epollsim[dask]')",
+    )
+    diff_cmd = sub.add_parser(
+        "diff", help="run a program on the real kernel and on the model; show the first call where they differ"
+    )
+    diff_cmd.add_argument("program", metavar="PROG.py", help="a Python program (or a file defining main(kernel))")
+    diff_cmd.add_argument("--seed", type=int, default=0, help="the model's seed (default 0)")
+    diff_cmd.add_argument(
+        "--timeout", type=float, default=60.0, metavar="SECONDS", help="give up on the real run after this long"
+    )
+    diff_cmd.add_argument("--schedule", choices=["fifo", "random"], default="fifo",
+                          help="the model's schedule (default fifo)")
     for parser in (run, replay, explore_cmd):
         parser.add_argument(
             "--schedule", choices=["random", "fifo"], default="random",
@@ -73,6 +88,10 @@ def add_commands(sub: Any) -> None:
 
 def dispatch(args: argparse.Namespace) -> int | None:
     """Run the command if it is one of ours (None otherwise)."""
+    if args.command == "diff":
+        from .diff import diff
+
+        return diff(args.program, seed=args.seed, schedule=args.schedule, timeout=args.timeout)
     if args.command not in ("run", "replay", "explore"):
         return None
     program, problem = _check(args.program)
@@ -150,10 +169,21 @@ def _explore(program: Program, args: argparse.Namespace) -> int:
         return 2
     progress = _Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
-        result = explore(
-            program, args.seeds, args.stop_at_first, jobs=args.jobs, schedule=args.schedule,
-            progress=progress, capture=True, trace=args.digest_traces,
-        )
+        if getattr(args, "dask", None):
+            from .dask_explore import explore_dask
+
+            result = explore_dask(
+                program, args.seeds, args.dask, args.stop_at_first, schedule=args.schedule,
+                progress=progress, trace=args.digest_traces, workers=args.jobs,
+            )
+        else:
+            result = explore(
+                program, args.seeds, args.stop_at_first, jobs=args.jobs, schedule=args.schedule,
+                progress=progress, capture=True, trace=args.digest_traces,
+            )
+    except ImportError as exc:
+        print(f"epollsim: {exc}", file=sys.stderr)
+        return 2
     finally:
         if progress is not None:
             progress.close()

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .kernel import Kernel
-from .runner import Outcome, Program, explore_inline, explore_pool, program_ref
+from .pool import explore_inline, explore_pool
+from .runner import Outcome, Program, program_ref
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .clock import Clock
+from .compat._module import on_first_use
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
 from .compat.os import OsModule
@@ -54,12 +55,16 @@ class Host:
         self.sys = Syscalls(self.process)
         self.os = OsModule(self.sys)
         self.select = SelectModule(self.sys)
-        self.selectors = SelectorsModule(self.select)
         self.socket = SocketModule(self.sys)
         self.fcntl = FcntlModule(self.sys)
         self.time = time
         self.threading = threading
-        self.asyncio = AsyncioModule(self.socket, self.selectors, self.os, threading, time)
+
+    # Made on first use (compat/_module.py): most programs never touch them.
+    selectors = on_first_use(lambda host: SelectorsModule(host.select))
+    asyncio = on_first_use(
+        lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time)
+    )
 
     @property
     def addresses(self) -> tuple[str, ...]:

@@ -17,11 +17,13 @@ import random
 from .abi.fcntl import INR_OPEN_CUR
 from .abi.limits import MAX_USER_WATCHES_DEFAULT
 from .clock import Clock
+from .compat._module import on_first_use
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
 from .host import Host
 from .net.network import Network
 from .patching import Patch
+from .sched.choosers import Chooser, network_random
 from .sched.scheduler import Scheduler
 from .trace.recorder import Tracer
 from .vfs.epoll import Epoll
@@ -34,7 +36,8 @@ class Kernel:
     ``seed`` feeds the kernel's one random generator (every later choice the
     model makes comes from it). ``schedule`` is how the next runnable green
     thread is chosen: ``"fifo"`` (round robin in wake-up order) or
-    ``"random"``. ``nofile`` is each process's RLIMIT_NOFILE;
+    ``"random"``, or a chooser (``sched/choosers.py``: ``choose(n)``, and
+    ``random()`` for the network's faults). ``nofile`` is each process's RLIMIT_NOFILE;
     ``privileged`` grants CAP_SYS_RESOURCE (growing pipes past
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).
     ``hostname`` names the first host; ``add_host`` adds more (each host gets
@@ -46,7 +49,7 @@ class Kernel:
         self,
         seed: int = 0,
         *,
-        schedule: str = "fifo",
+        schedule: str | Chooser = "fifo",
         nofile: int = INR_OPEN_CUR,
         privileged: bool = False,
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
@@ -67,19 +70,21 @@ class Kernel:
         # The trace recorder (trace/recorder.py): off, and free, until started.
         self.trace = Tracer(self.sched, self.clock, self.hosts)
         # The network between the hosts (net/network.py): addresses, latency, faults.
-        self.network = Network(self.clock, self.random)
+        self.network = Network(self.clock, network_random(schedule, self.random))
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
         self.process = self.localhost.process
         self.sys = self.localhost.sys
         self.os = self.localhost.os
         self.select = self.localhost.select
-        self.selectors = self.localhost.selectors
-        self.asyncio = self.localhost.asyncio
         self.socket = self.localhost.socket
         self.fcntl = self.localhost.fcntl
         if trace:
             self.trace.start()
+
+    # The first host's, made on its first use (compat/_module.py).
+    selectors = on_first_use(lambda k: k.localhost.selectors)
+    asyncio = on_first_use(lambda k: k.localhost.asyncio)
 
     def add_host(self, name: str, *, address: str | None = None, address6: str | None = None) -> Host:
         """Add a simulated machine called ``name``, with its own process, fd table and network stack.

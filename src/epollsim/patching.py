@@ -7,7 +7,10 @@ Code reaches the system through module attributes (``socket.socket``,
 (``from time import monotonic``). A patch replaces both, the way gevent's
 monkey patching and pyfakefs do, and puts every one back on exit:
 
-1. **The modules, in place.** For each public name of the real ``socket``,
+1. **The modules, in place.** ``os``'s fd calls (``OS_FD_CALLS``: read, write,
+   close, pipe, dup, eventfd...) become the host's, so an fd number never
+   reaches the real fd table; the rest of ``os`` (paths, environment) stays
+   real. For each public name of the real ``socket``,
    ``select``, ``selectors``, ``time`` and ``threading`` that belongs to that
    module (its ``__module__`` is the module or its C half: ``_socket``,
    ``_thread``), the module's attribute becomes the host's stand-in's. A C
@@ -48,6 +51,7 @@ import asyncio.events as _asyncio_events
 import asyncio.unix_events as _unix_events
 import concurrent.futures.thread  # noqa: F401  (imported lazily otherwise: inside a patch its locks would be the model's)
 import importlib
+import os
 import queue as _queue
 import sys
 import threading
@@ -65,6 +69,16 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "threading": ("threading", "_thread"),
 }
 
+# The fd calls of ``os`` the model offers, patched by name: ``os`` as a whole stays
+# real (paths, environment, processes), but a read, write or close of an fd number
+# must reach the model's fd table, never the real one (where the same number may be
+# the test runner's own file). timerfd_* exist in ``os`` from Python 3.13.
+OS_FD_CALLS: tuple[str, ...] = (
+    "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "eventfd", "eventfd_read",
+    "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
+    "timerfd_create", "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
+)
+
 # Modules whose globals are never rebound: epollsim (it holds the real modules on
 # purpose), the patched modules and asyncio (their internals refer to each other
 # by attribute and must stay consistent), and the tools running the test.
@@ -78,6 +92,7 @@ SKIP: tuple[str, ...] = (
 class PatchTarget(Protocol):
     """A host's stand-ins (``Host`` satisfies this)."""
 
+    os: Any
     socket: Any
     select: Any
     selectors: Any
@@ -198,6 +213,13 @@ class Patch:
                 self._assign(namespace, name, replacement)
                 if _is_replaceable(original):
                     self._swaps[id(original)] = (original, replacement)
+        namespace = vars(os)
+        for name in OS_FD_CALLS:
+            original = namespace.get(name)
+            if original is not None:
+                replacement = getattr(self.host.os, name)
+                self._assign(namespace, name, replacement)
+                self._swaps[id(original)] = (original, replacement)
 
     def _patch_extras(self) -> None:
         model = self.host.asyncio

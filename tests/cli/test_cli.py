@@ -45,7 +45,7 @@ def test_explore_finds_the_planted_race_and_replay_reproduces_it(
     trace = tmp_path / f"race.seed{seed}.trace.json"
     assert f"trace written to {trace.name}" in err
     events = json.loads(trace.read_text())["traceEvents"]
-    assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1", "Thread-2"}
+    assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1 (take)", "Thread-2 (take)"}
     passing = next(s for s in range(200) if cli(capsys, "run", race, "--seed", str(s))[0] == 0)
     assert cli(capsys, "replay", race, "--seed", str(passing))[0] == 0
 

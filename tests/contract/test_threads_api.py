@@ -156,6 +156,22 @@ def test_a_thread_can_be_renamed(backend: Backend) -> None:
     assert names == ["b"] and t.name == "b"
 
 
+def test_unnamed_threads_are_numbered_and_carry_their_targets_name(backend: Backend) -> None:
+    import re
+
+    def worker() -> None:
+        pass
+
+    named_by_target = backend.threading.Thread(target=worker)
+    plain = backend.threading.Thread()
+    empty = backend.threading.Thread(target=worker, name="")
+    first = int(re.fullmatch(r"Thread-(\d+) \(worker\)", named_by_target.name).group(1))  # type: ignore[union-attr]
+    # One counter for the process: each unnamed thread takes the next number, at creation.
+    assert plain.name == f"Thread-{first + 1}"
+    assert empty.name == f"Thread-{first + 2} (worker)"
+    assert repr(plain) == f"<Thread(Thread-{first + 1}, initial)>"
+
+
 # -- excepthook ------------------------------------------------------------------------
 
 

@@ -225,3 +225,72 @@ def test_a_name_on_send_is_eisconn_when_connected_else_eopnotsupp(backend: Backe
         cli.sendto(b"x", abstract())
     assert info.value.errno == errno.EISCONN
     raises_exactly(TypeError, "a bytes-like object is required, not 'int'", fresh.sendto, b"x", 1)
+
+
+def test_masks_of_a_named_connection_in_each_state(backend: Backend) -> None:
+    srv = listener(backend, abstract())
+    cli = usock(backend)
+    cli.connect(srv.getsockname())
+    conn, _ = srv.accept()
+    s = backend.socket
+    states = [(mask(backend, cli), mask(backend, conn))]  # idle: writable only
+    cli.sendall(b"x")
+    states.append((mask(backend, cli), mask(backend, conn)))  # data waits at the server
+    conn.recv(10)
+    cli.shutdown(s.SHUT_WR)
+    states.append((mask(backend, cli), mask(backend, conn)))  # the server sees the FIN
+    conn.shutdown(s.SHUT_RD)
+    states.append((mask(backend, cli), mask(backend, conn)))
+    conn.shutdown(s.SHUT_WR)
+    states.append((mask(backend, cli), mask(backend, conn)))  # both ways shut: HUP on both
+    conn.close()
+    states.append((mask(backend, cli), 0))
+    assert states == [
+        (OUT, OUT),
+        (OUT, IN | OUT),
+        (OUT, IN | OUT | RDHUP),
+        (OUT, IN | OUT | RDHUP),
+        (IN | OUT | RDHUP | HUP, IN | OUT | RDHUP | HUP),
+        (IN | OUT | RDHUP | HUP, 0),
+    ]
+
+
+def test_masks_of_a_shut_listener(backend: Backend) -> None:
+    s = backend.socket
+    srv = listener(backend, abstract())
+    srv.shutdown(s.SHUT_WR)
+    got = [mask(backend, srv)]
+    srv.shutdown(s.SHUT_RD)
+    got.append(mask(backend, srv))
+    other = listener(backend, abstract())
+    other.shutdown(s.SHUT_RD)
+    got.append(mask(backend, other))
+    assert got == [0, IN | RDHUP | HUP, IN | RDHUP]
+
+
+def test_accept_on_a_listener_shut_for_reading(backend: Backend) -> None:
+    s = backend.socket
+    srv = listener(backend, abstract())
+
+    def shut_later() -> None:
+        backend.time.sleep(0.05)
+        srv.shutdown(s.SHUT_RD)
+
+    thread = backend.threading.Thread(target=shut_later)
+    thread.start()
+    with pytest.raises(OSError) as info:
+        srv.accept()  # woken by the shutdown
+    thread.join()
+    got = [info.value.errno]
+    with pytest.raises(OSError) as info:
+        srv.accept()  # shut already: no wait
+    got.append(info.value.errno)
+    srv.setblocking(False)
+    with pytest.raises(OSError) as info:
+        srv.accept()
+    got.append(info.value.errno)
+    cli = usock(backend)
+    with pytest.raises(OSError) as info:
+        cli.connect(srv.getsockname())
+    got.append(info.value.errno)
+    assert got == [errno.EINVAL, errno.EINVAL, errno.EAGAIN, errno.ECONNREFUSED]

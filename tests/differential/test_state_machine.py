@@ -28,7 +28,6 @@ fresh examples on every run) to hunt for divergences locally.
 """
 from __future__ import annotations
 
-import errno as _errno
 import fcntl as _fcntl
 import os
 import select as _select
@@ -38,11 +37,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from hypothesis import HealthCheck, event, reject, settings
+from hypothesis import HealthCheck, reject, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
-    RuleBasedStateMachine,
     initialize,
     invariant,
     multiple,
@@ -50,7 +48,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from epollsim.testing.backends import Backend, make_backend
+from epollsim.testing.backends import Backend
+from epollsim.testing.hypothesis import DifferentialMachine as DifferentialBase
+from epollsim.testing.hypothesis import outcome
 
 IN, PRI, OUT = _select.EPOLLIN, _select.EPOLLPRI, _select.EPOLLOUT
 ERR, HUP = _select.EPOLLERR, _select.EPOLLHUP
@@ -97,15 +97,7 @@ KNOWN_DIVERGENCES = os.environ.get("EPOLLSIM_DIFFERENTIAL_ALL") != "1"
 # ---------------------------------------------------------------------------
 # outcomes
 
-CAUGHT = (OSError, ValueError, TypeError, OverflowError, KeyError, RuntimeError)
-
-
-def _outcome(thunk: Callable[[], Any]) -> tuple[Any, ...]:
-    """("ok", value) or ("raised", type name, errno, message). Model-only errors propagate."""
-    try:
-        return ("ok", thunk())
-    except CAUGHT as exc:
-        return ("raised", type(exc).__name__, getattr(exc, "errno", None), str(exc))
+_outcome = outcome  # ("ok", value) or ("raised", type name, errno, message); model-only errors propagate
 
 
 def _is_open(n: int) -> bool:
@@ -115,17 +107,6 @@ def _is_open(n: int) -> bool:
     except OSError:
         return False
     return True
-
-
-def _summary(got: tuple[Any, ...]) -> str:
-    if got[0] == "raised":
-        return f"{got[1]} {_errno.errorcode.get(got[2], '') if got[2] else ''}".rstrip()
-    value = got[1]
-    if isinstance(value, list):
-        return "events" if value else "[]"
-    if isinstance(value, bytes):
-        return "data" if value else "b''"
-    return "ok"
 
 
 class Desc:
@@ -182,18 +163,16 @@ class Side:
             sock.detach()
 
 
-class DifferentialMachine(RuleBasedStateMachine):
+class DifferentialMachine(DifferentialBase):
     fds = Bundle("fds")  # every fd number the machine made (open or closed since)
     epolls = Bundle("epolls")  # the numbers select.epoll() (or a dup of one) returned
     sockets = Bundle("sockets")  # the numbers socketpair() returned
 
     def __init__(self) -> None:
-        super().__init__()
-        self.real = Side(make_backend("real"), self)
-        self.model = Side(make_backend("model"), self)
+        super().__init__()  # the two backends, the fd pairing, both() (epollsim.testing.hypothesis)
+        self.real = Side(self.real, self)
+        self.model = Side(self.model, self)
         self.sides = (self.real, self.model)
-        self.m2r: dict[int, int] = {}
-        self.r2m: dict[int, int] = {}
         self.live: dict[int, Desc] = {}  # model fd number -> description, for open fds
         self.writes = 0
         self.check = "none"
@@ -212,16 +191,11 @@ class DifferentialMachine(RuleBasedStateMachine):
 
     # -- bookkeeping ------------------------------------------------------
 
-    def _pair(self, m: int, r: int) -> None:
+    def pair(self, m: int, r: int) -> None:
         old_r, old_m = self.m2r.get(m, r), self.r2m.get(r, m)
         if (old_r != r or old_m != m) and self._foreign_fds() != self.foreign:
             reject()  # something else in this process opened or closed an fd (a late GC): not a finding
-        assert old_r == r and old_m == m, (
-            f"fd numbering diverged: new fd is model {m} / real {r}, but model {m} was paired with "
-            f"real {old_r} and real {r} with model {old_m}"
-        )
-        self.m2r[m] = r
-        self.r2m[r] = m
+        super().pair(m, r)
 
     def _foreign_fds(self) -> set[int]:
         """The fds open in the real process that are not this machine's."""
@@ -229,7 +203,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         return {n for n in map(int, os.listdir("/proc/self/fd")) if n not in ours and _is_open(n)}
 
     def _new_fd(self, m: int, r: int, desc: Desc) -> None:
-        self._pair(m, r)
+        self.pair(m, r)
         self.live[m] = desc
         for side in self.sides:
             side.epoll_objs.pop(side.fd(m), None)
@@ -242,24 +216,6 @@ class DifferentialMachine(RuleBasedStateMachine):
             if _is_open(self.m2r[m]):
                 return False
         return True
-
-    def _to_real(self, m: int) -> int:
-        assert m in self.m2r, f"the model reported fd {m}, a number this machine never created"
-        return self.m2r[m]
-
-    def _translate_events(self, events: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        return [(self._to_real(fd), ev) for fd, ev in events]
-
-    def both(self, what: str, call: Callable[[Side], Any],
-             translate: Callable[[Any], Any] | None = None) -> tuple[Any, ...]:
-        """Run ``call`` on both sides; assert the outcomes agree; return the real one."""
-        got_real = _outcome(lambda: call(self.real))
-        got_model = _outcome(lambda: call(self.model))
-        if translate is not None and got_model[0] == "ok":
-            got_model = ("ok", translate(got_model[1]))
-        assert got_model == got_real, f"{what}:\n  real:  {got_real!r}\n  model: {got_model!r}"
-        event(f"{what.split('(')[0]}: {_summary(got_real)}")
-        return got_real
 
     def _created(self, what: str, call: Callable[[Side], Any], descs: list[Desc]) -> Any:
         """A call creating fds: both succeed (pair the numbers) or fail alike."""
@@ -283,7 +239,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             p = s.select.poll()
             p.register(s.fd(m), events)
             return p.poll(0)
-        got = self.both(f"select.poll([{m}])", call, translate=self._translate_events)
+        got = self.both(f"select.poll([{m}])", call, translate=self.translate_events)
         return got[1][0][1] if got[0] == "ok" and got[1] else 0
 
     def _read_would_block(self, m: int) -> bool:
@@ -410,7 +366,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             return
         self.both(f"epoll({ep}).poll({timeout}, {maxevents})",
                   lambda s: s.epoll_obj(ep).poll(timeout, maxevents),
-                  translate=self._translate_events)
+                  translate=self.translate_events)
 
     # A 1 ms timeout never blocks for long on the real kernel; on the model it is a timed wait
     # that jumps the virtual clock when nothing is ready.
@@ -527,7 +483,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             return
         got = self.both(f"os.dup2({fd}, {fd2}, inheritable={inheritable})",
                         lambda s: s.os.dup2(s.fd(fd), s.fd(fd2), inheritable),
-                        translate=self._to_real)
+                        translate=self.to_real)
         if got[0] == "ok":
             self.live[fd2] = self.live[fd]
 
@@ -568,7 +524,7 @@ class DifferentialMachine(RuleBasedStateMachine):
             for m, mask in entries:
                 p.register(s.fd(m), mask)
             return p.poll(timeout)
-        self.both(f"select.poll({entries}, {timeout})", call, translate=self._translate_events)
+        self.both(f"select.poll({entries}, {timeout})", call, translate=self.translate_events)
 
     @rule()
     def poll_everything(self) -> None:
@@ -582,7 +538,7 @@ class DifferentialMachine(RuleBasedStateMachine):
                 for m in numbers:
                     p.register(s.fd(m), POLL_ALL)
                 return p.poll(0)
-            self.both(f"select.poll(every live fd {numbers})", call, translate=self._translate_events)
+            self.both(f"select.poll(every live fd {numbers})", call, translate=self.translate_events)
         if epolls_too:
             for m in [m for m in numbers if self.live[m].kind == "epoll"]:
                 self._epoll_poll(m, -1)

@@ -477,3 +477,126 @@ def test_the_model_loop_never_calls_the_real_kernel(monkeypatch: pytest.MonkeyPa
         seen = k.asyncio.run(exercise(k.socket, k.os))
         tcp = k.asyncio.run(exercise_tcp())
     assert seen[:2] == [300_000, b""] and tcp[2] == b"HELLO, WORLD<eof>"
+
+
+# -- the stand-in module: vetted names only ---------------------------------------------------
+
+
+def test_the_stand_in_forwards_only_the_vetted_names_and_refuses_the_rest() -> None:
+    from epollsim.compat.asyncio import FORWARDED, AsyncioModule
+
+    k = epollsim.Kernel()
+    forwarded, refused = [], []
+    for name in dir(asyncio):
+        if name.startswith("__"):
+            continue
+        try:
+            value = getattr(k.asyncio, name)
+        except epollsim.Unsupported as exc:
+            assert str(exc) == f"asyncio.{name} is not modelled by epollsim"
+            refused.append(name)
+            continue
+        if value is getattr(asyncio, name):
+            forwarded.append(name)
+        else:  # the model's own (a loop class, a policy, run, Runner, Task, ...)
+            assert name in vars(AsyncioModule) and name not in FORWARDED, name
+    assert set(forwarded) <= set(FORWARDED)
+    assert {"sleep", "gather", "wait_for", "TaskGroup", "Queue", "open_connection", "start_unix_server",
+            "CancelledError", "timeout"} <= set(forwarded)
+    for name in ("create_subprocess_exec", "create_subprocess_shell", "subprocess", "base_events",
+                 "unix_events", "events", "runners", "sys"):
+        assert name in refused, name
+    with pytest.raises(AttributeError):
+        k.asyncio.no_such_name  # noqa: B018
+    # Vetted: nothing forwarded comes from the modules that make processes, loops or OS calls.
+    for name in forwarded:
+        module = getattr(getattr(asyncio, name), "__module__", "") or ""
+        assert module not in ("asyncio.subprocess", "asyncio.base_subprocess", "asyncio.unix_events",
+                              "asyncio.selector_events", "asyncio.runners"), (name, module)
+
+
+def test_forwarded_helpers_run_on_the_model_loop() -> None:
+    k = epollsim.Kernel()
+    aio = k.asyncio
+
+    async def main() -> list[Any]:
+        out: list[Any] = [await aio.to_thread(lambda: k.threading.current_thread().name)]
+        queue: asyncio.Queue[int] = aio.Queue()
+        async with aio.TaskGroup() as tg:
+            tg.create_task(aio.sleep(5))
+            queue.put_nowait(1)
+        out.append(await aio.wait_for(queue.get(), 1))
+        out.append(asyncio.get_running_loop().time())
+        return out
+
+    assert aio.run(main()) == ["asyncio_0", 1, 1005.0]
+
+
+def test_set_event_loop_policy_sets_the_modules_own_policy() -> None:
+    k = epollsim.Kernel()
+    real_policy = asyncio.get_event_loop_policy()
+    policy = k.asyncio.EventLoopPolicy()
+    k.asyncio.set_event_loop_policy(policy)
+    assert k.asyncio.get_event_loop_policy() is policy
+    assert asyncio.get_event_loop_policy() is real_policy
+    k.asyncio.set_event_loop_policy(None)
+    assert isinstance(k.asyncio.get_event_loop_policy(), k.asyncio.EventLoopPolicy)
+    assert k.asyncio.get_event_loop_policy() is not policy
+    with pytest.raises(TypeError, match="policy must be an instance of AbstractEventLoopPolicy or None, not 'int'"):
+        k.asyncio.set_event_loop_policy(1)
+
+
+# -- AF_UNIX servers: the file-system steps over the host's names -------------------------------
+
+
+def test_unix_events_sees_bound_socket_paths_as_socket_files() -> None:
+    import stat
+
+    from epollsim.compat.asyncio_rebind import UnixEventsOs
+
+    k = epollsim.Kernel()
+    fs = UnixEventsOs(k.os)
+    with pytest.raises(FileNotFoundError) as info:
+        fs.stat("/run/app.sock")
+    assert info.value.errno == 2 and info.value.filename == "/run/app.sock"
+    s = k.socket.socket(k.socket.AF_UNIX)
+    s.bind("/run/app.sock")
+    first = fs.stat("/run/app.sock")
+    assert stat.S_ISSOCK(first.st_mode) and first.st_mode == 0o140755
+    s.close()  # the socket file stays, the same file
+    assert fs.stat(b"/run/app.sock").st_ino == first.st_ino
+    fs.remove("/run/app.sock")
+    with pytest.raises(FileNotFoundError):
+        fs.unlink("/run/app.sock")
+    t = k.socket.socket(k.socket.AF_UNIX)
+    t.bind("/run/app.sock")  # the name is free again: a new socket file
+    assert fs.stat("/run/app.sock").st_ino != first.st_ino
+    assert fs.read == k.os.read  # the rest is the host's os stand-in
+    t.close()
+
+
+def test_a_unix_server_never_reaches_the_real_file_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model's loop touched the real file system")
+
+    async def main() -> bytes:
+        async def shout(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write((await reader.readline()).upper())
+            writer.close()
+
+        for _ in range(2):  # the second server removes the first one's socket file
+            server = await asyncio.start_unix_server(shout, "/var/run/shout.sock")
+            reader, writer = await asyncio.open_unix_connection("/var/run/shout.sock")
+            writer.write(b"hi\n")
+            line = await reader.readline()
+            writer.close()
+            server.close()
+            await server.wait_closed()
+        return line
+
+    k = epollsim.Kernel()
+    with monkeypatch.context() as patch:
+        for name in ("stat", "lstat", "unlink", "remove", "fstat"):
+            patch.setattr(os, name, forbidden)
+        patch.setattr(socket, "socket", forbidden)
+        assert k.asyncio.run(main()) == b"HI\n"

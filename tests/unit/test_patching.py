@@ -233,6 +233,38 @@ def test_unmodified_asyncio_tcp_server_and_client_run_under_patch() -> None:
     assert response.endswith(b"\r\n\r\n/hello") and at == 1000.25
 
 
+def test_unmodified_asyncio_unix_server_and_client_run_under_patch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    k = epollsim.Kernel()
+    path = "/run/epollsim-never-created.sock"
+
+    async def main() -> list[bytes]:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write((await reader.readline()).upper())
+            writer.close()
+
+        answers = []
+        for _ in range(2):  # the second server finds the first one's socket file and removes it
+            async with await asyncio.start_unix_server(handle, path):
+                reader, writer = await asyncio.open_unix_connection(path)
+                writer.write(b"over a unix socket\n")
+                answers.append(await reader.readline())
+                writer.close()
+        return answers
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the real file system was touched")
+
+    for name in ("stat", "remove", "unlink"):
+        monkeypatch.setattr(os, name, forbidden)
+    with k.patch():
+        answers = asyncio.run(main())
+    monkeypatch.undo()
+    assert answers == [b"OVER A UNIX SOCKET\n"] * 2
+    assert not os.path.exists(path)
+
+
 def test_the_stdlibs_threaded_http_server_and_client_run_unmodified() -> None:
     import http.client
     import http.server
@@ -354,3 +386,28 @@ def test_skip_leaves_a_modules_copied_names_alone(program: types.ModuleType) -> 
         assert time.monotonic == k.time.monotonic
     with k.localhost.patch():
         assert program.monotonic == k.time.monotonic
+
+
+def test_os_fd_calls_reach_the_model_fd_table_never_the_real_one() -> None:
+    import os
+
+    real_read, real_close = os.read, os.close
+    real_r, real_w = os.pipe()
+    try:
+        k = epollsim.Kernel()
+        with k.patch():
+            r, w = os.pipe()  # the model's: its table starts with 0, 1 and 2 open
+            assert (r, w) == (3, 4)
+            assert os.write(w, b"model") == 5
+            assert os.read(r, 100) == b"model"
+            assert k.file(r).kind == "pipe"
+            assert real_r > 4  # pytest holds fds 3 and 4 (or more) in the real process
+            with pytest.raises(OSError) as caught:
+                os.close(real_r)  # the model has no such fd: EBADF, the real pipe untouched
+            assert caught.value.errno == 9
+    finally:
+        assert os.read is real_read and os.close is real_close
+        os.write(real_w, b"real")
+        assert os.read(real_r, 100) == b"real"  # the real pipe is still open
+        os.close(real_r)
+        os.close(real_w)

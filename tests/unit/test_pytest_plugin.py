@@ -266,7 +266,7 @@ def test_epollsim_trace_writes_a_failing_tests_trace(pytester: pytest.Pytester) 
     assert match, result.stdout.str()
     assert pathlib.Path(match.group(1)) == pytester.path / "traces" / "test_traced.py_test_race_seed=1.json"
     events = json.loads(pathlib.Path(match.group(1)).read_text())["traceEvents"]
-    assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1"}
+    assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1 (take)"}
     plain = run(pytester)
     assert "trace: none recorded (add --epollsim-trace DIR to the replay command" in plain.stdout.str()
 

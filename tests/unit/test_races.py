@@ -39,10 +39,10 @@ def test_a_race_is_reported_word_for_word() -> None:
     with pytest.raises(DataRace) as caught:
         counter.get()  # R1
     assert str(caught.value) == (
-        f"data race on Shared 'counter': Thread-1 wrote it at {at('W1')} "
+        f"data race on Shared 'counter': Thread-1 (writer) wrote it at {at('W1')} "
         f"and MainThread read it at {at('R1')} {NO_ORDER}"
     )
-    assert caught.value.earlier == ("Thread-1", "wrote", at("W1"))
+    assert caught.value.earlier == ("Thread-1 (writer)", "wrote", at("W1"))
     assert caught.value.later == ("MainThread", "read", at("R1"))
 
 
@@ -72,7 +72,7 @@ def test_an_unnamed_cell_is_named_by_where_it_was_created() -> None:
     cell = Shared(0)  # C3
     k.threading.Thread(target=lambda: cell.set(1)).start()  # W3
     k.time.sleep(1)
-    with pytest.raises(DataRace, match=rf"^data race on Shared \(created at {at('C3')}\): Thread-1 wrote it at"):
+    with pytest.raises(DataRace, match=rf"^data race on Shared \(created at {at('C3')}\): Thread-1 \(<lambda>\) wrote it at"):
         cell.get()
 
 
@@ -86,7 +86,7 @@ def test_creating_counts_as_writing() -> None:
         t.join()
     assert str(caught.value) == (
         f"data race on Shared 'late': MainThread created it at {at('C4')} "
-        f"and Thread-1 read it at {at('R4')} {NO_ORDER}"
+        f"and Thread-1 (<lambda>) read it at {at('R4')} {NO_ORDER}"
     )
 
 
@@ -97,7 +97,7 @@ def test_a_write_races_with_an_unordered_read() -> None:
     k.time.sleep(1)
     with pytest.raises(DataRace) as caught:
         s.set(2)  # W5
-    assert caught.value.earlier == ("Thread-1", "read", at("R5"))
+    assert caught.value.earlier == ("Thread-1 (<lambda>)", "read", at("R5"))
     assert caught.value.later == ("MainThread", "wrote", at("W5"))
 
 
@@ -353,7 +353,7 @@ def test_what_a_thread_does_after_its_release_is_not_ordered_by_it() -> None:
     k.time.sleep(1)
     with pytest.raises(DataRace) as caught:
         s.get()  # AFTER-R
-    assert caught.value.earlier == ("Thread-1", "wrote", at("AFTER-W"))
+    assert caught.value.earlier == ("Thread-1 (writer)", "wrote", at("AFTER-W"))
     assert caught.value.later == ("MainThread", "read", at("AFTER-R"))
 
 
@@ -421,8 +421,8 @@ def test_a_race_the_default_schedule_hides_is_still_reported() -> None:
     with pytest.raises(DataRace) as caught:
         incrementers(Kernel())
     assert str(caught.value) == (
-        f"data race on Shared 'counter': Thread-1 wrote it at {at('INC')} "
-        f"and Thread-2 read it at {at('INC')} {NO_ORDER}"
+        f"data race on Shared 'counter': Thread-1 (worker) wrote it at {at('INC')} "
+        f"and Thread-2 (worker) read it at {at('INC')} {NO_ORDER}"
     )
 
 

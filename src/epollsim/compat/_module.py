@@ -2,9 +2,49 @@
 from __future__ import annotations
 
 import types
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
 
 from ..errors import Unsupported
+
+T = TypeVar("T")
+
+
+class on_first_use(Generic[T]):  # noqa: N801 (used like functools.cached_property)
+    """An attribute each instance computes with ``factory(instance)`` the first time it is read.
+
+    The value is then stored in the instance's ``__dict__``, where every later read
+    finds it before this (non-data) descriptor: after the first read it costs what any
+    attribute costs. ``functools.cached_property`` without the lock, and usable with a
+    factory defined outside the class, so a stand-in's attribute can be named like the
+    class it subclasses (``Thread = on_first_use(lambda m: type("Thread", (Thread,), ...))``).
+
+    Why: an exploration makes a Kernel per seed, thousands a second, and most programs
+    never touch most of a kernel's per-kernel classes (``type()`` costs 3-10 us each) or
+    modules (``k.asyncio``, ``k.selectors``).
+    """
+
+    __slots__ = ("factory", "name")
+
+    def __init__(self, factory: Callable[[Any], T]) -> None:
+        self.factory = factory
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> on_first_use[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = self.factory(obj)
+        obj.__dict__[self.name] = value
+        return value
 
 
 class _Unmodelled:

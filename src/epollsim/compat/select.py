@@ -47,7 +47,7 @@ from ._convert import (
     unsigned_mask,
     unsigned_short,
 )
-from ._module import StandIn, copy_constants
+from ._module import StandIn, copy_constants, on_first_use
 
 _NS_PER_S = 1_000_000_000
 _NS_PER_MS = 1_000_000
@@ -265,8 +265,12 @@ class SelectModule(StandIn):
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
-        self.epoll = type("epoll", (epoll,), {"__slots__": (), "_sys": sys})
-        self._poll_cls: type[_PollObject] = type("poll", (poll,), {"__slots__": (), "_sys": sys})
+
+    # This host's subclasses binding ``_sys``, made on first use (compat/_module.py).
+    epoll = on_first_use(lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys}))
+    _poll_cls: on_first_use[type[_PollObject]] = on_first_use(
+        lambda m: type("poll", (poll,), {"__slots__": (), "_sys": m._sys})
+    )
 
     def poll(self) -> _PollObject:
         return self._poll_cls._create()

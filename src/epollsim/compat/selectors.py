@@ -28,7 +28,7 @@ import math
 import selectors as _real_selectors
 from typing import TYPE_CHECKING, Any
 
-from ._module import StandIn, copy_constants
+from ._module import StandIn, copy_constants, on_first_use
 
 if TYPE_CHECKING:
     from .select import SelectModule
@@ -62,17 +62,22 @@ class SelectorsModule(StandIn):
 
     def __init__(self, select: SelectModule) -> None:
         self.select = select
-        bound: dict[str, Any] = {"__module__": "selectors"}
-        self.SelectSelector: type[_real_selectors.SelectSelector] = type(
-            "SelectSelector", (_SelectSelector,), {**bound, "_select": staticmethod(select.select)}
+
+    # Made on first use (compat/_module.py): a subclass of an ABC costs about 10 us.
+    SelectSelector: on_first_use[type[_real_selectors.SelectSelector]] = on_first_use(
+        lambda m: type(
+            "SelectSelector", (_SelectSelector,), {"__module__": "selectors", "_select": staticmethod(m.select.select)}
         )
-        self.PollSelector: type[_real_selectors.PollSelector] = type(
-            "PollSelector", (_PollSelector,), {**bound, "_selector_cls": staticmethod(select.poll)}
+    )
+    PollSelector: on_first_use[type[_real_selectors.PollSelector]] = on_first_use(
+        lambda m: type(
+            "PollSelector", (_PollSelector,), {"__module__": "selectors", "_selector_cls": staticmethod(m.select.poll)}
         )
-        self.EpollSelector: type[_real_selectors.EpollSelector] = type(
-            "EpollSelector", (_EpollSelector,), {**bound, "_selector_cls": select.epoll}
-        )
-        self.DefaultSelector = self.EpollSelector
+    )
+    EpollSelector: on_first_use[type[_real_selectors.EpollSelector]] = on_first_use(
+        lambda m: type("EpollSelector", (_EpollSelector,), {"__module__": "selectors", "_selector_cls": m.select.epoll})
+    )
+    DefaultSelector: on_first_use[type[_real_selectors.EpollSelector]] = on_first_use(lambda m: m.EpollSelector)
 
     def _can_use(self, method: str) -> bool:
         """selectors._can_use, asked of the model: epoll, poll and select exist; devpoll and kqueue do not."""

@@ -15,9 +15,11 @@ from ..abi.socket import AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM
 from ..net.resolver import Resolver
 from ..syscalls import Syscalls
 from ._convert import c_int, format_i
-from ._module import StandIn, copy_constants
+from ._module import StandIn, copy_constants, on_first_use
 from .socket_functions import SocketFunctions
 from .socket_object import _NS_PER_SEC, _AddressFamily, _parse_timeout, _SocketKind, socket
+
+SocketObject = socket  # for annotations inside SocketModule, whose "socket" is its own subclass
 
 
 class SocketModule(SocketFunctions, StandIn):
@@ -40,12 +42,14 @@ class SocketModule(SocketFunctions, StandIn):
         self._hostname = net.name if net is not None else "localhost"
         self._resolver = Resolver(net.network if net is not None else None)
         self._default_timeout_ns: int | None = None
-        self.socket: type[socket] = type(
-            "socket", (socket,), {"__slots__": (), "_module": self, "__module__": "socket"}
-        )
-        self.SocketType = self.socket
 
-    def socketpair(self, family: Any = None, type: Any = SOCK_STREAM, proto: Any = 0) -> tuple[socket, socket]:
+    # This host's socket class, made on first use (compat/_module.py).
+    socket: on_first_use[type[SocketObject]] = on_first_use(
+        lambda m: type("socket", (socket,), {"__slots__": (), "_module": m, "__module__": "socket"})
+    )
+    SocketType: on_first_use[type[SocketObject]] = on_first_use(lambda m: m.socket)
+
+    def socketpair(self, family: Any = None, type: Any = SOCK_STREAM, proto: Any = 0) -> tuple[SocketObject, SocketObject]:
         """Lib/socket.py socketpair over _socket.socketpair (always SOCK_CLOEXEC)."""
         if family is None:
             family = AF_UNIX
@@ -56,7 +60,7 @@ class SocketModule(SocketFunctions, StandIn):
             self.socket._from_fd(b, family, type, proto),
         )
 
-    def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> socket:
+    def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> SocketObject:
         nfd = self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
         return self.socket(family, type, proto, fileno=nfd)
 

@@ -25,7 +25,7 @@ from ..clock import Clock
 from ..sched.scheduler import DEAD, GreenThread, Scheduler
 from ..sched.sync import SimEvent, SimLock
 from ._convert import time_to_ns
-from ._module import StandIn, copy_constants
+from ._module import StandIn, copy_constants, on_first_use
 from .threading_extras import Barrier, BrokenBarrierError, forget_thread, local
 
 _NS = 1_000_000_000
@@ -55,6 +55,15 @@ class Thread:
         self._target = target
         self._args = args
         self._kwargs = kwargs or {}
+        if name:
+            name = str(name)
+        else:  # as CPython 3.10+ names them: "Thread-3 (worker)"
+            name = f"Thread-{next(self._module._thread_names)}"
+            if target is not None:
+                try:
+                    name += f" ({target.__name__})"
+                except AttributeError:
+                    pass
         self._name = name
         self.daemon = bool(daemon)
         self._green: GreenThread | None = None
@@ -116,7 +125,7 @@ class Thread:
         deadline = _deadline(self._module._clock, timeout)
         sched = self._module._sched
         while green.state != DEAD:
-            if not sched.block([(green.exit_queue, "head")], 0, deadline, f"join({green.name})"):
+            if not sched.block_on(green.exit_queue, "head", 0, deadline, f"join({green.name})"):
                 return
         if sched.hb.on:  # everything the thread did happens before join returns
             sched.hb.acquire(green)
@@ -332,6 +341,9 @@ class Event:
         return self._event.wait(_deadline(self._module._clock, timeout))
 
 
+ThreadObject = Thread  # for annotations inside ThreadingModule, whose "Thread" is its own subclass
+
+
 class ThreadingModule(StandIn):
     """``k.threading``."""
 
@@ -340,42 +352,55 @@ class ThreadingModule(StandIn):
     def __init__(self, clock: Clock, sched: Scheduler) -> None:
         self._clock = clock
         self._sched = sched
-        self._objects: dict[int, Thread] = {}
-        bind = {"_module": self}
-        self.Thread = type("Thread", (Thread,), bind)
-        self.Lock = type("Lock", (Lock,), bind)
-        self.Event = type("Event", (Event,), bind)
-        self.RLock = type("RLock", (RLock,), bind)
-        self.Condition = type("Condition", (Condition,), bind)
-        self.Semaphore = type("Semaphore", (Semaphore,), bind)
-        # Subclasses of this kernel's Thread and Semaphore, as Timer and BoundedSemaphore are
-        # subclasses of threading's: isinstance(timer, k.threading.Thread) holds.
-        self.BoundedSemaphore = type("BoundedSemaphore", (BoundedSemaphore, self.Semaphore), bind)
-        self.Timer = type("Timer", (Timer, self.Thread), bind)
-        self.Barrier = type("Barrier", (Barrier,), bind)
-        # Named as CPython's C type is (tp_name "_thread._local"), so its messages and repr match.
-        self.local = type("_thread._local", (local,), {**bind, "__qualname__": "_local", "__module__": "_thread"})
-        # Per-thread ``local`` values: thread id -> {local's key: its attribute dict}.
-        self._local_dicts: dict[int, dict[int, dict[str, Any]]] = {}
-        self._locals: weakref.WeakValueDictionary[int, local] = weakref.WeakValueDictionary()
-        self._local_keys = itertools.count()
-        main = self.Thread(name="MainThread")
-        main._green = sched.main
-        self._objects[sched.main.tid] = main
 
-    def current_thread(self) -> Thread:
+    # This kernel's subclasses of the classes above (``_module`` bound), each made on first
+    # use (compat/_module.py on_first_use): a kernel of an exploration that never takes a
+    # Lock does not pay the ~5 us of its type(). Timer and BoundedSemaphore subclass this
+    # kernel's Thread and Semaphore, as threading's do: isinstance(timer, k.threading.Thread).
+    Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m}))
+    Lock = on_first_use(lambda m: type("Lock", (Lock,), {"_module": m}))
+    Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m}))
+    RLock = on_first_use(lambda m: type("RLock", (RLock,), {"_module": m}))
+    Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m}))
+    Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m}))
+    BoundedSemaphore = on_first_use(
+        lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m})
+    )
+    Timer = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m}))
+    Barrier = on_first_use(lambda m: type("Barrier", (Barrier,), {"_module": m}))
+    # Named as CPython's C type is (tp_name "_thread._local"), so its messages and repr match.
+    local = on_first_use(
+        lambda m: type("_thread._local", (local,), {"_module": m, "__qualname__": "_local", "__module__": "_thread"})
+    )
+
+    @on_first_use
+    def _objects(self) -> dict[int, ThreadObject]:
+        """The Thread object of each thread started (by tid), the main thread's from the start."""
+        main = self.Thread(name="MainThread")
+        main._green = self._sched.main
+        return {self._sched.main.tid: main}
+
+    # Per-thread ``local`` values: thread id -> {local's key: its attribute dict}.
+    _local_dicts: on_first_use[dict[int, dict[int, dict[str, Any]]]] = on_first_use(lambda m: {})
+    _locals: on_first_use[weakref.WeakValueDictionary[int, Any]] = on_first_use(
+        lambda m: weakref.WeakValueDictionary()
+    )
+    _local_keys = on_first_use(lambda m: itertools.count())
+    _thread_names = on_first_use(lambda m: itertools.count(1))  # threading._counter
+
+    def current_thread(self) -> ThreadObject:
         return self._objects[self._sched.current.tid]
 
     def get_ident(self) -> int:
         return self._sched.current.tid
 
-    def main_thread(self) -> Thread:
+    def main_thread(self) -> ThreadObject:
         return self._objects[self._sched.main.tid]
 
     def get_native_id(self) -> int:
         return self._sched.current.tid
 
-    def enumerate(self) -> list[Thread]:
+    def enumerate(self) -> list[ThreadObject]:
         """Every thread started and not yet ended, main thread included, in start order."""
         return [t for t in self._objects.values() if t.is_alive()]
 
@@ -400,7 +425,7 @@ class ThreadingModule(StandIn):
 
     __excepthook__ = excepthook
 
-    def _invoke_excepthook(self, thread: Thread) -> None:
+    def _invoke_excepthook(self, thread: ThreadObject) -> None:
         """Call ``k.threading.excepthook`` (whatever it is now) for the exception being handled;
         if the hook itself fails, report that through sys.excepthook (CPython's invoke_excepthook)."""
         try:

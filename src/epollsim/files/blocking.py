@@ -5,6 +5,11 @@ A kind whose operation cannot proceed on a blocking file raises
 and the poll bits that would let the call go on. The system-call layer turns
 that into a sleep on the queue (through ``sched/``) and retries the
 operation. On a non-blocking file the kind raises EAGAIN itself.
+
+A kind's ``read`` may instead *return* a WouldBlock (made once and kept, as
+the pipe's is): ``FdCalls.read`` treats both alike. Raising and catching an
+exception costs about 0.4 us, and a blocking pipe read is the hot path of
+every pipe ping-pong between threads.
 """
 from __future__ import annotations
 

@@ -60,8 +60,8 @@ class Pipe:
     """struct pipe_inode_info: what both ends share."""
 
     __slots__ = (
-        "head_offset", "ino", "max_usage", "nbytes", "poll_usage", "rd_wait", "readers", "slots",
-        "vclock", "wr_wait", "writers",
+        "head_offset", "ino", "max_usage", "nbytes", "poll_usage", "rd_blocked", "rd_wait", "readers",
+        "slots", "vclock", "wr_wait", "writers",
     )
 
     def __init__(self, ino: int = 0) -> None:
@@ -76,6 +76,7 @@ class Pipe:
         self.wr_wait = WaitQueue()
         self.poll_usage = False
         self.vclock: VClock | None = None  # happens-before: writes release, reads acquire
+        self.rd_blocked: WouldBlock | None = None  # what a blocking read of an empty pipe returns
 
     def set_size(self, size: int, privileged: bool) -> int:
         """pipe_set_size (F_SETPIPE_SZ, ``size`` an unsigned int): the new size in bytes."""
@@ -178,8 +179,9 @@ class PipeEnd(OpenFile):
             raise oserror(EAGAIN)
         raise WouldBlock(pipe.wr_wait, _OUT, "pipe is full", "tail_exclusive")
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
-        """anon_pipe_read, one pass: consumes from the oldest slot on."""
+    def read(self, n: int, nonblock: bool = False) -> bytes | WouldBlock:  # type: ignore[override]
+        """anon_pipe_read, one pass: consumes from the oldest slot on. On a blocking,
+        empty pipe it returns (not raises: files/blocking.py) the pipe's WouldBlock."""
         if n == 0:
             return b""
         pipe = self.pipe
@@ -189,7 +191,10 @@ class PipeEnd(OpenFile):
                 return b""
             if nonblock or self.flags & O_NONBLOCK:
                 raise oserror(EAGAIN)
-            raise WouldBlock(pipe.rd_wait, _IN, "pipe is empty", "tail_exclusive")
+            blocked = pipe.rd_blocked
+            if blocked is None:
+                blocked = pipe.rd_blocked = WouldBlock(pipe.rd_wait, _IN, "pipe is empty", "tail_exclusive")
+            return blocked
         page = slots[0]
         offset = pipe.head_offset
         if offset + n < len(page):  # served by the oldest slot, which stays

@@ -33,6 +33,13 @@ NAMES = {
     LAST_ACK: "LAST_ACK", LISTEN: "LISTEN", CLOSING: "CLOSING",
 }
 
+# The socket layer's own state beside TCP's (include/linux/net.h socket_state): what
+# inet_stream_connect, accept and shutdown look at (a connect in progress, a connected socket).
+SS_UNCONNECTED = 1
+SS_CONNECTING = 2
+SS_CONNECTED = 3
+SS_DISCONNECTING = 4
+
 # Events: what the program does, and what arrives from the peer.
 LISTEN_CALL = "listen"  # listen()
 CONNECT = "connect"  # connect(): SYN sent

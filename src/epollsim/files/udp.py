@@ -60,13 +60,11 @@ from __future__ import annotations
 from collections import deque
 from errno import (
     EACCES,
-    EADDRNOTAVAIL,
     EAGAIN,
     ECONNREFUSED,
     EDESTADDRREQ,
     EINVAL,
     EMSGSIZE,
-    ENETUNREACH,
     ENOTCONN,
     EPIPE,
 )
@@ -75,15 +73,10 @@ from ..abi.epoll import (
     EPOLLERR,
     EPOLLHUP,
     EPOLLIN,
-    EPOLLOUT,
-    EPOLLPRI,
-    EPOLLRDBAND,
     EPOLLRDHUP,
     EPOLLRDNORM,
-    EPOLLWRBAND,
-    EPOLLWRNORM,
 )
-from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.fcntl import O_NONBLOCK
 from ..abi.limits import SK_RMEM_DEFAULT, SK_WMEM_DEFAULT
 from ..abi.socket import (
     AF_INET,
@@ -97,17 +90,13 @@ from ..abi.socket import (
     SHUT_RDWR,
     SOCK_DGRAM,
 )
-from ..abi.stat import S_IFSOCK
 from ..errors import Unsupported, oserror
 from ..net import addr as A
-from ..net.stack import IPPROTO_UDP, NetStack, wire_address
-from ..vfs.file import OpenFile, PollTable
+from ..net.stack import IPPROTO_UDP, NetStack
+from ..vfs.file import PollTable
 from ..vfs.vclock import VClock, merge
-from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
-
-_READABLE_KEY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND  # sock_def_readable
-_WRITABLE = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
+from .inet_sock import READABLE_KEY, WRITABLE_KEY, InetSocket
 
 # The largest payloads: 65535 minus the IPv4 and UDP headers; IPv6's length field
 # excludes its own header (__ip_append_data / __ip6_append_data's maxnonfragsize).
@@ -185,37 +174,17 @@ def icmp_rcv(stack: NetStack, icmp: PortUnreachable) -> None:
         sock.error_report(ECONNREFUSED)
 
 
-class UdpSocket(OpenFile):
-    """An AF_INET/AF_INET6 SOCK_DGRAM socket."""
+class UdpSocket(InetSocket):
+    """An AF_INET/AF_INET6 SOCK_DGRAM socket (addresses, options and bind's checks: ``inet_sock.py``)."""
 
-    __slots__ = (
-        "broadcast", "err", "family", "forward_deficit", "keepalive", "laddr", "last_rx", "linger", "lport",
-        "net", "raddr", "rcvbuf", "rcvbuf_locked", "reader_queue", "receive_queue", "reuseaddr",
-        "reuseport", "rmem", "rport", "shutdown_bits", "sndbuf", "sndbuf_locked", "stack", "v6only",
-        "wq",
-    )
+    __slots__ = ("broadcast", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem")
 
-    kind = "socket"
-    st_mode = S_IFSOCK | 0o777
     type = SOCK_DGRAM
     proto = IPPROTO_UDP
 
     def __init__(self, fid: int, flags: int, family: int, stack: NetStack) -> None:
-        super().__init__(fid, O_RDWR | (flags & O_NONBLOCK))
-        self.family = family
-        self.stack = stack
-        self.net = stack.network
-        self.wq = WaitQueue()
-        self.err = 0
-        self.shutdown_bits = 0
-        self.reuseaddr = self.reuseport = self.v6only = self.broadcast = self.keepalive = False
-        self.sndbuf_locked = self.rcvbuf_locked = False
-        self.linger: tuple[int, int] = (0, 0)
-        self.sndbuf, self.rcvbuf = SK_WMEM_DEFAULT, SK_RMEM_DEFAULT
-        self.laddr = A.ANY4 if family == AF_INET else A.ANY6  # as the socket reports it
-        self.lport = 0
-        self.raddr = ""  # the connected peer on the wire ("" when not connected)
-        self.rport = 0
+        super().__init__(fid, flags, family, stack, SK_WMEM_DEFAULT, SK_RMEM_DEFAULT)
+        self.broadcast = False
         self.receive_queue: deque[Datagram] = deque()
         self.reader_queue: deque[Datagram] = deque()
         self.rmem = 0  # sk_rmem_alloc
@@ -239,7 +208,7 @@ class UdpSocket(OpenFile):
             mask |= EPOLLHUP
         if self.receive_queue or self.reader_queue:
             mask |= EPOLLIN | EPOLLRDNORM
-        return mask | _WRITABLE
+        return mask | WRITABLE_KEY
 
     def error_report(self, code: int) -> None:
         """sk_err = code; sk_error_report (sock_def_error_report: EPOLLERR)."""
@@ -247,19 +216,7 @@ class UdpSocket(OpenFile):
         if self.wq.entries:
             self.wq.wake(EPOLLERR, 1)
 
-    def take_error(self) -> int:
-        code, self.err = self.err, 0
-        return code
-
     # -- addresses ------------------------------------------------------------
-
-    def _seen(self, wire: str) -> str:
-        if self.family == AF_INET6 and A.is_v4(wire):
-            return A.to_mapped(wire)
-        return wire
-
-    def sockname(self) -> tuple[str, int]:
-        return self.laddr, self.lport
 
     def peername(self) -> tuple[str, int]:
         if not self.raddr:
@@ -268,39 +225,15 @@ class UdpSocket(OpenFile):
 
     def bind(self, addr: str, port: int) -> None:
         """inet_bind / inet6_bind."""
-        if self.family == AF_INET6 and A.mapped_v4(addr) is not None and self.v6only:
-            raise oserror(EINVAL)
-        if not self.stack.can_bind(self.family, addr):
-            raise oserror(EADDRNOTAVAIL)
+        self._check_bind(addr)
         if self.lport:
             raise oserror(EINVAL)
-        b = self.stack.bind(
-            IPPROTO_UDP, self, self.family, addr, port,
-            reuseaddr=self.reuseaddr, reuseport=self.reuseport, v6only=self.v6only,
-        )
-        self.laddr, self.lport = addr, b.port
+        self.laddr, self.lport = addr, self._claim_port(addr, port).port
 
     def _autobind(self) -> None:
         """inet_autobind: an ephemeral port on the address the socket has."""
         if not self.lport:
-            b = self.stack.bind(
-                IPPROTO_UDP, self, self.family, self.laddr, 0,
-                reuseaddr=self.reuseaddr, reuseport=self.reuseport, v6only=self.v6only,
-            )
-            self.lport = b.port
-
-    def _route(self, addr: str) -> str:
-        """The wire destination for an address as the program gave it (any means this host)."""
-        dst = wire_address(self.family, addr)
-        if self.family == AF_INET6 and A.is_v4(dst) and self.v6only:
-            raise oserror(ENETUNREACH)
-        if A.is_any(dst):
-            dst = A.LOOPBACK4 if A.is_v4(dst) else A.LOOPBACK6
-        return dst
-
-    def _source(self, dst: str) -> str:
-        bound = wire_address(self.family, self.laddr)
-        return self.stack.source_for(dst) if A.is_any(bound) else bound
+            self.lport = self._claim_port(self.laddr, 0).port
 
     def connect(self, addr: str, port: int, nonblock: bool = False) -> None:
         """ip4_datagram_connect: autobind, fix the source address, record the peer (never waits)."""
@@ -357,7 +290,7 @@ class UdpSocket(OpenFile):
         self.rmem += size
         self.receive_queue.append(dgram)
         if self.wq.entries:
-            self.wq.wake(_READABLE_KEY, 1)
+            self.wq.wake(READABLE_KEY, 1)
 
     def _release_mem(self, size: int) -> None:
         """udp_rmem_release(partial): uncharge in batches of a quarter of rcvbuf."""
@@ -379,7 +312,7 @@ class UdpSocket(OpenFile):
             if self.shutdown_bits & RCV_SHUTDOWN:
                 return b"", 0, 0, None
             # receiver_wake_function: a datagram or an error wakes the reader.
-            raise WouldBlock(self.wq, _READABLE_KEY | EPOLLERR, "no datagram is queued", "tail_exclusive")
+            raise WouldBlock(self.wq, READABLE_KEY | EPOLLERR, "no datagram is queued", "tail_exclusive")
         dgram = self.reader_queue[0]
         self.last_rx = dgram
         if not flags & MSG_PEEK:

@@ -29,7 +29,9 @@ oldest embryo. Closing a listener releases the embryos still queued: their
 clients get ECONNRESET and both shutdown bits (IN|OUT|ERR|HUP|RDHUP).
 
 A fresh or bound socket polls OUT|WRNORM|WRBAND|HUP (unix_poll: TCP_CLOSE is
-HUP for a stream socket). On a socket that is not connected, send is
+HUP for a stream socket). A listener shut for reading polls IN|RDNORM|RDHUP (and
+HUP when shut both ways), and its accept fails with EINVAL instead of waiting
+(EAGAIN when non-blocking). On a socket that is not connected, send is
 ENOTCONN and recv EINVAL; listen needs a name (EINVAL), bind a socket without
 one (EINVAL), connect a socket that is not listening (EINVAL) or connected
 (EISCONN).
@@ -44,8 +46,8 @@ from collections import deque
 from errno import EAGAIN, ECONNREFUSED, ECONNRESET, EINVAL, EISCONN, ENOTCONN
 from typing import Any
 
-from ..abi.epoll import EPOLLHUP, EPOLLIN, EPOLLPRI, EPOLLRDBAND, EPOLLRDNORM
-from ..abi.socket import SHUTDOWN_MASK, SOCK_STREAM
+from ..abi.epoll import EPOLLHUP, EPOLLIN, EPOLLPRI, EPOLLRDBAND, EPOLLRDHUP, EPOLLRDNORM
+from ..abi.socket import RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_STREAM
 from ..errors import oserror
 from ..net.unix_names import UnixNames
 from ..vfs.file import PollTable
@@ -88,6 +90,8 @@ class UnixSocket(UnixStreamSocket):
             mask = EPOLLIN | EPOLLRDNORM if self.accept_queue else 0
             if self.shutdown_bits == SHUTDOWN_MASK:
                 mask |= EPOLLHUP
+            if self.shutdown_bits & RCV_SHUTDOWN:
+                mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM
             return mask
         mask = super().poll(pt)
         if self.state == CLOSE:
@@ -163,6 +167,8 @@ class UnixSocket(UnixStreamSocket):
         if not self.accept_queue:
             if nonblock:
                 raise oserror(EAGAIN)
+            if self.shutdown_bits & RCV_SHUTDOWN:
+                raise oserror(EINVAL)  # __skb_wait_for_more_packets: no wait once shut for reading
             raise WouldBlock(self.wq, _READABLE_KEY, "no connection to accept", "tail_exclusive")
         child = self.accept_queue.popleft()
         if self.peer_wait.entries:

@@ -27,6 +27,18 @@ _MAPPED_PREFIX = bytes(10) + b"\xff\xff"
 
 def canonical(host: str) -> str:
     """The canonical text of a numeric address; ValueError if it is not one."""
+    found = _CANONICAL.get(host)
+    if found is None:  # memoised (a pure function): every Kernel() asks it for its host's addresses
+        if len(_CANONICAL) >= _MEMO_MAX:
+            _CANONICAL.clear()
+        found = _CANONICAL[host] = _canonical(host)
+    return found
+
+
+_CANONICAL: dict[str, str] = {}
+
+
+def _canonical(host: str) -> str:
     packed = inet_pton4(host)
     if packed is not None:
         return inet_ntop4(packed)
@@ -57,6 +69,18 @@ def is_v4(addr: str) -> bool:
 
 def is_loopback(addr: str) -> bool:
     """127.0.0.0/8 and ::1 (and their v4-mapped forms) never leave the host."""
+    found = _LOOPBACK.get(addr)
+    if found is None:  # memoised, as canonical is
+        if len(_LOOPBACK) >= _MEMO_MAX:
+            _LOOPBACK.clear()
+        found = _LOOPBACK[addr] = _is_loopback(addr)
+    return found
+
+
+_LOOPBACK: dict[str, bool] = {}
+
+
+def _is_loopback(addr: str) -> bool:
     v4 = mapped_v4(addr) if not is_v4(addr) else addr
     if v4 is not None:
         return v4.startswith("127.")
@@ -74,8 +98,22 @@ class Cover(NamedTuple):
     v6: str | None
 
 
+_COVERS: dict[tuple[int, str, bool], Cover] = {}  # cover's answers (a pure function, asked per bind)
+_MEMO_MAX = 4096
+
+
 def cover(family: int, addr: str, v6only: bool) -> Cover:
     """The addresses a socket of ``family`` bound to ``addr`` owns."""
+    key = (family, addr, v6only)
+    found = _COVERS.get(key)
+    if found is None:
+        if len(_COVERS) >= _MEMO_MAX:
+            _COVERS.clear()
+        found = _COVERS[key] = _cover(family, addr, v6only)
+    return found
+
+
+def _cover(family: int, addr: str, v6only: bool) -> Cover:
     if family == AF_INET:
         return Cover(WILDCARD if addr == ANY4 else addr, None)
     if family != AF_INET6:

@@ -18,8 +18,23 @@ _HEX = "0123456789abcdefABCDEF"
 _SPACE = " \t\n\v\f\r"
 
 
+_PTON4: dict[str, bytes | None] = {}  # inet_pton4's answers (a pure function, asked per connect)
+_MEMO_MAX = 4096
+
+
 def inet_pton4(src: str) -> bytes | None:
     """resolv/inet_pton.c inet_pton4."""
+    try:
+        return _PTON4[src]
+    except KeyError:
+        pass
+    if len(_PTON4) >= _MEMO_MAX:
+        _PTON4.clear()
+    packed = _PTON4[src] = _inet_pton4(src)
+    return packed
+
+
+def _inet_pton4(src: str) -> bytes | None:
     out = [0]
     saw_digit = False
     octets = 0

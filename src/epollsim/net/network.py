@@ -26,7 +26,7 @@ Between two hosts a path has:
   same path (packets of one path stay in order even if the latency drops);
 * a partition flag (``partition(a, b)`` / ``heal(a, b)``): packets sent
   while the path is cut, or arriving while it is cut, are lost. TCP's
-  retransmission timers (``files/tcp.py``) then do what Linux's do;
+  retransmission timers (``files/tcp_timers.py``) then do what Linux's do;
 * for datagrams only (``datagram=True``; TCP segments are never dropped or
   duplicated by chance, since TCP would only hide it after a delay):
   ``drop(a, b, p)`` loses each datagram with probability p and
@@ -196,13 +196,18 @@ class Network:
     def transmit(self, src: NetStack, dst_addr: str, deliver: Deliver, packet: Any, *, datagram: bool = False) -> bool:
         """Send ``packet`` from ``src`` to ``dst_addr``; False if it was lost on the way out."""
         self.sent += 1
-        dst = self.route(src, dst_addr)
+        local = src.local_memo.get(dst_addr)
+        if local is None:
+            local = src.is_local(dst_addr)
+        if local:  # loopback (or the host's own address): into the backlog, never disturbed
+            self._backlog.append((src, deliver, packet))
+            if not self._held and not self._draining:
+                self._drain()
+            return True
+        dst = self._by_addr.get(dst_addr)
         if dst is None:
             self.lost += 1
             return False
-        if dst is src:
-            self._now(dst, deliver, packet)
-            return True
         path = self._path(src.name, dst.name)
         if path.cut or (datagram and path.loss and self.rng.random() < path.loss):
             self.lost += 1

@@ -98,7 +98,7 @@ class NetStack:
         self.name = name
         self.addr4 = A.canonical(addr4)
         self.addr6 = A.canonical(addr6)
-        self._local: dict[str, bool] = {}
+        self.local_memo: dict[str, bool] = {}  # is_local's answers (Network.transmit reads it first)
         self.rng = rng
         self.network = network
         # proto -> port -> bindings in bind order (a dict used as an ordered set)
@@ -106,7 +106,8 @@ class NetStack:
         # The same bindings indexed for delivery: unconnected ones by port (listeners, UDP
         # receivers), connected ones by (proto, local wire address, port, remote, remote port).
         self._open: dict[int, dict[int, dict[Binding, None]]] = {IPPROTO_TCP: {}, IPPROTO_UDP: {}}
-        self._conns: dict[tuple[int, str, int, str, int], dict[Binding, None]] = {}
+        # (tcp_rcv looks here first, without a call: most segments are for a connection)
+        self.conns: dict[tuple[int, str, int, str, int], dict[Binding, None]] = {}
         self._by_sock: dict[int, dict[Any, Binding]] = {IPPROTO_TCP: {}, IPPROTO_UDP: {}}
         # The host's AF_UNIX names (bound paths and abstract names), for files/unix_socket.py.
         self.unix_names = UnixNames()
@@ -122,9 +123,9 @@ class NetStack:
 
     def is_local(self, wire_addr: str) -> bool:
         """Whether a (wire, unmapped) address belongs to this host (memoised: every packet asks)."""
-        local = self._local.get(wire_addr)
+        local = self.local_memo.get(wire_addr)
         if local is None:
-            local = self._local[wire_addr] = A.is_loopback(wire_addr) or wire_addr in (self.addr4, self.addr6)
+            local = self.local_memo[wire_addr] = A.is_loopback(wire_addr) or wire_addr in (self.addr4, self.addr6)
         return local
 
     def can_bind(self, family: int, addr: str) -> bool:
@@ -233,7 +234,7 @@ class NetStack:
         else:
             key = (b.proto, wire_address(b.family, b.addr), b.port, b.remote[0], b.remote[1])
             b.conn_key = key
-            self._conns.setdefault(key, {})[b] = None
+            self.conns.setdefault(key, {})[b] = None
 
     def _unindex(self, b: Binding) -> None:
         key = b.conn_key
@@ -245,10 +246,10 @@ class NetStack:
                     del self._open[b.proto][b.port]
             return
         b.conn_key = None
-        conns = self._conns[key]
+        conns = self.conns[key]
         del conns[b]
         if not conns:
-            del self._conns[key]
+            del self.conns[key]
 
     def hand_over(self, proto: int, sock: Any, heir: Any) -> None:
         """The binding now belongs to ``heir`` (a TIME_WAIT placeholder)."""
@@ -282,7 +283,7 @@ class NetStack:
         return b
 
     def tuple_in_use(self, proto: int, local_wire: str, port: int, remote: tuple[str, int]) -> bool:
-        return (proto, local_wire, port, remote[0], remote[1]) in self._conns
+        return (proto, local_wire, port, remote[0], remote[1]) in self.conns
 
     # -- demultiplexing -------------------------------------------------------
 
@@ -294,7 +295,7 @@ class NetStack:
         compute_score among bound sockets.
         """
         if not listening:
-            conns = self._conns
+            conns = self.conns
             found = conns.get((proto, dst, dport, src, sport))
             if found is None:
                 found = conns.get((proto, A.ANY4 if A.is_v4(dst) else A.ANY6, dport, src, sport))

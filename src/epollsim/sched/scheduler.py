@@ -24,8 +24,9 @@ each blocked thread, the line of the program where it blocked, and what it
 waits for.
 
 Which runnable thread runs next is the chooser's decision: ``"fifo"`` (the
-default, a round robin in wake-up order) or ``"random"`` (the kernel's seeded
-generator), so the same seed gives the same interleaving.
+default, a round robin in wake-up order), ``"random"`` (the kernel's seeded
+generator), so the same seed gives the same interleaving, or a chooser object
+whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking).
 
 ``observer``, when set (the trace recorder, ``trace/recorder.py``, which this
 module does not know), is told of every block, wake-up and its waker,
@@ -53,6 +54,7 @@ from ..clock import Clock, Timer
 from ..errors import Deadlock, KernelBug
 from ..vfs.vclock import VClock
 from ..vfs.waitqueue import WaitEntry, WaitQueue
+from .choosers import Chooser
 from .hb import RaceDetector
 
 
@@ -105,7 +107,7 @@ class GreenThread:
     """One simulated thread."""
 
     __slots__ = (
-        "tid", "name", "glet", "state", "entries", "key", "what", "woken", "timer",
+        "tid", "name", "glet", "state", "entry", "entries", "key", "what", "woken", "timer",
         "exit_queue", "daemon", "exc", "saved", "hint", "vclock",
     )
 
@@ -114,7 +116,10 @@ class GreenThread:
         self.name = name
         self.glet = glet
         self.state = RUNNABLE
-        self.entries: list[WaitEntry] = []  # where it is hooked while blocked
+        # Where it is hooked while blocked: ``entry``, its own, reused by every wait on one
+        # queue (Scheduler.block_on), or fresh ``entries`` for a wait on several.
+        self.entry: WaitEntry | None = None  # made by the scheduler, whose callback it holds
+        self.entries: list[WaitEntry] = []
         self.key = 0  # the poll bits it waits for (0: any wake-up)
         self.what = ""  # why it waits, for deadlock reports
         self.hint: Callable[[], str | None] | None = None  # a likely cause, if one is recognisable
@@ -133,9 +138,17 @@ class GreenThread:
 
 
 class Scheduler:
-    def __init__(self, clock: Clock, rng: RandomSource, schedule: str = "fifo") -> None:
-        if schedule not in ("fifo", "random"):
-            raise ValueError(f"schedule must be 'fifo' or 'random', not {schedule!r}")
+    def __init__(self, clock: Clock, rng: RandomSource, schedule: str | Chooser = "fifo") -> None:
+        # Who picks the next of several runnable threads (choosers.py): None is FIFO.
+        self.choose: Callable[[int], int] | None
+        if isinstance(schedule, str):
+            if schedule not in ("fifo", "random"):
+                raise ValueError(f"schedule must be 'fifo', 'random' or a chooser, not {schedule!r}")
+            self.choose = rng.randrange if schedule == "random" else None
+        elif isinstance(schedule, Chooser):
+            self.choose = schedule.choose
+        else:
+            raise TypeError(f"schedule must be 'fifo', 'random' or a chooser (with choose(n)), not {schedule!r}")
         self.clock = clock
         self.rng = rng
         self.schedule = schedule
@@ -217,6 +230,9 @@ class Scheduler:
         ``what`` says what the thread waits for; ``hint``, asked only if the run
         deadlocks, may name a recognisable cause.
         """
+        if len(queues) == 1:
+            wq, how = queues[0]
+            return self.block_on(wq, how, key, deadline_ns, what, hint)
         thread = self.current
         thread.state = BLOCKED
         thread.key = key
@@ -227,16 +243,43 @@ class Scheduler:
         for wq, how in queues:
             entry = WaitEntry(self._wake_entry, thread)
             thread.entries.append(entry)
-            if how == "head":
-                wq.add(entry)
-            elif how == "tail_exclusive":
-                wq.add_exclusive_tail(entry)
-            elif how == "tail":
-                wq.add_tail(entry)
-            elif how == "head_exclusive":
-                wq.add_exclusive_head(entry)
-            else:
-                raise KernelBug(f"unknown wait-queue position {how!r}")
+            _hook(wq, how, entry)
+        if deadline_ns is not None:
+            thread.timer = self.clock.call_at(deadline_ns, self._time_out, thread)
+        self._switch_away()
+        return thread.woken
+
+    def block_on(
+        self,
+        wq: WaitQueue,
+        how: str,
+        key: int,
+        deadline_ns: int | None,
+        what: str,
+        hint: Callable[[], str | None] | None = None,
+    ) -> bool:
+        """``block`` on the one queue ``wq``: what a read, write or epoll_wait does.
+
+        The hot path of every blocking call (a pipe ping-pong blocks twice per
+        round trip), so it hooks the thread's own entry, made once and reused,
+        and builds no list.
+        """
+        thread = self.current
+        thread.state = BLOCKED
+        thread.key = key
+        thread.what = what
+        thread.hint = hint
+        if self.observer is not None:
+            self.observer.blocked(thread, [(wq, how)], deadline_ns, what)
+        entry = thread.entry
+        if entry is None:
+            entry = thread.entry = WaitEntry(self._wake_entry, thread)
+        if how == "tail_exclusive":  # pipes and locks: WaitQueue.add_exclusive_tail, inlined
+            entry.exclusive = True
+            entry.queue = wq
+            wq.entries.append(entry)
+        else:
+            _hook(wq, how, entry)
         if deadline_ns is not None:
             thread.timer = self.clock.call_at(deadline_ns, self._time_out, thread)
         self._switch_away()
@@ -248,7 +291,18 @@ class Scheduler:
             return 0  # already runnable: let the wake-up go on to the next sleeper
         if key and thread.key and not key & thread.key:
             return 0
-        self._make_runnable(thread, woken=True)
+        if entry is thread.entry and thread.timer is None:
+            # The hot path (a thread blocked on one queue with no deadline, as a reader
+            # of an empty pipe): _make_runnable(thread, True), inlined.
+            entry.queue.entries.remove(entry)  # type: ignore[union-attr]
+            entry.queue = None
+            thread.woken = True
+            thread.state = RUNNABLE
+            self.runnable.append(thread)
+            if self.observer is not None:
+                self.observer.woken(None if self._in_timers else self.current, thread, True)
+            return 1
+        self._make_runnable(thread, True)
         return 1
 
     def _time_out(self, thread: GreenThread) -> None:
@@ -260,10 +314,16 @@ class Scheduler:
         if thread.timer is not None:
             thread.timer.cancel()
             thread.timer = None
-        for entry in thread.entries:  # autoremove_wake_function
-            if entry.queue is not None:
-                entry.queue.remove(entry)
-        thread.entries.clear()
+        # autoremove_wake_function: unhook from every queue (WaitQueue.remove, inlined).
+        entry = thread.entry
+        if entry is not None and entry.queue is not None:
+            entry.queue.entries.remove(entry)
+            entry.queue = None
+        if thread.entries:
+            for entry in thread.entries:
+                if entry.queue is not None:
+                    entry.queue.remove(entry)
+            thread.entries.clear()
         thread.woken = woken
         thread.state = RUNNABLE
         self.runnable.append(thread)
@@ -285,8 +345,8 @@ class Scheduler:
                     return None
             elif not self.clock.advance_to_next_timer():
                 return None
-        if self.schedule == "random" and len(self.runnable) > 1:
-            index = self.rng.randrange(len(self.runnable))
+        if self.choose is not None and len(self.runnable) > 1:
+            index = self.choose(len(self.runnable))
             thread = self.runnable[index]
             del self.runnable[index]
             return thread
@@ -308,7 +368,10 @@ class Scheduler:
 
     def _switch_away(self) -> None:
         me = self.current
-        nxt = self._next_thread()
+        runnable = self.runnable
+        # One runnable thread leaves no choice to make (for any chooser): take it without
+        # asking _next_thread. The hot path of every hand-over between two threads.
+        nxt = runnable.popleft() if len(runnable) == 1 else self._next_thread()
         if nxt is None:
             if me is self.main:
                 raise self._deadlock()
@@ -319,8 +382,11 @@ class Scheduler:
         if nxt is not me:
             if self.observer is not None:
                 self.observer.switched(me, nxt)
-            _save_thread_state(me)
-            _restore_thread_state(nxt)
+            # Save my asyncio state and restore the next thread's (_swap_thread_state, inlined),
+            # which is usually the same (no loop running in either): then there is nothing to set.
+            state = me.saved = (_get_running_loop(), sys.get_asyncgen_hooks())
+            if nxt.saved != state:
+                _restore_thread_state(nxt)
             nxt.glet.switch()
 
     def fail(self, exc: BaseException) -> None:
@@ -379,6 +445,9 @@ def _user_call_site(glet: greenlet.greenlet) -> str | None:
 # hooks (python-stdlib.md 1.5). Each green thread gets its own, swapped here.
 
 
+_get_running_loop = asyncio_events._get_running_loop
+
+
 def _save_thread_state(thread: GreenThread) -> None:
     thread.saved = (asyncio_events._get_running_loop(), sys.get_asyncgen_hooks())
 
@@ -387,3 +456,25 @@ def _restore_thread_state(thread: GreenThread) -> None:
     loop, hooks = thread.saved
     asyncio_events._set_running_loop(loop)
     sys.set_asyncgen_hooks(*hooks)
+
+
+
+
+# Sleepers hook where ``how`` says (see ``block``), as the WaitQueue methods do.
+_HOOKS: dict[str, Callable[[WaitQueue, WaitEntry], None]] = {
+    "head": WaitQueue.add,
+    "tail": WaitQueue.add_tail,
+    "head_exclusive": WaitQueue.add_exclusive_head,
+}
+
+
+def _hook(wq: WaitQueue, how: str, entry: WaitEntry) -> None:
+    if how == "tail_exclusive":  # pipes: the ping-pong's hot path (WaitQueue.add_exclusive_tail, inlined)
+        entry.exclusive = True
+        entry.queue = wq
+        wq.entries.append(entry)
+        return
+    add = _HOOKS.get(how)
+    if add is None:
+        raise KernelBug(f"unknown wait-queue position {how!r}")
+    add(wq, entry)

@@ -30,7 +30,7 @@ class SimLock:
             if not blocking:
                 return False
             hint = partial(self._holder, self.sched.current)
-            if not self.sched.block([(self.wq, "tail_exclusive")], 0, deadline_ns, self.what, hint):
+            if not self.sched.block_on(self.wq, "tail_exclusive", 0, deadline_ns, self.what, hint):
                 return False
         self.locked = True
         self.owner = self.sched.current
@@ -72,7 +72,7 @@ class SimEvent:
 
     def wait(self, deadline_ns: int | None) -> bool:
         if not self.flag:
-            self.sched.block([(self.wq, "head")], 0, deadline_ns, "Event.wait()")
+            self.sched.block_on(self.wq, "head", 0, deadline_ns, "Event.wait()")
         return self.is_set()
 
     def is_set(self) -> bool:

@@ -44,9 +44,7 @@ class SyscallBase:
         try:
             while True:
                 if blocked is not None:
-                    self.proc.sched.block(
-                        [(blocked.queue, blocked.how)], blocked.key, None, f"{call}: {blocked.what}"
-                    )
+                    self.proc.sched.block_on(blocked.queue, blocked.how, blocked.key, None, f"{call}: {blocked.what}")
                 try:
                     return op()
                 except WouldBlock as wb:

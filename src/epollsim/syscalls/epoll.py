@@ -108,16 +108,25 @@ class EpollCalls(SyscallBase):
         ``as_fd`` gives CPython's ``(data.fd, events)`` pairs instead (see Epoll.harvest).
         """
         ep = self.files.get(epfd)
+        # The common case passes one guard (Epoll has no subclasses; None fails it too).
+        if ep.__class__ is not Epoll or not 0 < maxevents <= EP_MAX_EVENTS:
+            self._epoll_wait_checks(ep, maxevents)
+        if TYPE_CHECKING:  # what the guard established
+            assert isinstance(ep, Epoll)
+        events = ep.harvest(maxevents, as_fd) if ep.ready else []
+        if events or timeout_ms == 0:
+            return events
+        return self._ep_poll(ep, epfd, maxevents, self.deadline_after_ms(timeout_ms), as_fd)
+
+    @staticmethod
+    def _epoll_wait_checks(ep: OpenFile | None, maxevents: int) -> None:
+        """do_epoll_wait's checks, in Linux's order; returns if all pass."""
         if ep is None:
             raise oserror(EBADF)
         if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
             raise oserror(EINVAL)
         if not isinstance(ep, Epoll):
             raise oserror(EINVAL)
-        events = ep.harvest(maxevents, as_fd) if ep.ready else []
-        if events or timeout_ms == 0:
-            return events
-        return self._ep_poll(ep, epfd, maxevents, self.deadline_after_ms(timeout_ms), as_fd)
 
     def epoll_pwait(
         self, epfd: int, maxevents: int, timeout_ms: int, sigmask: Iterable[int] | None = None
@@ -164,7 +173,7 @@ class EpollCalls(SyscallBase):
         ep.get()
         try:
             while True:
-                sched.block([(ep.wq, "head_exclusive")], 0, deadline, what, ep.stuck_hint)
+                sched.block_on(ep.wq, "head_exclusive", 0, deadline, what, ep.stuck_hint)
                 events = ep.harvest(maxevents, as_fd)
                 if events or (deadline is not None and self.proc.clock.now_ns >= deadline):
                     return events

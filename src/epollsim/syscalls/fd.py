@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os as _os
+from collections.abc import Callable
 from errno import EBADF, EINVAL
 
 from ..abi.eventfd import EFD_CLOEXEC, EFD_FLAGS_SET
@@ -57,13 +58,36 @@ class FdCalls(SyscallBase):
         read = file.read
         if read is None:
             raise oserror(EINVAL)
+        data: bytes | WouldBlock
         try:
             data = read(count)
         except WouldBlock as blocked:
-            data = self.retry(f"read({fd})", lambda: read(count), blocked, file)
+            data = blocked
+        if isinstance(data, WouldBlock):  # raised or returned (files/blocking.py)
+            data = self._read_wait(fd, file, read, count, data)
         if self.hb.on:  # the reader receives what the writers sent
             self.hb.acquire(file.sync_rx())
         return data
+
+    def _read_wait(
+        self, fd: int, file: OpenFile, read: Callable[[int], bytes], count: int, blocked: WouldBlock
+    ) -> bytes:
+        """``retry`` for read, written out: the kind's read may return its WouldBlock."""
+        sched = self.proc.sched
+        file.get()  # fdget: another thread's close() does not release it under the sleeper
+        try:
+            while True:
+                sched.block_on(blocked.queue, blocked.how, blocked.key, None, f"read({fd}): {blocked.what}")
+                data: bytes | WouldBlock
+                try:
+                    data = read(count)
+                except WouldBlock as wb:
+                    data = wb
+                if not isinstance(data, WouldBlock):
+                    return data
+                blocked = data
+        finally:
+            file.put()
 
     def write(self, fd: int, data: bytes) -> int:
         file = self.files.get(fd)

@@ -82,12 +82,22 @@ class EpollUser:
         self.max_watches = max_watches
 
 
-class Interest:
-    """One registration in one epoll instance (struct epitem)."""
+class Interest(WaitEntry):
+    """One registration in one epoll instance (struct epitem).
+
+    It is also its own hook on the first wait queue its file names (a file that
+    names more gets a WaitEntry for each of the others): one object fewer to make
+    per registration.
+    """
 
     __slots__ = ("data", "dead", "ep", "events", "fd", "file", "hooks", "rdllink", "vclock")
 
     def __init__(self, ep: Epoll, file: OpenFile, fd: int, events: int, data: int) -> None:
+        # The WaitEntry part (WaitEntry.__init__, inlined): ep_poll_callback, for this item.
+        self.func = ep.callback
+        self.private = self
+        self.exclusive = False
+        self.queue = None
         self.ep = ep
         self.file = file
         self.fd = fd
@@ -102,12 +112,14 @@ class Interest:
 
     def queue_proc(self, wq: WaitQueue) -> None:
         """ep_ptable_queue_proc: hook this interest on one of the file's wait queues."""
-        entry = WaitEntry(self.ep.callback, self)
+        entry = WaitEntry(self.ep.callback, self) if self.hooks else self
         self.hooks.append(entry)
         if self.events & EPOLLEXCLUSIVE:
             wq.add_exclusive_tail(entry)
-        else:
-            wq.add(entry)
+        else:  # WaitQueue.add, inlined (registering is one of the benchmarked paths)
+            entry.exclusive = False
+            entry.queue = wq
+            wq.entries.insert(0, entry)
 
     def __repr__(self) -> str:
         from ..abi.epoll import mask_name

@@ -1,0 +1,265 @@
+"""The model's event loop class, its executor over model threads, and its policy.
+
+Theory of operation
+-------------------
+``asyncio_rebind.py`` makes, per host, CPython's own ``_UnixSelectorEventLoop``
+rebound over the host's stand-ins. ``EventLoop`` (one class per host, made by
+``AsyncioModule``) mixes ``_ModelLoop`` in before it, changing what must differ
+on a simulated machine:
+
+- ``time()`` is the virtual clock, so ``_run_once`` computes its select timeout
+  on virtual time; the selector is the host's ``EpollSelector``, whose ``select``
+  blocks the green thread in the model's ``epoll_wait``, and when nothing else can
+  run the clock jumps: ``asyncio.sleep(3600)`` takes no wall time.
+- ``run_in_executor`` defaults to ``ThreadPoolExecutor`` over model threads; its
+  results come back through ``call_soon_threadsafe``, i.e. the model's
+  socketpair self-pipe.
+- ``getaddrinfo``/``getnameinfo`` call the host's resolver directly (no thread:
+  the model's resolver never waits).
+- signal handlers and subprocesses raise ``Unsupported``; ``sock_sendfile``
+  falls back to send (no ``os.sendfile`` in the model).
+- orders that the real loop takes from memory addresses or PYTHONHASHSEED are
+  fixed: tasks and futures hash by creation number (so ``asyncio.wait``'s sets
+  and the end-of-run cancellation iterate alike in every run), open async
+  generators are closed in first-use order, and ``create_server`` binds in
+  ``getaddrinfo``'s order.
+
+Per-thread interpreter state (the running loop, asyncgen hooks) is swapped by
+the scheduler on every green-thread switch, and switches only happen inside
+``select()``, between task steps: several loops run at once in several model
+threads.
+"""
+from __future__ import annotations
+
+import asyncio
+import asyncio.events as _events
+import asyncio.exceptions as _exceptions
+import concurrent.futures
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Unsupported
+
+if TYPE_CHECKING:
+    from .asyncio import AsyncioModule
+    from .threading import ThreadingModule
+
+
+# -- an executor over model threads -------------------------------------------------------
+
+
+class ThreadPoolExecutor(concurrent.futures.Executor):
+    """concurrent.futures.ThreadPoolExecutor's behaviour on model threads; bound per kernel.
+
+    Workers start lazily, one per submission while none is idle, up to
+    ``max_workers`` (default 5: ``min(32, cpu_count + 4)`` on the simulated
+    one-CPU machine), and take work in submission order.
+    """
+
+    _threading: ThreadingModule
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        thread_name_prefix: str = "",
+        initializer: Callable[..., Any] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        if max_workers is None:
+            max_workers = 5
+        if max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
+        self._max_workers = max_workers
+        self._prefix = thread_name_prefix or f"ThreadPoolExecutor-{id(self) & 0xFFFF:x}"
+        self._initializer = initializer
+        self._initargs = initargs
+        self._cond = self._threading.Condition(self._threading.Lock())
+        self._work: deque[tuple[concurrent.futures.Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]]
+        self._work = deque()
+        self._threads: list[Any] = []
+        self._idle = 0
+        self._shutdown = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        with self._cond:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            self._work.append((future, fn, args, kwargs))
+            if self._idle <= len(self._work) - 1 and len(self._threads) < self._max_workers:
+                name = f"{self._prefix}_{len(self._threads)}"
+                thread = self._threading.Thread(target=self._worker, name=name, daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            self._cond.notify()
+        return future
+
+    def _worker(self) -> None:
+        if self._initializer is not None:
+            self._initializer(*self._initargs)
+        while True:
+            with self._cond:
+                while not self._work:
+                    if self._shutdown:
+                        return
+                    self._idle += 1
+                    self._cond.wait()
+                    self._idle -= 1
+                future, fn, args, kwargs = self._work.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._cond:
+            self._shutdown = True
+            if cancel_futures:
+                while self._work:
+                    self._work.popleft()[0].cancel()
+            self._cond.notify_all()
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
+# -- tasks and futures that hash alike in every run ----------------------------------------
+# asyncio keeps tasks and futures in sets (asyncio.wait's done/pending, all_tasks, which
+# asyncio.run cancels at the end, in set order): with the default identity hash their order
+# follows memory addresses. The model's loop makes tasks and futures whose hash is a creation
+# number instead (equality stays identity), so every such order is the same in every run.
+
+
+class Task(asyncio.Task):  # type: ignore[misc]
+    __slots__ = ("_epollsim_seq",)
+    _epollsim_seqs: Iterator[int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._epollsim_seq = next(self._epollsim_seqs)  # before Task.__init__ registers it in a set
+        super().__init__(*args, **kwargs)
+
+    def __hash__(self) -> int:
+        return self._epollsim_seq
+
+
+class Future(asyncio.Future):  # type: ignore[misc]
+    __slots__ = ("_epollsim_seq",)
+    _epollsim_seqs: Iterator[int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._epollsim_seq = next(self._epollsim_seqs)
+        super().__init__(*args, **kwargs)
+
+    def __hash__(self) -> int:
+        return self._epollsim_seq
+
+
+# -- the loop -------------------------------------------------------------------------------
+
+
+class _ModelLoop:
+    """What differs on the model; mixed in before the rebased stdlib loop (see the module comment)."""
+
+    _host_asyncio: AsyncioModule
+    _default_executor: Any
+    _executor_shutdown_called: bool
+    _clock_resolution: float
+
+    def __init__(self, selector: Any = None) -> None:
+        if selector is None:
+            selector = self._host_asyncio._selectors.EpollSelector()
+        super().__init__(selector)  # type: ignore[call-arg]
+        self._clock_resolution = 1e-09
+
+    def time(self) -> float:
+        return self._host_asyncio._time.monotonic()
+
+    def create_future(self) -> asyncio.Future[Any]:
+        return self._host_asyncio.Future(loop=self)
+
+    def create_task(self, coro: Any, *, name: str | None = None, context: Any = None) -> asyncio.Task[Any]:
+        if self._task_factory is not None:  # type: ignore[attr-defined]
+            return super().create_task(coro, name=name, context=context)  # type: ignore[misc,no-any-return]
+        self._check_closed()  # type: ignore[attr-defined]
+        task: Any = self._host_asyncio.Task(coro, loop=self, name=name, context=context)
+        if task._source_traceback:
+            del task._source_traceback[-1]
+        return task
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+        if executor is None and self._default_executor is None and not self._executor_shutdown_called:
+            if not self.is_closed():  # type: ignore[attr-defined]
+                self._default_executor = self._host_asyncio.ThreadPoolExecutor(thread_name_prefix="asyncio")
+        return super().run_in_executor(executor, func, *args)  # type: ignore[misc]
+
+    async def getaddrinfo(
+        self, host: Any, port: Any, *, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ) -> list[Any]:
+        return self._host_asyncio._socket.getaddrinfo(host, port, family, type, proto, flags)  # type: ignore[no-any-return]
+
+    async def getnameinfo(self, sockaddr: Any, flags: int = 0) -> tuple[str, str]:
+        return self._host_asyncio._socket.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
+
+    def add_signal_handler(self, sig: int, callback: Callable[..., Any], *args: Any) -> None:
+        raise Unsupported("loop.add_signal_handler is not modelled by epollsim: there are no signals")
+
+    def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
+        raise Unsupported("asyncio subprocesses are not modelled by epollsim")
+
+    async def _sock_sendfile_native(self, sock: Any, file: Any, offset: Any, count: Any) -> Any:
+        # Lets sock_sendfile fall back to reading the file and sock_sendall, as it does
+        # wherever os.sendfile is missing.
+        raise _exceptions.SendfileNotAvailableError("os.sendfile() is not modelled by epollsim")
+
+    def __repr__(self) -> str:
+        return (
+            f"<epollsim EventLoop running={self.is_running()} "  # type: ignore[attr-defined]
+            f"closed={self.is_closed()} debug={self.get_debug()}>"  # type: ignore[attr-defined]
+        )
+
+
+class EventLoopPolicy(_events.BaseDefaultEventLoopPolicy):
+    """A policy whose loops are the model's, one current loop per model thread (for ``patch()``).
+
+    The stdlib's policy keeps the current loop in a ``threading.local``, which
+    green threads would share; this one keys it by the model's thread id.
+    """
+
+    _host_asyncio: AsyncioModule
+
+    def __init__(self) -> None:
+        self._loops: dict[int, Any] = {}
+        self._set_called: dict[int, bool] = {}
+
+    def get_event_loop(self) -> Any:
+        tid = self._host_asyncio._threading.get_ident()
+        loop = self._loops.get(tid)
+        if loop is None and not self._set_called.get(tid) and tid == self._host_asyncio._threading.main_thread().ident:
+            loop = self._loops[tid] = self.new_event_loop()
+        if loop is None:
+            name = self._host_asyncio._threading.current_thread().name
+            raise RuntimeError(f"There is no current event loop in thread {name!r}.")
+        return loop
+
+    def set_event_loop(self, loop: Any) -> None:
+        tid = self._host_asyncio._threading.get_ident()
+        self._set_called[tid] = True
+        if loop is not None and not isinstance(loop, _events.AbstractEventLoop):
+            raise TypeError(f"loop must be an instance of AbstractEventLoop or None, not '{type(loop).__name__}'")
+        self._loops[tid] = loop
+
+    def new_event_loop(self) -> Any:
+        return self._host_asyncio.EventLoop()
+
+    def get_child_watcher(self) -> Any:
+        raise Unsupported("asyncio child watchers are not modelled by epollsim")
+
+    def set_child_watcher(self, watcher: Any) -> None:
+        raise Unsupported("asyncio child watchers are not modelled by epollsim")

@@ -1,0 +1,157 @@
+"""Exploring seeds on a Dask distributed cluster: ``epollsim explore PROG.py --dask ADDRESS``.
+
+The optional extra ``epollsim[dask]`` installs ``dask[distributed]``. Each task
+is ``runner.run_chunk``: one chunk of consecutive seeds, each run by the pure
+``run_one`` on a fresh kernel, returning plain data (every seed's digest and
+the failing outcomes). Results are put back in seed order whatever order the
+workers finish in, ``stop_at_first`` stops at the first failing seed *in seed
+order*, and the digest hashes every seed's digest in seed order, so a Dask run
+reports exactly what ``explore(jobs=1)`` reports, digest included.
+
+The workers must be able to import epollsim and, for a program file, read it
+at the same absolute path (a shared file system, or the same checkout on
+every machine); ``module:function`` references must be importable there.
+``ADDRESS`` is a scheduler address (``tcp://host:8786``), or ``local`` for a
+``distributed.LocalCluster`` of ``workers`` processes on this machine.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .exploration import Exploration, Failure, ProgramFailed
+from .pool import ChunkResult, chunk_size_for, run_chunk
+from .programs import Program, program_ref
+from .runner import Outcome
+
+# A chunk changes process-wide state while it runs (captured stdout, sys.path, the program's module
+# entry in sys.modules), so a worker with several threads runs one chunk at a time.
+_ONE_CHUNK_AT_A_TIME = threading.Lock()
+
+
+def run_chunk_task(
+    program: Program, index: int, seeds: Sequence[int], schedule: str, stop_at_first: bool, trace: bool
+) -> ChunkResult:
+    """``run_chunk`` on a Dask worker, one chunk at a time per worker process."""
+    with _ONE_CHUNK_AT_A_TIME:
+        return run_chunk(program, index, seeds, schedule, stop_at_first, trace)
+
+
+def _client(address: Any, workers: int) -> tuple[Any, list[Any]]:
+    """A ``distributed.Client`` for ``address`` (and what to close after)."""
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError(
+            "explore --dask needs Dask distributed: pip install 'epollsim[dask]'"
+        ) from None
+    if isinstance(address, distributed.Client):
+        return address, []
+    if address == "local":
+        cluster = distributed.LocalCluster(
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = distributed.Client(cluster)
+        return client, [client, cluster]
+    client = distributed.Client(address)
+    return client, [client]
+
+
+def explore_dask_chunks(
+    program: Program,
+    seeds: Sequence[int],
+    address: Any,
+    *,
+    schedule: str = "random",
+    stop_at_first: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    chunk_size: int | None = None,
+    trace: bool = False,
+    workers: int = 2,
+) -> tuple[int, list[Outcome], str]:
+    """Run ``seeds`` on the cluster at ``address``; (seeds run, failures in seed order, digest)."""
+    try:
+        pickle.dumps(program)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise TypeError(
+            f"explore on Dask runs the program on other machines, so it must pickle: pass a "
+            f"'module:function' reference or a .py file, not {program.display} ({exc})"
+        ) from None
+    client, to_close = _client(address, workers)
+    try:
+        import distributed
+
+        nworkers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        size = chunk_size or chunk_size_for(len(seeds), nworkers)
+        chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
+        futures = {
+            client.submit(
+                run_chunk_task, program, index, list(chunk), schedule, stop_at_first, trace,
+                pure=False,  # a fresh key per task: never another exploration's result
+            ): index
+            for index, chunk in enumerate(chunks)
+        }
+        done: dict[int, ChunkResult] = {}
+        stop_after: int | None = None
+        finished = failed = 0
+        for future in distributed.as_completed(list(futures)):
+            index = futures[future]
+            if stop_after is not None and index > stop_after:
+                future.cancel()
+                continue
+            result: ChunkResult = future.result()
+            done[index] = result
+            finished += result.runs
+            failed += len(result.failures)
+            ends = result.failures and (stop_at_first or result.failures[-1].phase == "load")
+            if ends and (stop_after is None or index < stop_after):
+                stop_after = index
+                for other, other_index in futures.items():
+                    if other_index > stop_after and other_index not in done:
+                        other.cancel()
+            if progress is not None:
+                progress(finished, len(seeds), failed)
+            if stop_after is not None and all(i in done for i in range(stop_after + 1)):
+                break
+    finally:
+        for closing in to_close:
+            closing.close()
+    last = stop_after if stop_after is not None else len(chunks) - 1
+    runs = 0
+    failures: list[Outcome] = []
+    h = hashlib.blake2b(digest_size=16)
+    for index in range(last + 1):
+        result = done[index]
+        runs += result.runs
+        failures.extend(result.failures)
+        h.update(result.digests)
+    return runs, failures, h.hexdigest()
+
+
+def explore_dask(
+    program: Callable[..., Any] | str | Program,
+    seeds: Sequence[int],
+    address: Any,
+    stop_at_first: bool = False,
+    *,
+    schedule: str = "random",
+    progress: Callable[[int, int, int], None] | None = None,
+    chunk_size: int | None = None,
+    trace: bool = False,
+    workers: int = 2,
+) -> Exploration:
+    """``epollsim.explore`` with the seeds run on a Dask cluster (``address``: a scheduler address,
+    ``"local"`` for a LocalCluster of ``workers`` processes, or a ``distributed.Client``)."""
+    prog = program_ref(program)
+    seq: Sequence[int] = seeds if isinstance(seeds, range | list | tuple) else list(seeds)
+    runs, outcomes, digest = explore_dask_chunks(
+        prog, seq, address, schedule=schedule, stop_at_first=stop_at_first, progress=progress,
+        chunk_size=chunk_size, trace=trace, workers=workers,
+    )
+    result = Exploration(runs=runs, digest=digest)
+    for outcome in outcomes:
+        result.failures.append(Failure(outcome.seed, ProgramFailed(outcome), outcome.replay, outcome))
+    return result

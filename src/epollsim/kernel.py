@@ -135,7 +135,7 @@ class Kernel:
         """A readable dump: the interest list with masks by name, the ready list in order, and the
         threads asleep in epoll_wait on it (most recent first: the one a wake-up wakes first)."""
         from .abi.epoll import mask_name
-        from .sched.scheduler import GreenThread
+        from .sched.thread import GreenThread
 
         ep = self.epoll(fd)
         lines = [f"epoll fd {fd}: {len(ep.interests)} interests, {ep.nready} ready"]

@@ -267,8 +267,13 @@ def test_epollsim_trace_writes_a_failing_tests_trace(pytester: pytest.Pytester) 
     assert pathlib.Path(match.group(1)) == pytester.path / "traces" / "test_traced.py_test_race_seed=1.json"
     events = json.loads(pathlib.Path(match.group(1)).read_text())["traceEvents"]
     assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1 (take)"}
-    plain = run(pytester)
-    assert "trace: none recorded (add --epollsim-trace DIR to the replay command" in plain.stdout.str()
+    plain = run(pytester)  # by default the trace goes under pytest's basetemp
+    default = re.search(r"trace: (\S+\.json)  \(open it in ui.perfetto.dev\)", plain.stdout.str())
+    assert default, plain.stdout.str()
+    assert pathlib.Path(default.group(1)).parent.name == "epollsim-traces"
+    assert json.loads(pathlib.Path(default.group(1)).read_text())["traceEvents"]
+    off = run(pytester, "--epollsim-trace", "off")
+    assert "trace: none recorded (tracing is off: replay without --epollsim-trace off" in off.stdout.str()
 
 
 def test_a_failing_seed_in_a_chunk_is_replayed_alone(pytester: pytest.Pytester) -> None:

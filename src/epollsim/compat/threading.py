@@ -22,8 +22,9 @@ from typing import Any, ClassVar
 import greenlet
 
 from ..clock import Clock
-from ..sched.scheduler import DEAD, GreenThread, Scheduler
+from ..sched.scheduler import Scheduler
 from ..sched.sync import SimEvent, SimLock
+from ..sched.thread import DEAD, GreenThread
 from ._convert import time_to_ns
 from ._module import StandIn, copy_constants, on_first_use
 from .threading_extras import Barrier, BrokenBarrierError, forget_thread, local

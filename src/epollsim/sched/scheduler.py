@@ -38,9 +38,7 @@ preemption (a thread that never blocks is never switched out).
 """
 from __future__ import annotations
 
-import asyncio.events as asyncio_events
 import itertools
-import os
 import sys
 import traceback
 import weakref
@@ -50,12 +48,22 @@ from typing import Any, Protocol
 
 import greenlet
 
-from ..clock import Clock, Timer
+from ..clock import Clock
 from ..errors import Deadlock, KernelBug
-from ..vfs.vclock import VClock
 from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .hb import RaceDetector
+from .thread import (
+    BLOCKED,
+    DEAD,
+    RUNNABLE,
+    RUNNING,
+    GreenThread,
+    _get_running_loop,
+    _restore_thread_state,
+    _save_thread_state,
+    _user_call_site,
+)
 
 
 class RandomSource(Protocol):
@@ -85,7 +93,6 @@ class Observer(Protocol):
     def clock_jump(self, from_ns: int, to_ns: int) -> None: ...
 
 
-RUNNING, RUNNABLE, BLOCKED, DEAD = "running", "runnable", "blocked", "dead"
 
 # Which scheduler runs each greenlet: how code holding no kernel (epollsim.Shared)
 # finds the one it runs under. The greenlet an OS thread starts with is adopted as
@@ -101,40 +108,6 @@ def current_scheduler() -> Scheduler | None:
     if sched is None or sched.current.glet is not greenlet.getcurrent():
         return None
     return sched
-
-
-class GreenThread:
-    """One simulated thread."""
-
-    __slots__ = (
-        "tid", "name", "glet", "state", "entry", "entries", "key", "what", "woken", "timer",
-        "exit_queue", "daemon", "exc", "saved", "hint", "vclock",
-    )
-
-    def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
-        self.tid = tid
-        self.name = name
-        self.glet = glet
-        self.state = RUNNABLE
-        # Where it is hooked while blocked: ``entry``, its own, reused by every wait on one
-        # queue (Scheduler.block_on), or fresh ``entries`` for a wait on several.
-        self.entry: WaitEntry | None = None  # made by the scheduler, whose callback it holds
-        self.entries: list[WaitEntry] = []
-        self.key = 0  # the poll bits it waits for (0: any wake-up)
-        self.what = ""  # why it waits, for deadlock reports
-        self.hint: Callable[[], str | None] | None = None  # a likely cause, if one is recognisable
-        self.woken = False  # how the last block ended: True woken, False timed out
-        self.timer: Timer | None = None  # the armed timeout of the current wait
-        self.exit_queue = WaitQueue()  # joiners
-        self.daemon = daemon
-        self.exc: BaseException | None = None
-        # The per-OS-thread interpreter state asyncio keeps, saved while switched out:
-        # (running event loop, asyncgen hooks). A new thread starts with neither.
-        self.saved: tuple[Any, Any] = (None, (None, None))
-        self.vclock: VClock | None = None  # its vector clock, once race detection is on (hb.py)
-
-    def __repr__(self) -> str:
-        return f"<GreenThread {self.name} ({self.state})>"
 
 
 class Scheduler:
@@ -421,43 +394,6 @@ class Scheduler:
                 if cause:
                     lines.append(f"    {cause}")
         return Deadlock("\n".join(lines))
-
-
-# Diagnostics only (nothing the model does depends on it): where a blocked thread's
-# program made the call that blocked, as "file.py:LINE", the innermost frame of its
-# greenlet's stack outside the epollsim package. None when the thread's whole stack is
-# epollsim's (a Thread whose target is itself a stand-in, such as k.os.read).
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _user_call_site(glet: greenlet.greenlet) -> str | None:
-    frame = sys._getframe() if glet is greenlet.getcurrent() else glet.gr_frame
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR):
-            return f"{os.path.basename(filename)}:{frame.f_lineno}"
-        frame = frame.f_back
-    return None
-
-
-# A greenlet switch swaps the Python stack and the contextvars context, but not
-# what CPython keeps per OS thread: asyncio's running loop and the asyncgen
-# hooks (python-stdlib.md 1.5). Each green thread gets its own, swapped here.
-
-
-_get_running_loop = asyncio_events._get_running_loop
-
-
-def _save_thread_state(thread: GreenThread) -> None:
-    thread.saved = (asyncio_events._get_running_loop(), sys.get_asyncgen_hooks())
-
-
-def _restore_thread_state(thread: GreenThread) -> None:
-    loop, hooks = thread.saved
-    asyncio_events._set_running_loop(loop)
-    sys.set_asyncgen_hooks(*hooks)
-
-
 
 
 # Sleepers hook where ``how`` says (see ``block``), as the WaitQueue methods do.

@@ -5,7 +5,8 @@ from functools import partial
 
 from ..vfs.vclock import VClock
 from ..vfs.waitqueue import WaitQueue
-from .scheduler import GreenThread, Scheduler
+from .scheduler import Scheduler
+from .thread import GreenThread
 
 
 class SimLock:

@@ -24,8 +24,12 @@ that neither use the fixture nor carry the marker, and no fixture is autouse.
   ``kernel`` tests seed N): the replay command of a failure.
 - ``--epollsim-seeds A:B``: run marked tests with seeds A to B-1 instead of the
   marker's, to shard a large sweep over CI jobs.
-- ``--epollsim-trace DIR``: record every kernel's trace; a failing test's goes
-  to ``DIR/<test id>.json`` (Perfetto trace-event JSON), named in its report.
+- ``--epollsim-trace DIR``: where a failing test's trace goes,
+  ``DIR/<test id>.json`` (Perfetto trace-event JSON), named in its report. Every
+  kernel the plugin makes records its trace; without the option the file goes
+  under pytest's own temporary directory (``<basetemp>/epollsim-traces``, kept
+  and rotated as ``tmp_path`` is); ``--epollsim-trace off`` records nothing
+  (faster, for large seed sweeps).
 - ``--epollsim-real``: the ``kernel`` fixture hands out ``RealKernel``: the host's
   own ``os``, ``select``, ``socket``, ``fcntl``, ``time`` and ``threading``, so a
   test written against the stand-ins checks that it describes Linux. Marked
@@ -81,7 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--epollsim-trace", default=None, metavar="DIR",
-        help="trace every epollsim kernel; write a failing test's trace to DIR (Perfetto JSON)",
+        help="write a failing test's trace to DIR (Perfetto JSON; default: under pytest's basetemp); "
+        "'off' records no traces",
     )
     group.addoption(
         "--epollsim-real", action="store_true", default=False,
@@ -187,7 +192,8 @@ class _State:
     real: bool
     seed: int = 0  # the seed running (or that failed)
     kernel: Any = None
-    trace_dir: str | None = None  # --epollsim-trace
+    trace_dir: str | None = None  # --epollsim-trace (None: off)
+    trace_root: Any = None  # pytest's TempPathFactory, when traces go under its basetemp
     died: list[tuple[str, BaseException]] = field(default_factory=list)  # simulated threads' deaths
     chunked: bool = False
     inside: bool = False
@@ -213,7 +219,13 @@ def _state_for(request: pytest.FixtureRequest) -> _State:
     else:
         seeds = (node_seed(item.nodeid),)
     state = _State(item.nodeid, seeds, options, bool(config.getoption("epollsim_real")), seeds[0])
-    state.trace_dir = config.getoption("epollsim_trace")
+    trace_option = config.getoption("epollsim_trace")
+    if trace_option is None:  # the default: pytest's temporary directory, made only if a test fails
+        factory = getattr(config, "_tmp_path_factory", None)
+        state.trace_dir = "" if factory is not None else None
+        state.trace_root = factory
+    elif trace_option != "off":
+        state.trace_dir = trace_option
     state.chunked = group is not None and len(group) > 1
     item.stash[_STATE] = state
     return state
@@ -328,16 +340,18 @@ def replay_command(state: _State) -> str:
 
 
 def trace_file(state: _State) -> str | None:
-    """Write the failing run's trace under --epollsim-trace DIR; its path (None when not tracing)."""
+    """Write the failing run's trace (under --epollsim-trace DIR, or pytest's basetemp); its path
+    (None when tracing is off)."""
     tracer = getattr(state.kernel, "trace", None)
     if state.trace_dir is None or tracer is None or not getattr(tracer, "on", False):
         return None
     import os
     import re
 
-    os.makedirs(state.trace_dir, exist_ok=True)
+    directory = state.trace_dir or os.path.join(state.trace_root.getbasetemp(), "epollsim-traces")
+    os.makedirs(directory, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.=-]+", "_", replay_nodeid(state)).strip("_")
-    path = os.path.abspath(os.path.join(state.trace_dir, f"{name}.json"))
+    path = os.path.abspath(os.path.join(directory, f"{name}.json"))
     tracer.write_chrome(path)
     return path
 
@@ -362,7 +376,7 @@ def report_text(state: _State, error: BaseException | None) -> str:
     if path:
         lines.append(f"trace: {path}  (open it in ui.perfetto.dev)")
     else:
-        lines.append("trace: none recorded (add --epollsim-trace DIR to the replay command to write one)")
+        lines.append("trace: none recorded (tracing is off: replay without --epollsim-trace off to get one)")
     return "\n".join(lines)
 
 

@@ -41,7 +41,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from ..clock import Clock
-from ..sched.scheduler import GreenThread, Scheduler
+from ..sched.scheduler import Scheduler
+from ..sched.thread import GreenThread
 from ..syscalls import Syscalls
 from ..syscalls.base import SyscallBase
 from ..vfs.waitqueue import WaitQueue

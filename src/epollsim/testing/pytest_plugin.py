@@ -49,10 +49,13 @@ from typing import Any
 
 import pytest
 
-PER_SEED_ITEMS = 100  # markers with at most this many seeds get one item per seed
-CHUNK = 100  # otherwise, seeds per item
+from .marker import CHUNK, PER_SEED_ITEMS, MarkerOptions, chunk_id, chunked, marker_options
+from .real_kernel import RealKernel
 
-_KNOWN = {"seeds", "schedule", "patch", "chunk"}
+__all__ = [
+    "CHUNK", "PER_SEED_ITEMS", "MarkerOptions", "RealKernel", "chunk_id", "chunked", "marker_options",
+]
+
 _PARAM = "_epollsim_seeds"
 
 
@@ -100,47 +103,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "epollsim(seeds=N|iterable, schedule='random', patch=False, chunk=None, **kernel_options): "
         "run the test once per seed on a fresh epollsim kernel (see epollsim.testing.pytest_plugin)",
     )
-
-
-@dataclass(frozen=True)
-class MarkerOptions:
-    seeds: tuple[int, ...] | None
-    schedule: str
-    patch: bool
-    chunk: int | None
-    kernel_options: dict[str, Any] = field(default_factory=dict)
-
-
-def marker_options(marker: pytest.Mark) -> MarkerOptions:
-    kwargs = dict(marker.kwargs)
-    if marker.args:
-        if len(marker.args) > 1 or "seeds" in kwargs:
-            raise pytest.UsageError("@pytest.mark.epollsim takes one positional argument: seeds")
-        kwargs["seeds"] = marker.args[0]
-    seeds = kwargs.get("seeds")
-    chosen: tuple[int, ...] | None = None
-    if seeds is not None:
-        chosen = tuple(range(seeds)) if isinstance(seeds, int) else tuple(dict.fromkeys(int(s) for s in seeds))
-        if not chosen:
-            raise pytest.UsageError("@pytest.mark.epollsim(seeds=...) names no seed")
-    schedule = kwargs.get("schedule", "random")
-    if schedule not in ("random", "fifo"):
-        raise pytest.UsageError(f"@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not {schedule!r}")
-    chunk = kwargs.get("chunk")
-    if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
-        raise pytest.UsageError("@pytest.mark.epollsim: chunk must be a positive int")
-    rest = {k: v for k, v in kwargs.items() if k not in _KNOWN}
-    return MarkerOptions(chosen, schedule, bool(kwargs.get("patch", False)), chunk, rest)
-
-
-def chunked(seeds: tuple[int, ...], chunk: int | None) -> list[tuple[int, ...]]:
-    """The items' seed groups: one seed each up to PER_SEED_ITEMS seeds, else CHUNK seeds each."""
-    size = chunk if chunk is not None else (1 if len(seeds) <= PER_SEED_ITEMS else CHUNK)
-    return [seeds[i : i + size] for i in range(0, len(seeds), size)]
-
-
-def chunk_id(group: tuple[int, ...]) -> str:
-    return f"seed={group[0]}" if len(group) == 1 else f"seeds={group[0]}-{group[-1]}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -398,47 +360,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         longrepr.addsection("epollsim", text)
     else:
         report.sections.append(("epollsim", text))
-
-
-# -- the real kernel behind the stand-ins' names (--epollsim-real) -------------------------
-
-
-class RealKernel:
-    """NOT A SIMULATION: the host's kernel, offered where tests expect an ``epollsim.Kernel``.
-
-    Under ``--epollsim-real`` the ``kernel`` fixture is one of these: ``os``,
-    ``select``, ``socket``, ``fcntl``, ``time``, ``threading`` (and ``sys``,
-    the raw calls) are the real modules (``select.epoll`` and ``socket.socketpair``
-    wrapped so that whatever the test leaves open is closed afterwards, as
-    ``epollsim.testing.backends.RealBackend`` does). Reading anything
-    model-only (``kernel.sched``, ``kernel.describe_epoll``, ...) skips the test.
-    """
-
-    is_real = True
-
-    def __init__(self) -> None:
-        from .backends import RealBackend
-
-        backend = RealBackend()
-        self._backend = backend
-        self.os = backend.host_os  # not backend.os, which adds 3.13's os.timerfd_* on older Pythons
-        self.select = backend.select
-        self.socket = backend.socket
-        self.fcntl = backend.fcntl
-        self.time = backend.time
-        self.threading = backend.threading
-        self.sys = backend.sys
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        pytest.skip(f"kernel.{name} exists only on the model; this test cannot run with --epollsim-real")
-
-    def cleanup(self) -> None:
-        self._backend.cleanup()
-
-    def __repr__(self) -> str:
-        return "<RealKernel: the host's kernel, not a simulation>"
 
 
 def seeds_of(items: Iterable[pytest.Item]) -> list[int]:

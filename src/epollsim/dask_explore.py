@@ -16,14 +16,13 @@ every machine); ``module:function`` references must be importable there.
 """
 from __future__ import annotations
 
-import hashlib
 import pickle
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exploration import Exploration, Failure, ProgramFailed
-from .pool import ChunkResult, chunk_size_for, run_chunk
+from .pool import ChunkResult, chunk_size_for, merge_chunks, run_chunk
 from .programs import Program, program_ref
 from .runner import Outcome
 
@@ -119,16 +118,7 @@ def explore_dask_chunks(
     finally:
         for closing in to_close:
             closing.close()
-    last = stop_after if stop_after is not None else len(chunks) - 1
-    runs = 0
-    failures: list[Outcome] = []
-    h = hashlib.blake2b(digest_size=16)
-    for index in range(last + 1):
-        result = done[index]
-        runs += result.runs
-        failures.extend(result.failures)
-        h.update(result.digests)
-    return runs, failures, h.hexdigest()
+    return merge_chunks(done, stop_after if stop_after is not None else len(chunks) - 1)
 
 
 def explore_dask(

@@ -118,7 +118,11 @@ def explore_pool(
             if progress is not None:
                 progress(finished, len(seeds), failed)
             fill()
-    last = stop_after if stop_after is not None else len(chunks) - 1
+    return merge_chunks(done, stop_after if stop_after is not None else len(chunks) - 1)
+
+
+def merge_chunks(done: dict[int, ChunkResult], last: int) -> tuple[int, list[Outcome], str]:
+    """Chunks 0..last, in seed order whatever order they finished in: (runs, failures, digest)."""
     runs = 0
     failures: list[Outcome] = []
     h = hashlib.blake2b(digest_size=16)

@@ -194,18 +194,7 @@ class InetCalls(SocketCalls):
         file: Any = self.fget(fd)
         if not isinstance(file, TcpSocket):
             return super().sendto(fd, data, flags)
-        sock = file
-        if flags & ~_SEND_FLAGS:
-            raise Unsupported(f"send flags {flags:#x} are not modelled")
-        if self.hb.on:
-            self.hb.release(sock.sync_tx())
-        try:
-            sent = sock.send(data, flags)
-        except WouldBlock as blocked:
-            sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked, sock)
-        if sent == len(data) or flags & MSG_DONTWAIT or sock.nonblocking:
-            return sent
-        return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent, sock)
+        return self._stream_send(fd, file, data, flags)
 
     def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
         file: Any = self.fget(fd)

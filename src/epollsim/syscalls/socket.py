@@ -18,6 +18,7 @@ from errno import (
     EPROTONOSUPPORT,
     ESOCKTNOSUPPORT,
 )
+from typing import Any
 
 from ..abi.socket import (
     AF_INET,
@@ -158,7 +159,10 @@ class SocketCalls(SyscallBase):
             raise oserror(EACCES)  # ping_init_sock: net.ipv4.ping_group_range is "1 0"
 
     def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0) -> int:
-        sock = self._sock(fd)
+        return self._stream_send(fd, self._sock(fd), data, flags)
+
+    def _stream_send(self, fd: int, sock: Any, data: bytes | memoryview, flags: int) -> int:
+        """send(2) on a stream socket: a blocking send completes fully (unix and TCP alike)."""
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
         if self.hb.on:  # released before the first byte reaches the peer

@@ -164,22 +164,7 @@ class UnixDgramSocket(OpenFile):
         return self.peer.name or b""
 
     def bind(self, path: bytes) -> None:
-        names = self._names()
-        if not path:
-            if self.name is not None:
-                raise oserror(EINVAL)
-            self.name = names.autobind(self, self.rng)
-            return
-        if path[0] == 0:
-            if self.name is not None:
-                raise oserror(EINVAL)
-            names.bind_abstract(path, self)
-        else:
-            names.bind_path(path, self)
-            if self.name is not None:
-                names.unlink(path)
-                raise oserror(EINVAL)
-        self.name = path
+        self.name = self._names().bind(self, self.name, path, self.rng)
 
     def _names(self) -> UnixNames:
         assert self.names is not None, "a socketpair end is never named"

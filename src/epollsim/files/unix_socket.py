@@ -111,22 +111,7 @@ class UnixSocket(UnixStreamSocket):
 
     def bind(self, path: bytes) -> None:
         """unix_bind: autobind for an empty name; a path or an abstract name."""
-        names = self.names
-        if not path:
-            if self.name is not None:
-                raise oserror(EINVAL)
-            self.name = names.autobind(self, self.rng)
-            return
-        if path[0] == 0:
-            if self.name is not None:
-                raise oserror(EINVAL)
-            names.bind_abstract(path, self)
-        else:
-            names.bind_path(path, self)  # EADDRINUSE before EINVAL, as mknod comes first
-            if self.name is not None:
-                names.unlink(path)
-                raise oserror(EINVAL)
-        self.name = path
+        self.name = self.names.bind(self, self.name, path, self.rng)
 
     def listen(self, backlog: int) -> None:
         """unix_listen."""

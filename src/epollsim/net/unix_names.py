@@ -8,7 +8,7 @@ Sockets are whatever ``files/unix_socket.py`` registers.
 """
 from __future__ import annotations
 
-from errno import EADDRINUSE, ECONNREFUSED, ENOENT, ENOSPC, EPROTOTYPE
+from errno import EADDRINUSE, ECONNREFUSED, EINVAL, ENOENT, ENOSPC, EPROTOTYPE
 from typing import Any
 
 from ..errors import oserror
@@ -25,6 +25,24 @@ class UnixNames:
         # and a datagram socket may hold the same one.
         self.abstract: dict[tuple[int, bytes], Any] = {}
         self._ordernum: int | None = None
+
+    def bind(self, sock: Any, current: bytes | None, path: bytes, rng: Any) -> bytes:
+        """unix_bind for a socket named ``current`` (None: unnamed): autobind for an
+        empty name, else a path or an abstract name; returns the socket's new name."""
+        if not path:
+            if current is not None:
+                raise oserror(EINVAL)
+            return self.autobind(sock, rng)
+        if path[0] == 0:
+            if current is not None:
+                raise oserror(EINVAL)
+            self.bind_abstract(path, sock)
+        else:
+            self.bind_path(path, sock)  # EADDRINUSE before EINVAL, as mknod comes first
+            if current is not None:
+                self.unlink(path)
+                raise oserror(EINVAL)
+        return path
 
     def bind_path(self, path: bytes, sock: Any) -> None:
         if path in self.paths:

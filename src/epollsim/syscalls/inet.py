@@ -42,7 +42,6 @@ from ..abi.socket import (
     SOCK_DGRAM,
     SOCK_NONBLOCK,
     SOCK_STREAM,
-    SOCK_TYPE_MASK,
     SOL_SOCKET,
 )
 from ..errors import Unsupported, oserror
@@ -50,9 +49,7 @@ from ..files.blocking import WouldBlock
 from ..files.tcp import SOMAXCONN, TcpSocket
 from ..files.tcp_states import LISTEN
 from .socket import (
-    _NPROTO,
     _SO_NONE_ABOVE,
-    _SOCK_MAX,
     _SOCK_RAW,
     SOCK_MIN_RCVBUF,
     SOCK_MIN_SNDBUF,
@@ -93,13 +90,7 @@ class InetCalls(SocketCalls):
 
     def socket(self, family: int, type: int, proto: int = 0) -> int:
         """net/socket.c __sys_socket: the flags, then __sock_create, then inet_create."""
-        if type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC):
-            raise oserror(EINVAL)
-        kind = type & SOCK_TYPE_MASK
-        if family < 0 or family >= _NPROTO:
-            raise oserror(EAFNOSUPPORT)
-        if kind >= _SOCK_MAX:
-            raise oserror(EINVAL)
+        kind = self._sock_kind(family, type)
         if family not in (AF_INET, AF_INET6):
             if family == 0:
                 raise oserror(EAFNOSUPPORT)

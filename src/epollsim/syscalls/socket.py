@@ -103,16 +103,22 @@ class SocketCalls(SyscallBase):
             raise oserror(ENOTSOCK)
         return file  # type: ignore[return-value]  # a datagram socket offers the same calls
 
-    def socketpair(self, family: int, type: int, proto: int) -> tuple[int, int]:
-        """net/socket.c __sys_socketpair."""
+    @staticmethod
+    def _sock_kind(family: int, type: int) -> int:
+        """The checks socket(2) and socketpair(2) share (the flags, then __sock_create's
+        range checks); the socket type without its flags."""
         if type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC):
             raise oserror(EINVAL)
         kind = type & SOCK_TYPE_MASK
-        # __sock_create
         if family < 0 or family >= _NPROTO:
             raise oserror(EAFNOSUPPORT)
         if kind >= _SOCK_MAX:
             raise oserror(EINVAL)
+        return kind
+
+    def socketpair(self, family: int, type: int, proto: int) -> tuple[int, int]:
+        """net/socket.c __sys_socketpair."""
+        kind = self._sock_kind(family, type)
         if family == AF_UNIX:
             self._unix_create(kind, proto)
         elif family in (AF_INET, AF_INET6):

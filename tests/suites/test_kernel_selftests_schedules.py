@@ -28,6 +28,8 @@ from .test_kernel_selftests_threads import (
     _run_pair,
     _socketpair,
     _waiter,
+    pattern_b,
+    pattern_d,
 )
 
 EPOLLIN, EPOLLET = 0x1, 0x80000000
@@ -41,39 +43,6 @@ def pattern_e(backend: Backend, name: str) -> int:
         _run_pair(backend, lambda: _waiter(backend, k0, e1, 1), lambda: _waiter(backend, k1, e0, 1), s1)
     )
     return 2 * results["t0"] | results["t1"]
-
-
-def pattern_d(backend: Backend, name: str) -> int:
-    x_et, y_et, k1, _ = PATTERN_D[name]
-    e0, _e1, s1 = _nest(backend, x_et, y_et)
-    results = _run_pair(backend, lambda: _waiter(backend, "EW", e0, 1), lambda: _waiter(backend, k1, e0, 1), s1)
-    return sum(ok for _, ok in results)
-
-
-def pattern_b(backend: Backend, name: str) -> int:
-    et, two, k0, k1, n, _ = PATTERN_B[name]
-    ep = backend.select.epoll()
-    s0, s1 = _socketpair(backend)
-    s2, s3 = _socketpair(backend)
-    ep.register(s0, EPOLLIN | (EPOLLET if et else 0))
-    if two:
-        ep.register(s2, EPOLLIN | (EPOLLET if et else 0))
-    count: list[int] = []
-    t1 = backend.threading.Thread(target=lambda: count.append(_waiter(backend, k1, ep, n)))
-    t1.start()
-
-    def emitter() -> None:
-        backend.time.sleep(PHASE)
-        backend.os.write(s1, b"w")
-        if two:
-            backend.os.write(s3, b"w")
-
-    em = backend.threading.Thread(target=emitter)
-    em.start()
-    count.append(_waiter(backend, k0, ep, n))
-    t1.join()
-    em.join()
-    return sum(count)
 
 
 def pattern_g(backend: Backend, name: str) -> int:

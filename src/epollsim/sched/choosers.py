@@ -104,8 +104,11 @@ class FaultRandom:
     def random(self) -> float:
         return float(self._chooser.random())
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._rng, name)
+    def randrange(self, *args: int) -> int:
+        return int(self._rng.randrange(*args))
+
+    def getrandbits(self, k: int) -> int:
+        return int(self._rng.getrandbits(k))
 
 
 def network_random(schedule: object, rng: Any) -> Any:

@@ -2,7 +2,8 @@
 
     python benchmarks/bench_core.py            # full run (15-45 s)
     python benchmarks/bench_core.py --quick    # fewer, shorter rounds (3-10 s)
-    python benchmarks/bench_core.py --breakdown   # also case a's parts: write+read, poll(0) idle/ready
+    python benchmarks/bench_core.py --breakdown   # also case a's parts: write+read, poll(0) idle/ready,
+                                                  # and case a with the model called through k.sys
     python benchmarks/bench_core.py --profile a   # cProfile of the model side of case a (or b, c)
 
 Cases (the same loop code runs on both backends; see _harness.py for timing):
@@ -18,11 +19,13 @@ Targets: a and b at most 1.0x the real kernel; c flat in N (model 100,000 vs 10 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import resource
 import sys
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -109,6 +112,18 @@ def setup_b(env: Env) -> tuple[tuple[Any, ...], Callable[[], None]]:
     return (ep, r), cleanup
 
 
+def setup_a_raw(env: Env) -> tuple[tuple[Any, ...], Callable[[], None]]:
+    """Case a's state, with the model's calls reached through ``k.sys`` (the Linux-shaped layer
+    under the stand-ins, without CPython's argument conversions); the real side is case a."""
+    (os_, ep, r, w), cleanup = setup_a(env)
+    if env.kernel is None:
+        return (os_, ep, r, w), cleanup
+    sys_ = env.kernel.sys
+    raw_os = SimpleNamespace(write=sys_.write, read=sys_.read)
+    raw_ep = SimpleNamespace(poll=functools.partial(sys_.epoll_wait, ep.fileno(), 1023))
+    return (raw_os, raw_ep, r, w), cleanup
+
+
 def setup_a_with_byte(env: Env) -> tuple[tuple[Any, ...], Callable[[], None]]:
     """Case a's state with one unread byte in the pipe: the read end stays ready."""
     args, cleanup = setup_a(env)
@@ -187,6 +202,7 @@ def run(quick: bool, breakdown: bool = False) -> int:
         results.append(run_case("a' write 1B + read 1B (no poll)", loop_write_read, both(setup_a), rounds=rounds, rep_s=rep_s))
         results.append(run_case("a' poll(0), nothing ready", loop_poll, both(setup_a), rounds=rounds, rep_s=rep_s))
         results.append(run_case("a' poll(0), the pipe ready", loop_poll, both(setup_a_with_byte), rounds=rounds, rep_s=rep_s))
+        results.append(run_case("a'' a with the model through k.sys", loop_a, both(setup_a_raw), rounds=rounds, rep_s=rep_s))
 
     print(table(results))
     overhead = loop_overhead_ns(rounds, rep_s)

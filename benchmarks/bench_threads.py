@@ -1,18 +1,32 @@
 """Green threads against real threads, side by side in one process.
 
-    python benchmarks/bench_threads.py [--quick]
+    python benchmarks/bench_threads.py              # 7 interleaved rounds of 20,000 round trips
+    python benchmarks/bench_threads.py --quick      # 3 rounds of 2,000
+    python benchmarks/bench_threads.py --rounds N
 
-Prints: the cost of one switch between two model threads; a ping-pong of one
-byte through two pipes between two threads (model threads vs real threads);
-the wall cost of k.time.sleep(3600); and seeds explored per second for a
-two-thread program.
+The ping-pong (one byte there and back through two pipes between two threads) runs on two model
+threads (``k.os``, ``k.threading``, a fresh Kernel each round) and on two real threads (``os``,
+``threading``), in one process, back to back in each round, alternating which goes first, with a
+``gc.collect()`` before each (after one short warm-up run of each). Printed for it: each side's
+median (best) wall time per round trip, each side's median process CPU time per round trip
+(``time.process_time``: user + system of the whole process, so for real threads it includes both
+threads and the kernel's work for them), and model/real as the median over rounds of the ratio
+within a round (with the lowest and highest), for wall time and for CPU time.
+
+Also printed: the cost of one switch between two model threads (a ``sleep(0)`` hand-over, median
+(best) over the same rounds); the wall cost of ``k.time.sleep(3600)``, as one first call in a
+fresh kernel (median over the rounds) and per call over 1,000 calls; and seeds explored per
+second for a two-thread program (one run of 2,000 seeds, 200 with ``--quick``).
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import statistics
 import threading
 import time
+from collections.abc import Callable
 
 import epollsim
 
@@ -35,13 +49,14 @@ def ping_pong(os_mod, threading_mod, rounds: int) -> None:  # type: ignore[no-un
         os_mod.close(fd)
 
 
-def per_round_ns(fn, rounds: int, repeats: int) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter_ns()
-        fn(rounds)
-        best = min(best, (time.perf_counter_ns() - t0) / rounds)
-    return best
+def timed(fn: Callable[[int], object], n: int) -> tuple[float, float]:
+    """(wall ns, CPU ns) per iteration of one run of ``fn(n)``, after a gc.collect()."""
+    gc.collect()
+    cpu = time.process_time_ns()
+    t0 = time.perf_counter_ns()
+    fn(n)
+    wall = time.perf_counter_ns() - t0
+    return wall / n, (time.process_time_ns() - cpu) / n
 
 
 def switches(k: epollsim.Kernel, n: int) -> None:
@@ -56,6 +71,12 @@ def switches(k: epollsim.Kernel, n: int) -> None:
     t.join()
 
 
+def sleep_hours(n: int) -> None:
+    k = epollsim.Kernel()
+    for _ in range(n):
+        k.time.sleep(3600)
+
+
 def two_threads(k: epollsim.Kernel) -> None:
     r, w = k.os.pipe()
     t = k.threading.Thread(target=lambda: k.os.write(w, b"x"))
@@ -64,37 +85,66 @@ def two_threads(k: epollsim.Kernel) -> None:
     t.join()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    rounds = 2000 if args.quick else 20000
-    repeats = 3 if args.quick else 7
+def model_ping_pong(n: int) -> None:
+    k = epollsim.Kernel()
+    ping_pong(k.os, k.threading, n)
 
-    k = epollsim.Kernel()
-    switch_ns = per_round_ns(lambda n: switches(k, n), rounds, repeats) / 2  # two switches per round
-    model_pp = per_round_ns(lambda n: ping_pong(*_model_mods(), n), rounds, repeats)
-    real_pp = per_round_ns(lambda n: ping_pong(os, threading, n), rounds, repeats)
-    k = epollsim.Kernel()
-    t0 = time.perf_counter_ns()
-    k.time.sleep(3600)
-    sleep_wall_us = (time.perf_counter_ns() - t0) / 1000
+
+def real_ping_pong(n: int) -> None:
+    ping_pong(os, threading, n)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=0, help="interleaved rounds (default 7, 3 with --quick)")
+    args = parser.parse_args()
+    trips = 2000 if args.quick else 20000
+    rounds = args.rounds or (3 if args.quick else 7)
+
+    model: list[tuple[float, float]] = []
+    real: list[tuple[float, float]] = []
+    switch: list[float] = []
+    cold_sleep: list[float] = []
+    for fn in (model_ping_pong, real_ping_pong):  # warm-up: first-use imports and classes
+        fn(100)
+    for i in range(rounds):
+        sides = [(model_ping_pong, model), (real_ping_pong, real)]
+        for fn, out in sides if i % 2 == 0 else sides[::-1]:
+            out.append(timed(fn, trips))
+        switch.append(timed(lambda n: switches(epollsim.Kernel(), n), trips)[0] / 2)  # two per iteration
+        k = epollsim.Kernel()
+        gc.collect()
+        t0 = time.perf_counter_ns()
+        k.time.sleep(3600)
+        cold_sleep.append((time.perf_counter_ns() - t0) / 1000)
+    sleep_ns = timed(sleep_hours, 1000)[0]
     seeds = 200 if args.quick else 2000
+    gc.collect()
     t0 = time.perf_counter_ns()
     result = epollsim.explore(two_threads, seeds=range(seeds))
     seeds_per_s = seeds / ((time.perf_counter_ns() - t0) / 1e9)
     assert result.ok
 
-    print(f"model thread switch (sleep(0) hand-over):      {switch_ns:10,.0f} ns")
-    print(f"pipe ping-pong round trip, model threads:      {model_pp:10,.0f} ns")
-    print(f"pipe ping-pong round trip, real threads:       {real_pp:10,.0f} ns   (model/real {model_pp / real_pp:.2f}x)")
-    print(f"k.time.sleep(3600), wall time:                 {sleep_wall_us:10,.1f} us")
-    print(f"seeds explored per second (two-thread program): {seeds_per_s:9,.0f}")
+    def med(xs: list[float]) -> float:
+        return statistics.median(xs)
 
-
-def _model_mods():  # type: ignore[no-untyped-def]
-    k = epollsim.Kernel()
-    return k.os, k.threading
+    m_wall, r_wall = [w for w, _ in model], [w for w, _ in real]
+    wall_ratios = [a[0] / b[0] for a, b in zip(model, real)]
+    cpu_ratios = [a[1] / b[1] for a, b in zip(model, real)]
+    print(f"epollsim from {epollsim.__file__}; {rounds} interleaved rounds of {trips:,} round trips;"
+          " median (best); model/real = median of per-round ratios")
+    print(f"model thread switch (sleep(0) hand-over):     {med(switch):8,.0f} ({min(switch):,.0f}) ns")
+    print(f"pipe ping-pong round trip, model threads:     {med(m_wall):8,.0f} ({min(m_wall):,.0f}) ns wall,"
+          f" {med([c for _, c in model]):8,.0f} ns CPU")
+    print(f"pipe ping-pong round trip, real threads:      {med(r_wall):8,.0f} ({min(r_wall):,.0f}) ns wall,"
+          f" {med([c for _, c in real]):8,.0f} ns CPU")
+    print(f"pipe ping-pong model/real:                    wall {med(wall_ratios):.2f}x"
+          f" ({min(wall_ratios):.2f}-{max(wall_ratios):.2f})   CPU {med(cpu_ratios):.2f}x"
+          f" ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}) (range over rounds)")
+    print(f"k.time.sleep(3600), wall time:                {med(cold_sleep):8,.1f} ({min(cold_sleep):,.1f}) us"
+          f" first call in a fresh kernel, {sleep_ns / 1000:,.1f} us per call over 1,000")
+    print(f"seeds explored per second (two-thread program): {seeds_per_s:6,.0f}")
 
 
 if __name__ == "__main__":

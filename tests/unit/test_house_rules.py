@@ -121,3 +121,18 @@ def test_unmodelled_names_fail_loudly() -> None:
         k.os.no_such_function
     with pytest.raises(epollsim.Unsupported):
         k.os.open("/etc/passwd", k.os.O_RDONLY)
+
+
+def test_every_socket_class_has_its_send_and_receive() -> None:
+    """send and recv find a socket's family by its exact class (syscalls/__init__.py): a socket
+    class missing from the maps would answer ENOTSOCK."""
+    from epollsim.syscalls import Syscalls
+    from epollsim.vfs.file import OpenFile
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    leaves = {cls for cls in subclasses(OpenFile) if getattr(cls, "kind", None) == "socket"
+              and not cls.__subclasses__() and cls.__module__.startswith("epollsim.")}
+    assert {cls.__name__ for cls in leaves} == {"TcpSocket", "UdpSocket", "UnixSocket", "UnixDgramSocket"}
+    assert leaves < set(Syscalls.SENDMSG) == set(Syscalls.RECVMSG)

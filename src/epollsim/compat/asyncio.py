@@ -124,7 +124,9 @@ class AsyncioModule(StandIn):
     @functools.cached_property
     def EventLoop(self) -> type[asyncio.AbstractEventLoop]:  # noqa: N802 (asyncio's name)
         rebased = rebased_loop_classes(self._socket, self._selectors, self._os, self._threading, self._time)
-        return type("EventLoop", (_ModelLoop, rebased), {"_host_asyncio": self, "__module__": "asyncio"})
+        # loop.time() is the model's time.monotonic itself (called once per loop iteration).
+        attrs = {"_host_asyncio": self, "__module__": "asyncio", "time": staticmethod(self._time.monotonic)}
+        return type("EventLoop", (_ModelLoop, rebased), attrs)
 
     @property
     def SelectorEventLoop(self) -> type[asyncio.AbstractEventLoop]:  # noqa: N802

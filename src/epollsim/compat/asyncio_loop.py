@@ -133,32 +133,32 @@ class ThreadPoolExecutor(concurrent.futures.Executor):
 # -- tasks and futures that hash alike in every run ----------------------------------------
 # asyncio keeps tasks and futures in sets (asyncio.wait's done/pending, all_tasks, which
 # asyncio.run cancels at the end, in set order): with the default identity hash their order
-# follows memory addresses. The model's loop makes tasks and futures whose hash is a creation
-# number instead (equality stays identity), so every such order is the same in every run.
+# follows memory addresses. The model's loop makes tasks and futures whose hash is a number
+# drawn from the kernel's counter the first time they are hashed (equality stays identity).
+# The program is deterministic, so the order of first hashes is too, and every such set
+# order is the same in every run. Drawing at the first hash, not in __init__, leaves
+# construction to the C types (a future per await is the loop's hottest allocation); a task
+# is hashed by Task.__init__ itself, when it registers in asyncio's set of all tasks.
+
+
+def _seq_hash(self: Any) -> int:
+    try:
+        return self._epollsim_seq  # type: ignore[no-any-return]
+    except AttributeError:
+        seq = self._epollsim_seq = next(self._epollsim_seqs)
+        return seq  # type: ignore[no-any-return]
 
 
 class Task(asyncio.Task):  # type: ignore[misc]
     __slots__ = ("_epollsim_seq",)
     _epollsim_seqs: Iterator[int]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._epollsim_seq = next(self._epollsim_seqs)  # before Task.__init__ registers it in a set
-        super().__init__(*args, **kwargs)
-
-    def __hash__(self) -> int:
-        return self._epollsim_seq
+    __hash__ = _seq_hash
 
 
 class Future(asyncio.Future):  # type: ignore[misc]
     __slots__ = ("_epollsim_seq",)
     _epollsim_seqs: Iterator[int]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._epollsim_seq = next(self._epollsim_seqs)
-        super().__init__(*args, **kwargs)
-
-    def __hash__(self) -> int:
-        return self._epollsim_seq
+    __hash__ = _seq_hash
 
 
 # -- the loop -------------------------------------------------------------------------------
@@ -178,17 +178,14 @@ class _ModelLoop:
         super().__init__(selector)  # type: ignore[call-arg]
         self._clock_resolution = 1e-09
 
-    def time(self) -> float:
-        return self._host_asyncio._time.monotonic()
-
     def create_future(self) -> asyncio.Future[Any]:
-        return self._host_asyncio.Future(loop=self)
+        return self._host_asyncio.Future(loop=self)  # type: ignore[arg-type]  # a mixin of the loop
 
     def create_task(self, coro: Any, *, name: str | None = None, context: Any = None) -> asyncio.Task[Any]:
         if self._task_factory is not None:  # type: ignore[attr-defined]
             return super().create_task(coro, name=name, context=context)  # type: ignore[misc,no-any-return]
         self._check_closed()  # type: ignore[attr-defined]
-        task: Any = self._host_asyncio.Task(coro, loop=self, name=name, context=context)
+        task: Any = self._host_asyncio.Task(coro, loop=self, name=name, context=context)  # type: ignore[arg-type]
         if task._source_traceback:
             del task._source_traceback[-1]
         return task

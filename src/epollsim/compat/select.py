@@ -152,6 +152,8 @@ class epoll:
             ms = -1
         elif timeout == 0 and timeout.__class__ in _PLAIN_NUMBERS:
             ms = 0
+        elif timeout.__class__ is int and -2_000_000 < timeout < 2_000_000:
+            ms = timeout * 1000 if timeout > 0 else -1  # whole seconds (selectors' -1): exact, in range
         else:
             ms = ns_to_ms_checked(time_to_ns(timeout, _NS_PER_S), ceiling=True)
         if maxevents == -1:

@@ -45,7 +45,7 @@ class SocketModule(SocketFunctions, StandIn):
 
     # This host's socket class, made on first use (compat/_module.py).
     socket: on_first_use[type[SocketObject]] = on_first_use(
-        lambda m: type("socket", (socket,), {"__slots__": (), "_module": m, "__module__": "socket"})
+        lambda m: type("socket", (socket,), {"__slots__": (), "_module": m, "_sys": m._sys, "__module__": "socket"})
     )
     SocketType: on_first_use[type[SocketObject]] = on_first_use(lambda m: m.socket)
 

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from ..abi.poll import POLLIN, POLLOUT
 from ..abi.socket import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
 from ..errors import Unsupported, oserror
-from ._convert import as_bytes, format_i, format_n, ns_to_ms_checked, writable_buffer
+from ._convert import INT_MAX, INT_MIN, as_bytes, format_i, format_n, ns_to_ms_checked, writable_buffer
 from ._sockaddr import makesockaddr
 
 if TYPE_CHECKING:
+    from ..syscalls import Syscalls
     from .socket import SocketModule
 
 _EISCONN = 106
@@ -36,6 +37,7 @@ class SocketDataMixin:
 
     __slots__ = ()
     _module: ClassVar[SocketModule]
+    _sys: ClassVar[Syscalls]  # _module._sys, bound on the per-kernel class for the hot calls
     _fd: int
     _family: int
     _type: int
@@ -64,10 +66,11 @@ class SocketDataMixin:
                 continue
 
     def send(self, data: Any, flags: Any = 0, /) -> int:
-        buf = as_bytes(data)
-        flags = format_i(flags)
+        buf = data if data.__class__ is bytes else as_bytes(data)
+        if flags.__class__ is not int or not INT_MIN <= flags <= INT_MAX:
+            flags = format_i(flags)
         if not self._timeout_ns:  # blocking or non-blocking: _call would just make the call
-            return self._module._sys.sendto(self._fd, buf, flags)
+            return self._sys.sendto(self._fd, buf, flags)
         return self._call(True, lambda: self._module._sys.sendto(self._fd, buf, flags))
 
     def sendall(self, data: Any, flags: Any = 0, /) -> None:
@@ -127,7 +130,7 @@ class SocketDataMixin:
 
     def _recv_guts(self, bufsize: int, flags: int) -> bytes:
         if not self._timeout_ns:  # blocking or non-blocking: _call would just make the call
-            return self._module._sys.recvfrom(self._fd, bufsize, flags)
+            return self._sys.recvfrom(self._fd, bufsize, flags)
         return self._call(False, lambda: self._module._sys.recvfrom(self._fd, bufsize, flags))
 
     def _recvmsg_guts(self, bufsize: int, flags: int) -> tuple[bytes, int, int, Any]:
@@ -139,8 +142,10 @@ class SocketDataMixin:
         return self._call(False, lambda: self._module._sys.recvmsg(self._fd, bufsize, flags))  # type: ignore[no-any-return]
 
     def recv(self, bufsize: Any, flags: Any = 0, /) -> bytes:
-        bufsize = format_n(bufsize)
-        flags = format_i(flags)
+        if bufsize.__class__ is not int or not -(1 << 63) <= bufsize < 1 << 63:
+            bufsize = format_n(bufsize)
+        if flags.__class__ is not int or not INT_MIN <= flags <= INT_MAX:
+            flags = format_i(flags)
         if bufsize < 0:
             raise ValueError("negative buffersize in recv")
         if bufsize == 0:

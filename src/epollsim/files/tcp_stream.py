@@ -72,7 +72,6 @@ class TcpStream(TcpSock):
 
     def send(self, data: bytes | memoryview, flags: int = 0) -> int:
         """tcp_sendmsg_locked: queue what fits, push it; EAGAIN/WouldBlock/EPIPE when nothing did."""
-        nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
         state = self.state
         if state != T.ESTABLISHED and state != T.CLOSE_WAIT:
             # sk_stream_wait_connect
@@ -80,7 +79,7 @@ class TcpStream(TcpSock):
                 raise oserror(self.take_error())
             if state != T.SYN_SENT and state != T.SYN_RECV:
                 raise oserror(EPIPE)
-            if nonblock:
+            if flags & MSG_DONTWAIT or self.flags & O_NONBLOCK:
                 raise oserror(EAGAIN)
             raise WouldBlock(self.wq, 0, "connection in progress")
         if self.err or self.shutdown_bits & SEND_SHUTDOWN:
@@ -109,7 +108,7 @@ class TcpStream(TcpSock):
             return sent
         if total == 0:
             return 0
-        if nonblock:
+        if flags & MSG_DONTWAIT or self.flags & O_NONBLOCK:
             raise oserror(EAGAIN)
         raise WouldBlock(self.wq, 0, "socket send buffer is full")
 
@@ -230,7 +229,7 @@ class TcpStream(TcpSock):
         """tcp_data_queue (+ tcp_fin): in-order data up to the window, then an ACK."""
         state = self.state
         data = seg.data
-        if state not in (T.ESTABLISHED, T.FIN_WAIT1, T.FIN_WAIT2):
+        if state != T.ESTABLISHED and state != T.FIN_WAIT1 and state != T.FIN_WAIT2:
             if state in (T.CLOSE_WAIT, T.CLOSING, T.LAST_ACK):
                 self._xmit(ACK, self.snd_nxt)
             return

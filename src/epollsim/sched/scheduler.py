@@ -59,10 +59,13 @@ from .thread import (
     RUNNABLE,
     RUNNING,
     GreenThread,
+    What,
+    _get_asyncgen_hooks,
     _get_running_loop,
     _restore_thread_state,
     _save_thread_state,
     _user_call_site,
+    describe,
 )
 
 
@@ -195,13 +198,13 @@ class Scheduler:
         queues: list[tuple[WaitQueue, str]],
         key: int,
         deadline_ns: int | None,
-        what: str,
+        what: What,
         hint: Callable[[], str | None] | None = None,
     ) -> bool:
         """Sleep on ``queues`` until woken (True) or ``deadline_ns`` passes (False).
 
-        ``what`` says what the thread waits for; ``hint``, asked only if the run
-        deadlocks, may name a recognisable cause.
+        ``what`` says what the thread waits for (a str, or the parts of one: ``describe``);
+        ``hint``, asked only if the run deadlocks, may name a recognisable cause.
         """
         if len(queues) == 1:
             wq, how = queues[0]
@@ -212,7 +215,7 @@ class Scheduler:
         thread.what = what
         thread.hint = hint
         if self.observer is not None:
-            self.observer.blocked(thread, queues, deadline_ns, what)
+            self.observer.blocked(thread, queues, deadline_ns, describe(what))
         for wq, how in queues:
             entry = WaitEntry(self._wake_entry, thread)
             thread.entries.append(entry)
@@ -228,7 +231,7 @@ class Scheduler:
         how: str,
         key: int,
         deadline_ns: int | None,
-        what: str,
+        what: What,
         hint: Callable[[], str | None] | None = None,
     ) -> bool:
         """``block`` on the one queue ``wq``: what a read, write or epoll_wait does.
@@ -243,7 +246,7 @@ class Scheduler:
         thread.what = what
         thread.hint = hint
         if self.observer is not None:
-            self.observer.blocked(thread, [(wq, how)], deadline_ns, what)
+            self.observer.blocked(thread, [(wq, how)], deadline_ns, describe(what))
         entry = thread.entry
         if entry is None:
             entry = thread.entry = WaitEntry(self._wake_entry, thread)
@@ -355,10 +358,11 @@ class Scheduler:
         if nxt is not me:
             if self.observer is not None:
                 self.observer.switched(me, nxt)
-            # Save my asyncio state and restore the next thread's (_swap_thread_state, inlined),
+            # Save my asyncio state and restore the next thread's (_save_thread_state, inlined),
             # which is usually the same (no loop running in either): then there is nothing to set.
-            state = me.saved = (_get_running_loop(), sys.get_asyncgen_hooks())
-            if nxt.saved != state:
+            loop = me.loop = _get_running_loop()
+            hooks = me.hooks = _get_asyncgen_hooks()
+            if nxt.loop is not loop or nxt.hooks != hooks:
                 _restore_thread_state(nxt)
             nxt.glet.switch()
 
@@ -389,7 +393,7 @@ class Scheduler:
             if thread.state == BLOCKED:
                 site = _user_call_site(thread.glet)
                 at = f" at {site}" if site else ""
-                lines.append(f"  {thread.name}: blocked{at} in {thread.what}")
+                lines.append(f"  {thread.name}: blocked{at} in {describe(thread.what)}")
                 cause = thread.hint() if thread.hint is not None else None
                 if cause:
                     lines.append(f"    {cause}")

@@ -23,13 +23,25 @@ from ..vfs.waitqueue import WaitEntry, WaitQueue
 
 RUNNING, RUNNABLE, BLOCKED, DEAD = "running", "runnable", "blocked", "dead"
 
+# Why a thread waits: a str, or ``(call, fd, reason)`` for "call(fd): reason", which a
+# blocking read passes so that its hot path formats nothing; ``describe`` makes the text,
+# only when a deadlock report or the trace recorder asks for it.
+What = str | tuple[str, int, str]
+
+
+def describe(what: What) -> str:
+    if isinstance(what, str):
+        return what
+    call, fd, reason = what
+    return f"{call}({fd}): {reason}"
+
 
 class GreenThread:
     """One simulated thread."""
 
     __slots__ = (
         "tid", "name", "glet", "state", "entry", "entries", "key", "what", "woken", "timer",
-        "exit_queue", "daemon", "exc", "saved", "hint", "vclock",
+        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -42,7 +54,7 @@ class GreenThread:
         self.entry: WaitEntry | None = None  # made by the scheduler, whose callback it holds
         self.entries: list[WaitEntry] = []
         self.key = 0  # the poll bits it waits for (0: any wake-up)
-        self.what = ""  # why it waits, for deadlock reports
+        self.what: What = ""  # why it waits, for deadlock reports (see ``describe``)
         self.hint: Callable[[], str | None] | None = None  # a likely cause, if one is recognisable
         self.woken = False  # how the last block ended: True woken, False timed out
         self.timer: Timer | None = None  # the armed timeout of the current wait
@@ -50,8 +62,9 @@ class GreenThread:
         self.daemon = daemon
         self.exc: BaseException | None = None
         # The per-OS-thread interpreter state asyncio keeps, saved while switched out:
-        # (running event loop, asyncgen hooks). A new thread starts with neither.
-        self.saved: tuple[Any, Any] = (None, (None, None))
+        # the running event loop and the asyncgen hooks. A new thread starts with neither.
+        self.loop: Any = None
+        self.hooks: Any = (None, None)
         self.vclock: VClock | None = None  # its vector clock, once race detection is on (hb.py)
 
     def __repr__(self) -> str:
@@ -81,13 +94,14 @@ def _user_call_site(glet: greenlet.greenlet) -> str | None:
 
 
 _get_running_loop = asyncio_events._get_running_loop
+_get_asyncgen_hooks = sys.get_asyncgen_hooks
 
 
 def _save_thread_state(thread: GreenThread) -> None:
-    thread.saved = (asyncio_events._get_running_loop(), sys.get_asyncgen_hooks())
+    thread.loop = _get_running_loop()
+    thread.hooks = _get_asyncgen_hooks()
 
 
 def _restore_thread_state(thread: GreenThread) -> None:
-    loop, hooks = thread.saved
-    asyncio_events._set_running_loop(loop)
-    sys.set_asyncgen_hooks(*hooks)
+    asyncio_events._set_running_loop(thread.loop)
+    sys.set_asyncgen_hooks(*thread.hooks)

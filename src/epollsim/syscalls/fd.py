@@ -77,7 +77,8 @@ class FdCalls(SyscallBase):
         file.get()  # fdget: another thread's close() does not release it under the sleeper
         try:
             while True:
-                sched.block_on(blocked.queue, blocked.how, blocked.key, None, f"read({fd}): {blocked.what}")
+                # What it waits for, as parts ("read(fd): why", formatted only if asked: sched/thread.py).
+                sched.block_on(blocked.queue, blocked.how, blocked.key, None, ("read", fd, blocked.what))
                 data: bytes | WouldBlock
                 try:
                     data = read(count)

@@ -181,17 +181,8 @@ class InetCalls(SocketCalls):
 
     # -- data -----------------------------------------------------------------
 
-    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0) -> int:
-        file: Any = self.fget(fd)
-        if not isinstance(file, TcpSocket):
-            return super().sendto(fd, data, flags)
-        return self._stream_send(fd, file, data, flags)
-
-    def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
-        file: Any = self.fget(fd)
-        if not isinstance(file, TcpSocket):
-            return super().recvfrom(fd, bufsize, flags)
-        sock = file
+    def _tcp_recv(self, fd: int, sock: TcpSocket, bufsize: int, flags: int) -> bytes:
+        """tcp_recvmsg (sendto's TCP side is SocketCalls._stream_send)."""
         if flags & ~_RECV_FLAGS:
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
         try:

@@ -8,6 +8,7 @@ pair them (sock_no_socketpair: EOPNOTSUPP).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from errno import (
     EACCES,
     EAFNOSUPPORT,
@@ -18,7 +19,7 @@ from errno import (
     EPROTONOSUPPORT,
     ESOCKTNOSUPPORT,
 )
-from typing import Any
+from typing import Any, ClassVar
 
 from ..abi.socket import (
     AF_INET,
@@ -164,10 +165,31 @@ class SocketCalls(SyscallBase):
         if proto in _PING:
             raise oserror(EACCES)  # ping_init_sock: net.ipv4.ping_group_range is "1 0"
 
-    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0) -> int:
-        return self._stream_send(fd, self._sock(fd), data, flags)
+    # -- data -----------------------------------------------------------------
+    # Linux sends and receives through sock->ops, the family's proto_ops; here Syscalls
+    # (syscalls/__init__.py) maps each socket class to its family's send and receive, so a
+    # call on any socket costs one lookup. Every class whose kind is "socket" is in both.
+    SENDMSG: ClassVar[dict[type, Callable[..., int]]]
+    RECVMSG: ClassVar[dict[type, Callable[..., bytes]]]
 
-    def _stream_send(self, fd: int, sock: Any, data: bytes | memoryview, flags: int) -> int:
+    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0, addr: tuple[Any, ...] | None = None) -> int:
+        """send(2), and sendto(2) with a datagram's destination ``addr`` (a stream socket takes
+        none here: CPython's stand-in answers a unix stream's address itself)."""
+        file = self.fget(fd)
+        send = self.SENDMSG.get(file.__class__)
+        if send is None:
+            raise oserror(ENOTSOCK)
+        return send(self, fd, file, data, flags, addr)
+
+    def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
+        """recv(2) and recvfrom(2)'s data (recvmsg gives the source address too)."""
+        file = self.fget(fd)
+        recv = self.RECVMSG.get(file.__class__)
+        if recv is None:
+            raise oserror(ENOTSOCK)
+        return recv(self, fd, file, bufsize, flags)
+
+    def _stream_send(self, fd: int, sock: Any, data: bytes | memoryview, flags: int, addr: Any = None) -> int:
         """send(2) on a stream socket: a blocking send completes fully (unix and TCP alike)."""
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
@@ -181,8 +203,7 @@ class SocketCalls(SyscallBase):
             return sent
         return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent, sock)
 
-    def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
-        sock = self._sock(fd)
+    def _unix_stream_recv(self, fd: int, sock: Any, bufsize: int, flags: int) -> bytes:
         if flags & ~_RECV_FLAGS:
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
         data = self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), file=sock)

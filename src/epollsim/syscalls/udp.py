@@ -3,11 +3,11 @@
 ``InetCalls.socket`` makes SOCK_DGRAM sockets through ``_udp_socket``;
 bind, connect, getsockname, getpeername, shutdown and the options are
 InetCalls' own (a ``UdpSocket`` offers the same methods and option
-attributes as a TCP socket). This mixin, placed before InetCalls, takes
-``sendto`` (with an optional destination) and ``recvmsg`` (the data, the
-return value, the message flags and the source address) for UDP sockets,
-and answers ``recvmsg`` for every other socket as recvfrom(2) does for a
-stream: no address.
+attributes as a TCP socket). This mixin, placed before InetCalls, gives the
+datagram sockets' send (UDP and unix: a destination is optional) and receive
+(for ``SocketCalls.sendto``/``recvfrom``), and ``recvmsg`` (the data, the
+return value, the message flags and the source address), which answers for
+every other socket as recvfrom(2) does for a stream: no address.
 """
 from __future__ import annotations
 
@@ -43,13 +43,9 @@ class UdpCalls(InetCalls):
             return None
         return self._shape(sock, addr)
 
-    def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0, addr: tuple[Any, ...] | None = None) -> int:
-        """sendto(2): a UDP socket sends one datagram to ``addr`` (or its peer); others as send."""
-        file = self.fget(fd)
-        if isinstance(file, UnixDgramSocket):
-            return self._unix_dgram_sendto(fd, file, data, flags, addr)
-        if not isinstance(file, UdpSocket):
-            return super().sendto(fd, data, flags)
+    def _udp_sendto(self, fd: int, file: UdpSocket, data: bytes | memoryview, flags: int,
+                    addr: tuple[Any, ...] | None) -> int:
+        """udp_sendmsg: one datagram to ``addr`` (or the peer)."""
         if flags & MSG_OOB:
             raise oserror(EOPNOTSUPP)  # udp_sendmsg
         if flags & ~_SEND_FLAGS:
@@ -118,8 +114,5 @@ class UdpCalls(InetCalls):
             self.hb.acquire(sock.sync_rx())
         return data, ret, msg_flags, self._shape_addr(sock, src)
 
-    def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
-        file = self.fget(fd)
-        if not isinstance(file, (UdpSocket, UnixDgramSocket)):
-            return super().recvfrom(fd, bufsize, flags)
+    def _dgram_recv(self, fd: int, file: Any, bufsize: int, flags: int) -> bytes:
         return self.recvmsg(fd, bufsize, flags)[0]

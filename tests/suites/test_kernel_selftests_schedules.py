@@ -23,52 +23,13 @@ from .test_kernel_selftests_threads import (
     PATTERN_D,
     PATTERN_E,
     PATTERN_G,
-    PHASE,
-    _nest,
-    _run_pair,
-    _socketpair,
-    _waiter,
     pattern_b,
     pattern_d,
+    pattern_e,
+    pattern_g,
 )
 
 EPOLLIN, EPOLLET = 0x1, 0x80000000
-
-
-def pattern_e(backend: Backend, name: str) -> int:
-    """The selftest's "or" count: t0 (on the inner e1) adds 2, t1 (on the outer e0) adds 1."""
-    x_et, y_et, k0, k1 = PATTERN_E[name]
-    e0, e1, s1 = _nest(backend, x_et, y_et)
-    results = dict(
-        _run_pair(backend, lambda: _waiter(backend, k0, e1, 1), lambda: _waiter(backend, k1, e0, 1), s1)
-    )
-    return 2 * results["t0"] | results["t1"]
-
-
-def pattern_g(backend: Backend, name: str) -> int:
-    et, k0, k1 = PATTERN_G[name]
-    e0, e1, e2 = (backend.select.epoll() for _ in range(3))
-    s0, s1 = _socketpair(backend)
-    s2, s3 = _socketpair(backend)
-    e1.register(s0, EPOLLIN)
-    e2.register(s2, EPOLLIN)
-    for inner in (e1, e2):
-        e0.register(inner.fileno(), EPOLLIN | (EPOLLET if et else 0))
-    count: list[int] = []
-    t1 = backend.threading.Thread(target=lambda: count.append(_waiter(backend, k1, e0, 1)))
-    t1.start()
-
-    def emitter() -> None:
-        backend.time.sleep(PHASE)
-        backend.os.write(s1, b"w")
-        backend.os.write(s3, b"w")
-
-    em = backend.threading.Thread(target=emitter)
-    em.start()
-    count.append(_waiter(backend, k0, e0, 1))
-    t1.join()
-    em.join()
-    return sum(count)
 
 
 def explore_outcomes(run: Callable[[Backend, str], int], name: str, seeds: range) -> Counter[int]:

@@ -151,12 +151,8 @@ class EpollCalls(SyscallBase):
                 raise oserror(EINVAL)
             deadline = self.proc.clock.now_ns + sec * NSEC_PER_SEC + nsec
         ep = self.files.get(epfd)
-        if ep is None:
-            raise oserror(EBADF)
-        if maxevents <= 0 or maxevents > EP_MAX_EVENTS:
-            raise oserror(EINVAL)
-        if not isinstance(ep, Epoll):
-            raise oserror(EINVAL)
+        self._epoll_wait_checks(ep, maxevents)
+        assert isinstance(ep, Epoll)  # what the checks established
         events = ep.harvest(maxevents, False) if ep.ready else []
         if events or timeout == (0, 0):
             return events

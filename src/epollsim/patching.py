@@ -35,8 +35,9 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``queue.SimpleQueue`` (C, blocks the OS thread) becomes the stdlib's
    pure-Python one, built on the patched ``threading``, so
    ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. And
-   ``threading._start_new_thread`` refuses: a ``Thread`` subclass defined before
-   the patch derives from the real class and would start a real OS thread.
+   ``threading._start_new_thread`` (3.13: ``_start_joinable_thread``) refuses: a
+   ``Thread`` subclass defined before the patch derives from the real class and
+   would start a real OS thread.
 
 On exit every recorded assignment is undone in reverse order, restoring the
 identical objects, and modules imported during the patch are scanned once more
@@ -230,7 +231,9 @@ class Patch:
         self._assign(vars(_queue), "SimpleQueue", _queue._PySimpleQueue)  # type: ignore[attr-defined]
         # A threading.Thread subclass made before the patch still derives from the real class;
         # its start() would make a real OS thread. Refuse that instead.
-        self._assign(vars(threading), "_start_new_thread", _refuse_real_thread)
+        # (Thread.start calls _start_new_thread; 3.13 renamed it _start_joinable_thread.)
+        start = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
+        self._assign(vars(threading), start, _refuse_real_thread)
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []

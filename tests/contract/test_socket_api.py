@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import gc
 import stat
+import sys
 from typing import Any
 
 import pytest
@@ -121,6 +122,7 @@ def test_settimeout_errors(backend: Backend, value: Any, exc: type, message: str
     assert a.gettimeout() is None  # unchanged
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="CPython 3.12 takes the flag's truth")
 def test_setblocking_takes_an_integer(backend: Backend) -> None:
     a, _ = backend.socket.socketpair()
     with pytest.raises(TypeError, match=r"^'float' object cannot be interpreted as an integer$"):
@@ -131,6 +133,14 @@ def test_setblocking_takes_an_integer(backend: Backend) -> None:
     assert a.gettimeout() == 0.0
     a.setblocking(2**40)
     assert a.gettimeout() is None
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="before 3.12 the flag is a C long")
+def test_setblocking_takes_the_flags_truth(backend: Backend) -> None:
+    a, _ = backend.socket.socketpair()
+    for flag, blocking in ((0.5, True), (0.0, False), (None, False), ("x", True), (2**70, True), ([], False)):
+        a.setblocking(flag)
+        assert a.getblocking() is blocking, flag
 
 
 def test_default_timeout_applies_to_new_sockets(backend: Backend) -> None:

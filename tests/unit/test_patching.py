@@ -253,11 +253,15 @@ def test_unmodified_asyncio_unix_server_and_client_run_under_patch(monkeypatch: 
                 writer.close()
         return answers
 
-    def forbidden(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the real file system was touched")
+    def forbidden(real: Any) -> Any:
+        def call(target: Any, *args: Any, **kwargs: Any) -> Any:
+            if "epollsim-never-created" in str(target):
+                raise AssertionError("the real file system was touched")
+            return real(target, *args, **kwargs)  # pytest's own files (a warning's source line)
+        return call
 
     for name in ("stat", "remove", "unlink"):
-        monkeypatch.setattr(os, name, forbidden)
+        monkeypatch.setattr(os, name, forbidden(getattr(os, name)))
     with k.patch():
         answers = asyncio.run(main())
     monkeypatch.undo()

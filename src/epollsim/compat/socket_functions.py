@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import socket as _real_socket
+import sys
 from socket import herror  # the real class, as SocketModule.herror
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +134,8 @@ class SocketFunctions:
         if name is not None:
             name = name.split("\0", 1)[0]  # the C string ends at the first NUL
         if port.__class__ is int:  # PyLong_CheckExact: not bool, not an int subclass
-            service: str | None = str(c_long(port))
+            # 3.12 passes any int on as its decimal string (gh-74895); before, a C long.
+            service: str | None = str(port if sys.version_info >= (3, 12) else c_long(port))
         elif isinstance(port, str):
             service = port.encode("utf-8").decode("latin-1")
         elif isinstance(port, bytes):

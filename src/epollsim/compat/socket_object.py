@@ -15,6 +15,7 @@ so bad arguments fail with CPython's exception and message.
 from __future__ import annotations
 
 import socket as _real_socket
+import sys
 import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -239,7 +240,8 @@ class socket(SocketDataMixin, SocketNetMixin):
         return None if ns is None else ns / _NS_PER_SEC
 
     def setblocking(self, flag: Any, /) -> None:
-        block = c_long(flag)
+        # 3.12 takes the flag's truth (PyObject_IsTrue); before, a C long.
+        block = bool(flag) if sys.version_info >= (3, 12) else c_long(flag)
         self._timeout_ns = None if block else 0
         self._set_nonblock(not block)
 

@@ -68,9 +68,12 @@ async def timers() -> list[str]:
     loop.call_later(0.03, order.append, "later")
     loop.call_soon(order.append, "soon")
     try:
-        async with asyncio.timeout(0.01):
-            await asyncio.sleep(1)
-    except TimeoutError:
+        if sys.version_info >= (3, 11):
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(1)
+        else:  # no asyncio.timeout before 3.11
+            await asyncio.wait_for(asyncio.sleep(1), 0.01)
+    except asyncio.TimeoutError:  # TimeoutError itself from 3.11; its own class on 3.10
         order.append("timeout")
     await asyncio.sleep(0.05)
     return order

@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 
 import pytest
+from contract_helpers import AF_INET6_STR, AF_INET_STR, SOCK_STREAM_STR
 from tcp_helpers import connected_pair, listener, wait_readable
 
 from epollsim.testing.backends import Backend
@@ -16,19 +17,22 @@ def test_identity_and_repr(backend: Backend) -> None:
     assert s.type is socket.SocketKind.SOCK_STREAM
     assert s.proto == 0
     assert s.gettimeout() == 0.0
-    assert repr(s) == f"<socket.socket fd={s.fileno()}, family=10, type=1, proto=0, laddr=('::', 0, 0, 0)>"
+    assert repr(s) == (
+        f"<socket.socket fd={s.fileno()}, family={AF_INET6_STR}, type={SOCK_STREAM_STR}, proto=0, laddr=('::', 0, 0, 0)>"
+    )
     s.close()
     t = socket.socket()
     assert t.family is socket.AddressFamily.AF_INET and t.gettimeout() is None
     t.close()
-    assert repr(t) == "<socket.socket [closed] fd=-1, family=2, type=1, proto=0>"
+    assert repr(t) == f"<socket.socket [closed] fd=-1, family={AF_INET_STR}, type={SOCK_STREAM_STR}, proto=0>"
 
 
 def test_repr_shows_both_ends_when_connected(backend: Backend) -> None:
     client, server = connected_pair(backend)
     laddr, raddr = client.getsockname(), client.getpeername()
     assert repr(client) == (
-        f"<socket.socket fd={client.fileno()}, family=2, type=1, proto=0, laddr={laddr}, raddr={raddr}>"
+        f"<socket.socket fd={client.fileno()}, family={AF_INET_STR}, type={SOCK_STREAM_STR}, proto=0, "
+        f"laddr={laddr}, raddr={raddr}>"
     )
     client.close()
     server.close()

@@ -59,7 +59,7 @@ def traced_run(seed: int) -> tuple[str, list[Any]]:
             udp.sendto(f"ping {i} {j}".encode())
             try:
                 seen.append((i, await asyncio.wait_for(replies.get(), 0.1), loop.time()))
-            except TimeoutError:
+            except asyncio.TimeoutError:  # TimeoutError itself from 3.11
                 seen.append((i, "lost", j, loop.time()))
         udp.close()
         writer.close()

@@ -140,8 +140,9 @@ def test_asyncio_entry_points_make_model_loops(program: types.ModuleType) -> Non
             assert isinstance(asyncio.SelectorEventLoop(), k.asyncio.EventLoop)
         finally:
             loop.close()
-        with asyncio.Runner() as runner:
-            assert isinstance(runner.get_loop(), k.asyncio.EventLoop)
+        if sys.version_info >= (3, 11):  # asyncio.Runner is new in 3.11
+            with asyncio.Runner() as runner:
+                assert isinstance(runner.get_loop(), k.asyncio.EventLoop)
     assert type(asyncio.new_event_loop()) is asyncio.unix_events._UnixSelectorEventLoop
     asyncio.set_event_loop(None)
 

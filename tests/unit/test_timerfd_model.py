@@ -175,6 +175,4 @@ def test_clock_gettime_reads_the_virtual_clocks() -> None:
     assert t.clock_gettime(t.CLOCK_MONOTONIC) == 1001.25
     with pytest.raises(OSError) as info:
         t.clock_gettime(99)
-    assert info.value.errno == 22
-    with pytest.raises(OverflowError, match="signed integer is greater than maximum"):
-        t.clock_gettime(2**40)
+    assert info.value.errno == 22  # argument errors: tests/contract/test_timerfd.py, per Python version

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from typing import Any
 
 INT_MAX = 0x7FFFFFFF
 INT_MIN = -0x80000000
 _PYTIME_MAX = (1 << 63) - 1
 _PYTIME_MIN = -(1 << 63)
+_PYTIME_T = "PyTime_t" if sys.version_info >= (3, 13) else "_PyTime_t"  # 3.13 made the type public
 
 
 def c_int(value: Any) -> int:
@@ -109,6 +111,8 @@ def time_to_ns(obj: Any, unit_ns: int) -> int:
             raise ValueError("Invalid value NaN (not a number)")
         d = obj * unit_ns
         if not (_PYTIME_MIN <= d < -float(_PYTIME_MIN)):
+            if sys.version_info < (3, 11):  # 3.10's _PyTime_FromDouble: the int case's message
+                raise OverflowError(f"timestamp too large to convert to C {_PYTIME_T}")
             raise OverflowError("timestamp out of range for platform time_t")
         return _round_up(d)
     try:
@@ -117,7 +121,7 @@ def time_to_ns(obj: Any, unit_ns: int) -> int:
         raise TypeError("timeout must be an integer or None") from None
     ns = n * unit_ns
     if not (_PYTIME_MIN <= n <= _PYTIME_MAX and _PYTIME_MIN <= ns <= _PYTIME_MAX):
-        raise OverflowError("timestamp too large to convert to C _PyTime_t")
+        raise OverflowError(f"timestamp too large to convert to C {_PYTIME_T}")
     return ns
 
 
@@ -159,6 +163,14 @@ def format_i(value: Any) -> int:
         raise OverflowError("signed integer is greater than maximum")
     if n < INT_MIN:
         raise OverflowError("signed integer is less than minimum")
+    return n
+
+
+def c_int_313(value: Any) -> int:
+    """Argument Clinic's ``int`` converter from 3.13 on (PyLong_AsInt): one overflow message."""
+    n = operator.index(value)
+    if not INT_MIN <= n <= INT_MAX:
+        raise OverflowError("Python int too large to convert to C int")
     return n
 
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.events as _events
+import asyncio.runners as _runners
 import functools
 import itertools
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -183,23 +185,51 @@ class AsyncioModule(StandIn):
     def set_child_watcher(self, watcher: Any) -> None:
         self._policy.set_child_watcher(watcher)
 
-    def Runner(self, *, debug: bool | None = None, loop_factory: Callable[[], Any] | None = None) -> asyncio.Runner:
-        """``asyncio.Runner`` whose default loop factory is the model's."""
-        return asyncio.Runner(debug=debug, loop_factory=loop_factory or self.EventLoop)
+    if sys.version_info >= (3, 11):  # asyncio.Runner is new in 3.11: absent on 3.10, as there
+
+        def Runner(  # noqa: N802 (asyncio's name)
+            self, *, debug: bool | None = None, loop_factory: Callable[[], Any] | None = None
+        ) -> asyncio.Runner:
+            """``asyncio.Runner`` whose default loop factory is the model's."""
+            return asyncio.Runner(debug=debug, loop_factory=loop_factory or self.EventLoop)
 
     def run(self, main: Coroutine[Any, Any, Any], *, debug: bool | None = None) -> Any:
         """``asyncio.run(main)`` on a new model loop, in the calling model thread."""
         if _events._get_running_loop() is not None:
             raise RuntimeError("asyncio.run() cannot be called from a running event loop")
+        if sys.version_info < (3, 11):
+            return self._run_310(main, debug)
         with asyncio.Runner(debug=debug, loop_factory=self.EventLoop) as runner:
             return runner.run(main)
+
+    def _run_310(self, main: Coroutine[Any, Any, Any], debug: bool | None) -> Any:
+        # Python 3.10 has no Runner: its asyncio.run, line for line, with the loop the model's
+        # (and, as the Runner above with a loop factory, leaving this module's policy alone).
+        if not asyncio.iscoroutine(main):
+            raise ValueError(f"a coroutine was expected, got {main!r}")
+        loop = self.EventLoop()
+        try:
+            if debug is not None:
+                loop.set_debug(debug)
+            return loop.run_until_complete(main)
+        finally:
+            try:
+                _runners._cancel_all_tasks(loop)  # type: ignore[attr-defined]
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
 
     def set_event_loop_policy(self, policy: _Policy | None) -> None:
         """Sets this module's policy (``None``: a new model policy), never the process's."""
         if policy is not None and not isinstance(policy, _events.AbstractEventLoopPolicy):
-            raise TypeError(
-                f"policy must be an instance of AbstractEventLoopPolicy or None, not '{type(policy).__name__}'"
-            )
+            if sys.version_info < (3, 11):  # 3.10 checks with an assert (3.11 made it a TypeError)
+                if __debug__:
+                    raise AssertionError
+            else:
+                raise TypeError(
+                    f"policy must be an instance of AbstractEventLoopPolicy or None, not '{type(policy).__name__}'"
+                )
         self._policy = policy if policy is not None else self.EventLoopPolicy()
 
     def __repr__(self) -> str:

@@ -35,6 +35,7 @@ import asyncio
 import asyncio.events as _events
 import asyncio.exceptions as _exceptions
 import concurrent.futures
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -181,14 +182,27 @@ class _ModelLoop:
     def create_future(self) -> asyncio.Future[Any]:
         return self._host_asyncio.Future(loop=self)  # type: ignore[arg-type]  # a mixin of the loop
 
-    def create_task(self, coro: Any, *, name: str | None = None, context: Any = None) -> asyncio.Task[Any]:
-        if self._task_factory is not None:  # type: ignore[attr-defined]
-            return super().create_task(coro, name=name, context=context)  # type: ignore[misc,no-any-return]
-        self._check_closed()  # type: ignore[attr-defined]
-        task: Any = self._host_asyncio.Task(coro, loop=self, name=name, context=context)  # type: ignore[arg-type]
-        if task._source_traceback:
-            del task._source_traceback[-1]
-        return task
+    if sys.version_info >= (3, 11):
+
+        def create_task(self, coro: Any, *, name: str | None = None, context: Any = None) -> asyncio.Task[Any]:
+            if self._task_factory is not None:  # type: ignore[attr-defined]
+                return super().create_task(coro, name=name, context=context)  # type: ignore[misc,no-any-return]
+            self._check_closed()  # type: ignore[attr-defined]
+            task: Any = self._host_asyncio.Task(coro, loop=self, name=name, context=context)  # type: ignore[arg-type]
+            if task._source_traceback:
+                del task._source_traceback[-1]
+            return task
+
+    else:  # Python 3.10: tasks take no context (added in 3.11)
+
+        def create_task(self, coro: Any, *, name: str | None = None) -> asyncio.Task[Any]:
+            if self._task_factory is not None:  # type: ignore[attr-defined]
+                return super().create_task(coro, name=name)  # type: ignore[misc,no-any-return]
+            self._check_closed()  # type: ignore[attr-defined]
+            task: Any = self._host_asyncio.Task(coro, loop=self, name=name)  # type: ignore[arg-type]
+            if task._source_traceback:
+                del task._source_traceback[-1]
+            return task
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
         if executor is None and self._default_executor is None and not self._executor_shutdown_called:
@@ -249,7 +263,11 @@ class EventLoopPolicy(_events.BaseDefaultEventLoopPolicy):
         tid = self._host_asyncio._threading.get_ident()
         self._set_called[tid] = True
         if loop is not None and not isinstance(loop, _events.AbstractEventLoop):
-            raise TypeError(f"loop must be an instance of AbstractEventLoop or None, not '{type(loop).__name__}'")
+            if sys.version_info < (3, 11):  # 3.10 checks with an assert (3.11 made it a TypeError)
+                if __debug__:
+                    raise AssertionError
+            else:
+                raise TypeError(f"loop must be an instance of AbstractEventLoop or None, not '{type(loop).__name__}'")
         self._loops[tid] = loop
 
     def new_event_loop(self) -> Any:

@@ -101,9 +101,12 @@ def _rebase_class(original: type, namespace: dict[str, Any], rebased_base: type 
 
 def _rebound_module(module: types.ModuleType, replacements: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``module``'s globals with ``replacements``, its own functions rebound to it."""
-    namespace = dict(vars(module))
+    # Iterate over a snapshot: a collection while rebinding may run a finalizer whose warning
+    # adds __warningregistry__ to the module's globals (an unclosed real loop's ResourceWarning).
+    originals = dict(vars(module))
+    namespace = dict(originals)
     namespace.update(replacements)
-    for name, value in vars(module).items():
+    for name, value in originals.items():
         if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
             namespace[name] = _rebind_function(value, namespace)
     return namespace

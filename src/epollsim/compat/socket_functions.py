@@ -22,7 +22,7 @@ from ..net.inet_text import inet_aton, inet_ntop4, inet_ntop6, inet_pton4, inet_
 from ..net.resolver import Resolver
 from ..net.resolver import getservbyname as _getservbyname
 from ..net.resolver import getservbyport as _getservbyport
-from ._convert import c_long, format_i
+from ._convert import c_int_313, c_long, format_i
 from ._sockaddr import format_I, makesockaddr, setipaddr
 from .socket_object import _AddressFamily, _SocketKind
 
@@ -51,10 +51,12 @@ def _intenum(value: int, enum_klass: Any) -> Any:
         return value
 
 
-def _str_arg(value: Any, func: str, position: int) -> str:
-    """The "s" format: a str without NUL."""
+def _str_arg(value: Any, func: str, position: int | None) -> str:
+    """The "s" format: a str without NUL (``position`` None: the function's only argument, as
+    Argument Clinic names it)."""
     if not isinstance(value, str):
-        raise TypeError(f"{func}() argument {position} must be str, not {type(value).__name__}")
+        which = "argument" if position is None else f"argument {position}"
+        raise TypeError(f"{func}() {which} must be str, not {type(value).__name__}")
     if "\0" in value:
         raise ValueError("embedded null character")
     return value
@@ -84,7 +86,7 @@ def _bytes_like(value: Any) -> bytes:
 
 
 def _swap16(name: str, value: Any) -> int:
-    x = format_i(value)
+    x = c_int_313(value) if sys.version_info >= (3, 13) else format_i(value)
     if x < 0:
         raise OverflowError(f"{name}: can't convert negative Python int to C 16-bit unsigned integer")
     if x > 0xFFFF:
@@ -102,6 +104,20 @@ def _swap32(value: Any) -> int:
     if value > 0xFFFFFFFF:
         raise OverflowError("int larger than 32 bits")
     return int.from_bytes(int(value).to_bytes(4, "big"), "little")
+
+
+def _without_all_errors(create_connection: Any) -> Any:
+    """Python 3.10's create_connection signature: no ``all_errors`` (the same steps otherwise)."""
+
+    def create_connection_310(
+        self: Any, address: Any, timeout: Any = _GLOBAL_DEFAULT_TIMEOUT, source_address: Any = None
+    ) -> Any:
+        return create_connection(self, address, timeout, source_address)
+
+    create_connection_310.__name__ = create_connection.__name__
+    create_connection_310.__qualname__ = create_connection.__qualname__
+    create_connection_310.__doc__ = create_connection.__doc__
+    return create_connection_310
 
 
 class SocketFunctions:
@@ -276,7 +292,8 @@ class SocketFunctions:
 
     @staticmethod
     def inet_aton(ip_string: Any, /) -> bytes:
-        packed = inet_aton(_str_arg(ip_string, "inet_aton", 1))
+        # 3.13's Argument Clinic names the one argument without a number.
+        packed = inet_aton(_str_arg(ip_string, "inet_aton", None if sys.version_info >= (3, 13) else 1))
         if packed is None:
             raise OSError("illegal IP address string passed to inet_aton")
         return packed
@@ -339,6 +356,9 @@ class SocketFunctions:
             finally:
                 exceptions.clear()
         raise OSError("getaddrinfo returns an empty list")
+
+    if sys.version_info < (3, 11):  # all_errors (and ExceptionGroup) are new in 3.11
+        create_connection = _without_all_errors(create_connection)
 
     def has_dualstack_ipv6(self) -> bool:
         try:

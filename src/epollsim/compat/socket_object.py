@@ -149,10 +149,12 @@ class socket(SocketDataMixin, SocketNetMixin):
 
     def __repr__(self) -> str:
         # Lib/socket.py socket.__repr__ (a socketpair's ends have no laddr/raddr to show)
+        # family and type are the enums, shown by str() (Lib/socket.py's %s): the number from
+        # 3.11, the member's name ("AddressFamily.AF_UNIX") on 3.10, whose IntEnum.__str__ was Enum's
         closed = " [closed]" if self._closed else ""
         text = (
-            f"<socket.socket{closed} fd={self._fd}, family={self._family}, "
-            f"type={self._type}, proto={self._proto}"
+            f"<socket.socket{closed} fd={self._fd}, family={self.family!s}, "
+            f"type={self.type!s}, proto={self._proto}"
         )
         if not self._closed:
             for label, get in (("laddr", self.getsockname), ("raddr", self.getpeername)):

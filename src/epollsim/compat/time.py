@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import sys
 import time as _real_time
 import types
 from errno import EINVAL
@@ -69,8 +70,14 @@ class TimeModule(StandIn):
     def time_ns(self) -> int:
         return self._clock.now_ns + self._clock.realtime_offset_ns  # CLOCK_REALTIME
 
-    def clock_gettime_ns(self, clk_id: int, /) -> int:
-        clk_id = format_i(clk_id)
+    def clock_gettime_ns(self, clk_id: Any, /) -> int:
+        if sys.version_info >= (3, 13):  # time_clockid_converter turns every failure into this
+            try:
+                clk_id = format_i(clk_id)
+            except (TypeError, OverflowError):
+                raise TypeError(f"clk_id should be integer, not {type(clk_id).__name__}") from None
+        else:
+            clk_id = format_i(clk_id)
         if clk_id not in _CLOCK_OFFSETS:
             if clk_id in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or clk_id < 0:
                 raise Unsupported("CPU-time clocks are not modelled by epollsim")
@@ -78,7 +85,7 @@ class TimeModule(StandIn):
         offset = _CLOCK_OFFSETS[clk_id]
         return self._clock.now_ns + (self._clock.realtime_offset_ns if offset is None else offset)
 
-    def clock_gettime(self, clk_id: int, /) -> float:
+    def clock_gettime(self, clk_id: Any, /) -> float:
         sec, nsec = divmod(self.clock_gettime_ns(clk_id), _NS)
         return sec + nsec * 1e-9  # CPython: tp.tv_sec + tp.tv_nsec * 1e-9
 

@@ -1,10 +1,9 @@
 """Same program + same seed = the same observations, whatever PYTHONHASHSEED is."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
+
+from hashseed_helpers import output_under_hashseed
 
 WORKLOAD = textwrap.dedent(
     """
@@ -41,9 +40,7 @@ WORKLOAD = textwrap.dedent(
 
 
 def run(hashseed: str) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    done = subprocess.run([sys.executable, "-c", WORKLOAD], env=env, capture_output=True, text=True, check=True)
-    return done.stdout
+    return output_under_hashseed(hashseed, "-c", WORKLOAD)
 
 
 def test_observations_do_not_depend_on_the_hash_seed() -> None:

@@ -3,21 +3,16 @@ seed) give the same trace, by digest, run twice in one process and under two PYT
 another seed gives another trace."""
 from __future__ import annotations
 
-import os
 import pathlib
-import subprocess
-import sys
 
+from hashseed_helpers import output_under_hashseed
 from network_trace_program import traced_run
 
 PROGRAM = pathlib.Path(__file__).with_name("network_trace_program.py")
 
 
 def digest_in_subprocess(hashseed: str, seed: int) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    done = subprocess.run([sys.executable, str(PROGRAM), str(seed)], env=env, capture_output=True, text=True,
-                          check=True)
-    return done.stdout.strip()
+    return output_under_hashseed(hashseed, str(PROGRAM), str(seed)).strip()
 
 
 def test_a_network_run_has_one_trace_per_seed() -> None:

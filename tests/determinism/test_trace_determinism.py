@@ -2,11 +2,9 @@
 another seed, for a program with a race, another trace."""
 from __future__ import annotations
 
-import os
 import pathlib
-import subprocess
-import sys
 
+from hashseed_helpers import output_under_hashseed
 from traced_program import program, racy
 
 import epollsim
@@ -40,10 +38,7 @@ def test_the_same_seed_gives_the_same_trace_twice() -> None:
 
 
 def run_in_subprocess(hashseed: str, seed: int) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(seed)], env=env, capture_output=True, text=True,
-                          check=True)
-    return done.stdout
+    return output_under_hashseed(hashseed, "-c", SCRIPT, str(seed))
 
 
 def test_the_trace_does_not_depend_on_the_hash_seed() -> None:

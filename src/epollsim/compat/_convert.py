@@ -137,7 +137,7 @@ def ns_to_ms_checked(ns: int, ceiling: bool) -> int:
 
 
 def as_bytes(data: Any) -> bytes:
-    """The buffer-protocol argument of os.write and socket.send."""
+    """The buffer-protocol argument ("y*") of os.write, socket.send, inet_ntoa and inet_ntop."""
     if isinstance(data, bytes):
         return data
     if isinstance(data, str):

@@ -22,7 +22,7 @@ from ..net.inet_text import inet_aton, inet_ntop4, inet_ntop6, inet_pton4, inet_
 from ..net.resolver import Resolver
 from ..net.resolver import getservbyname as _getservbyname
 from ..net.resolver import getservbyport as _getservbyport
-from ._convert import c_int_313, c_long, format_i
+from ._convert import as_bytes, c_int_313, c_long, format_i
 from ._sockaddr import format_I, makesockaddr, setipaddr
 from .socket_object import _AddressFamily, _SocketKind
 
@@ -73,16 +73,6 @@ def _et_arg(value: Any, func: str) -> str:
     if b"\0" in data:
         raise ValueError("embedded null character")
     return data.decode("latin-1")
-
-
-def _bytes_like(value: Any) -> bytes:
-    """The "y*" format."""
-    if isinstance(value, str):
-        raise TypeError(f"a bytes-like object is required, not '{type(value).__name__}'")
-    try:
-        return memoryview(value).tobytes()
-    except TypeError:
-        raise TypeError(f"a bytes-like object is required, not '{type(value).__name__}'") from None
 
 
 def _swap16(name: str, value: Any) -> int:
@@ -279,7 +269,7 @@ class SocketFunctions:
     @staticmethod
     def inet_ntop(address_family: Any, packed_ip: Any, /) -> str:
         af = format_i(address_family)
-        packed = _bytes_like(packed_ip)
+        packed = as_bytes(packed_ip)  # the "y*" format
         if af == AF_INET:
             if len(packed) != 4:
                 raise ValueError("invalid length of packed IP address string")
@@ -300,7 +290,7 @@ class SocketFunctions:
 
     @staticmethod
     def inet_ntoa(packed_ip: Any, /) -> str:
-        packed = _bytes_like(packed_ip)
+        packed = as_bytes(packed_ip)  # the "y*" format
         if len(packed) != 4:
             raise OSError("packed IP wrong length for inet_ntoa")
         return inet_ntop4(packed)

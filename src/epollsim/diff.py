@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .kernel import Kernel
-from .observe import Observation, Recorder, RecordingModule, RecordingPatch, RecordingTarget, fmt_error
+from .observe import Observation, Recorder, RecordingPatch, RecordingTarget, fmt_error
 from .programs import Program, defines_main, load, program_context, program_ref
 
 
@@ -64,8 +64,7 @@ class _View:
         self._base = base
         target = RecordingTarget(base, recorder)
         self.os, self.select, self.selectors = target.os, target.select, target.selectors
-        self.socket, self.time = target.socket, target.time
-        self.fcntl = RecordingModule(base.fcntl, "fcntl", recorder, only=("fcntl", "ioctl"))
+        self.socket, self.time, self.fcntl = target.socket, target.time, target.fcntl
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._base, name)

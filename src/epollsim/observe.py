@@ -367,6 +367,7 @@ class RecordingTarget:
         self.selectors = RecordingModule(base.selectors, "selectors", recorder)
         self.time = RecordingModule(base.time, "time", recorder, only=("sleep", *sorted(TIME_CALLS)))
         self.os = RecordingModule(base.os, "os", recorder, only=OS_CALLS)
+        self.fcntl = RecordingModule(base.fcntl, "fcntl", recorder, only=("fcntl", "ioctl"))
         self.threading = base.threading
         self.asyncio = getattr(base, "asyncio", None)
 

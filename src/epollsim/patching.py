@@ -10,8 +10,8 @@ monkey patching and pyfakefs do, and puts every one back on exit:
 1. **The modules, in place.** ``os``'s fd calls (``OS_FD_CALLS``: read, write,
    close, pipe, dup, eventfd...) become the host's, so an fd number never
    reaches the real fd table; the rest of ``os`` (paths, environment) stays
-   real. For each public name of the real ``socket``,
-   ``select``, ``selectors``, ``time`` and ``threading`` that belongs to that
+   real. For each public name of the real ``socket``, ``select``,
+   ``selectors``, ``time``, ``threading`` and ``fcntl`` that belongs to that
    module (its ``__module__`` is the module or its C half: ``_socket``,
    ``_thread``), the module's attribute becomes the host's stand-in's. A C
    function or type the stand-in does not model becomes a stub that raises
@@ -22,7 +22,7 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    lacks (``socket.SocketIO``, ``socket.getfqdn``): its globals *are* the
    patched module, so it runs on the model too.
 2. **Names copied out, everywhere.** Every module in ``sys.modules`` (sorted by
-   name; except epollsim's own, the five patched modules, asyncio, and the test
+   name; except epollsim's own, the six patched modules, asyncio, and the test
    and debugging tools listed in ``SKIP``) is scanned for globals that *are* (by
    identity) one of the replaced objects, and those are rebound. ``queue``'s
    ``from time import monotonic as time`` becomes the virtual clock, so a
@@ -68,6 +68,7 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "selectors": ("selectors",),
     "time": ("time",),
     "threading": ("threading", "_thread"),
+    "fcntl": ("fcntl",),
 }
 
 # The fd calls of ``os`` the model offers, patched by name: ``os`` as a whole stays
@@ -100,6 +101,7 @@ class PatchTarget(Protocol):
     time: Any
     threading: Any
     asyncio: Any
+    fcntl: Any
 
 
 _active: list[Patch] = []  # at most one

@@ -8,7 +8,11 @@ virtual time does not pass unless a thread blocks.
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from epollsim.testing.backends import Backend
 
@@ -70,3 +74,79 @@ def wait_readable(backend: Backend, sock: Any, timeout: float = 2.0) -> None:
         ep.poll(timeout)
     finally:
         ep.close()
+
+
+FIONREAD, TIOCOUTQ = 0x541B, 0x5411  # include/uapi/asm-generic/ioctls.h (SIOCINQ, SIOCOUTQ)
+
+
+def inq(backend: Backend, fd: Any) -> int:
+    """ioctl(SIOCINQ): bytes queued to read."""
+    return int.from_bytes(backend.fcntl.ioctl(fd, FIONREAD, b"\0" * 4), "little", signed=True)
+
+
+def outq(backend: Backend, fd: Any) -> int:
+    """ioctl(SIOCOUTQ): on TCP, bytes written and not yet acknowledged (a FIN counts one)."""
+    return int.from_bytes(backend.fcntl.ioctl(fd, TIOCOUTQ, b"\0" * 4), "little", signed=True)
+
+
+def settled(backend: Backend, ask: Any, fd: Any, want: int) -> int:
+    """``ask(backend, fd)``, after waiting (real kernel only, up to 2 s) for it to become ``want``."""
+    got = ask(backend, fd)
+    if backend.is_model or got == want:
+        return got
+    deadline = backend.time.monotonic() + 2.0
+    while got != want and backend.time.monotonic() < deadline:
+        backend.time.sleep(0.005)
+        got = ask(backend, fd)
+    return got
+
+
+class Late(Exception):
+    """A check meant for the delayed-ACK interval came later: the process was descheduled."""
+
+
+class AckWindow:
+    """Checks that must land inside the 40 ms delayed-ACK interval that ``start`` opens.
+
+    On the real kernel a check made more than 30 ms after ``start`` proves
+    nothing (the timer may have fired), so it raises ``Late`` and
+    ``rerun_if_late`` runs the test again. On the model no time passes.
+    """
+
+    LIMIT_S = 0.03
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.opened = 0.0
+
+    def start(self) -> None:
+        self.opened = self.backend.time.monotonic()
+
+    def check(self) -> None:
+        if not self.backend.is_model and self.backend.time.monotonic() - self.opened > self.LIMIT_S:
+            raise Late
+
+    def outq(self, sock: Any) -> int:
+        value = outq(self.backend, sock)
+        self.check()
+        return value
+
+    def inq(self, sock: Any) -> int:
+        value = inq(self.backend, sock)
+        self.check()
+        return value
+
+
+def rerun_if_late(test: Callable[[Backend], None]) -> Callable[[Backend], None]:
+    """Run ``test`` again (up to five times) when an ``AckWindow`` check came late."""
+
+    @functools.wraps(test)
+    def run(backend: Backend) -> None:
+        for _ in range(5):
+            try:
+                return test(backend)
+            except Late:
+                continue
+        pytest.fail("descheduled for more than 30 ms inside the delayed-ACK interval five times")
+
+    return run

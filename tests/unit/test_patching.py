@@ -416,3 +416,26 @@ def test_os_fd_calls_reach_the_model_fd_table_never_the_real_one() -> None:
         assert os.read(real_r, 100) == b"real"  # the real pipe is still open
         os.close(real_r)
         os.close(real_w)
+
+
+def test_fcntl_calls_reach_the_model_and_locks_are_refused() -> None:
+    import fcntl
+    import os
+
+    real_fcntl = fcntl.fcntl
+    real_r, real_w = os.pipe()
+    try:
+        k = epollsim.Kernel()
+        with k.patch():
+            r, w = os.pipe()
+            fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+            assert k.sys.fcntl(w, fcntl.F_GETFL) & os.O_NONBLOCK  # the model's pipe changed
+            os.write(w, b"abc")
+            assert fcntl.ioctl(r, 0x541B, b"\0" * 4) == (3).to_bytes(4, "little")  # FIONREAD
+            with pytest.raises(epollsim.Unsupported):
+                fcntl.flock(r, fcntl.LOCK_EX)  # locks are not modelled: never the real fd
+        assert not real_fcntl(real_w, fcntl.F_GETFL) & os.O_NONBLOCK  # the real pipe untouched
+    finally:
+        assert fcntl.fcntl is real_fcntl
+        os.close(real_r)
+        os.close(real_w)

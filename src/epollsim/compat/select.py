@@ -148,18 +148,18 @@ class epoll:
         epfd = self._epfd
         if epfd < 0:
             raise _closed()
-        if timeout is None:
+        if timeout.__class__ is int and -2_000_000 < timeout < 2_000_000:
+            ms = timeout * 1000 if timeout >= 0 else -1  # whole seconds (selectors' -1, 0): exact, in range
+        elif timeout is None:
             ms = -1
         elif timeout == 0 and timeout.__class__ in _PLAIN_NUMBERS:
             ms = 0
-        elif timeout.__class__ is int and -2_000_000 < timeout < 2_000_000:
-            ms = timeout * 1000 if timeout > 0 else -1  # whole seconds (selectors' -1): exact, in range
         else:
             ms = ns_to_ms_checked(time_to_ns(timeout, _NS_PER_S), ceiling=True)
-        if maxevents == -1:
+        if maxevents < 1:
+            if maxevents != -1:
+                raise ValueError(f"maxevents must be greater than 0, got {maxevents}")
             maxevents = PY_EPOLL_DEFAULT_MAXEVENTS
-        elif maxevents < 1:
-            raise ValueError(f"maxevents must be greater than 0, got {maxevents}")
         return self._sys.epoll_wait(epfd, maxevents, ms, True)
 
     def __del__(self) -> None:

@@ -11,11 +11,12 @@ forgotten it (see vfs/file.py).
 """
 from __future__ import annotations
 
-from errno import EAGAIN, EINVAL
+from errno import EAGAIN, EINVAL, ENOTTY
 
 from ..abi.epoll import EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT
 from ..abi.eventfd import EFD_SEMAPHORE, EVENTFD_MAX
 from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.ioctl import QUEUE_REQUESTS
 from ..abi.stat import ANON_INODE_MODE
 from ..errors import oserror
 from ..vfs.file import OpenFile, PollTable
@@ -49,6 +50,12 @@ class EventFd(OpenFile):
         if count < EVENTFD_MAX:
             mask |= EPOLLOUT
         return mask
+
+    def ioctl(self, request: int) -> int:
+        """eventfd_fops has no unlocked_ioctl: vfs_ioctl answers ENOTTY."""
+        if request in QUEUE_REQUESTS:
+            raise oserror(ENOTTY)
+        return super().ioctl(request)
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
         if n < 8:

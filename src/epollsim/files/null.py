@@ -6,7 +6,11 @@ DEFAULT_POLLMASK (IN|OUT|RDNORM|WRNORM). Reads return EOF, writes vanish.
 """
 from __future__ import annotations
 
+from errno import ENOTTY
+
+from ..abi.ioctl import QUEUE_REQUESTS
 from ..abi.stat import S_IFCHR
+from ..errors import oserror
 from ..vfs.file import OpenFile
 
 
@@ -23,3 +27,9 @@ class NullDevice(OpenFile):
 
     def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
         return len(data)
+
+    def ioctl(self, request: int) -> int:
+        """null_fops has no unlocked_ioctl: vfs_ioctl answers ENOTTY."""
+        if request in QUEUE_REQUESTS:
+            raise oserror(ENOTTY)
+        return super().ioctl(request)

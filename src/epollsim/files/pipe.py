@@ -40,10 +40,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from errno import EAGAIN, EBUSY, EINVAL, EPERM, EPIPE
+from errno import EAGAIN, EBUSY, EINVAL, ENOTTY, EPERM, EPIPE
 
 from ..abi.epoll import EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM
 from ..abi.fcntl import O_NONBLOCK, O_RDONLY, O_WRONLY
+from ..abi.ioctl import FIONREAD, TIOCOUTQ
 from ..abi.limits import PAGE_SIZE, PIPE_DEF_BUFFERS, PIPE_MAX_SIZE
 from ..abi.stat import S_IFIFO
 from ..errors import oserror
@@ -232,6 +233,15 @@ class PipeEnd(OpenFile):
 
     def unread_bytes(self) -> int | None:
         return self.pipe.nbytes if self.fmode & FMODE_READ else None
+
+    def ioctl(self, request: int) -> int:
+        """pipe_ioctl: FIONREAD is the bytes in the pipe, asked of either end; any other
+        request is -ENOIOCTLCMD, which vfs_ioctl turns into ENOTTY."""
+        if request == FIONREAD:
+            return self.pipe.nbytes
+        if request == TIOCOUTQ:
+            raise oserror(ENOTTY)
+        return super().ioctl(request)
 
     def sync_tx(self) -> Pipe:  # both ends' messages go through the one buffer
         return self.pipe

@@ -26,6 +26,7 @@ mixin over the state this module's ``__init__`` sets up:
 * ``tcp_stream.py``: the send and receive buffers, the window, output and
   ACK processing, send and recv;
 * ``tcp_close.py``: shutdown, close, FIN, RST and TIME_WAIT;
+* ``tcp_delack.py``: when to acknowledge (quick, delayed, ping-pong);
 * ``tcp_timers.py``: retransmission, probes and the FIN_WAIT2 timeout.
 
 Wake-ups, with Linux's keys: data queued: sk_data_ready
@@ -36,12 +37,11 @@ changes (connected, FIN, shutdown, reset): sk_state_change (no key); a RST
 or timeout: sk_error_report (ERR) as well. A socket whose file is gone
 (SOCK_DEAD, an orphan) wakes nobody.
 
-Not modelled: congestion control, Nagle and delayed ACKs (TCP_NODELAY is
-stored), keepalive probes (SO_KEEPALIVE is stored), urgent data, SO_LINGER
-with a non-zero timeout (close does not wait), TCP Fast Open, syncookies,
-out-of-order queues (a segment beyond a gap is dropped and resent), MSS
-and segment sizes beyond one rule (65483 bytes, loopback's), and the
-SYN queue limit.
+Not modelled: congestion control, TCP_CORK and MSG_MORE, keepalive probes
+(SO_KEEPALIVE is stored), urgent data, SO_LINGER with a non-zero timeout
+(close does not wait), TCP Fast Open, syncookies, out-of-order queues
+(a segment beyond a gap is dropped and resent), MSS and segment sizes
+beyond one rule (65483 bytes, loopback's), and the SYN queue limit.
 """
 from __future__ import annotations
 
@@ -49,22 +49,28 @@ from errno import EADDRNOTAVAIL, EALREADY, ECONNABORTED, EINPROGRESS, EINVAL, EI
 from typing import Any
 
 from ..abi.epoll import EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLRDNORM, EPOLLWRNORM
+from ..abi.ioctl import SIOCINQ, SIOCOUTQ
 from ..abi.socket import RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, SOCK_STREAM
-from ..errors import oserror
+from ..errors import Unsupported, oserror
 from ..net import addr as A
 from ..net.stack import IPPROTO_TCP
 from ..vfs.file import PollTable
 from . import tcp_states as T
 from .blocking import WouldBlock
+from .inet_sock import READABLE_KEY
 from .tcp_close import TcpClose
+from .tcp_delack import ICSK_ACK_SCHED, TcpDelack
 from .tcp_listen import SOMAXCONN, TcpListen
 from .tcp_segment import ACK, FIN, PROBE, RST, SYN, Segment, send_reset
 from .tcp_states import SS_CONNECTED, SS_CONNECTING, SS_UNCONNECTED
 from .tcp_stream import TcpStream
 from .tcp_timers import TCP_TIMEOUT_INIT_NS, TcpTimers
 
+_READABLE_WRITABLE = EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM
+_NOT_FAST = SYN | RST | FIN | PROBE  # the slow path takes these (tcp_rcv_established's header prediction)
 
-class TcpSocket(TcpStream, TcpListen, TcpClose, TcpTimers):
+
+class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
     """An AF_INET/AF_INET6 SOCK_STREAM socket: listener, connecting or connected."""
 
     type = SOCK_STREAM
@@ -80,6 +86,12 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpTimers):
         if pt is not None:
             pt(self.wq)
         state = self.state
+        if state == T.ESTABLISHED and not self.shutdown_bits and not self.err:  # the usual case, in short
+            queued = len(self.snd_buf)
+            if self.sndbuf - queued >= queued >> 1:
+                return _READABLE_WRITABLE if self.rcv_queued else EPOLLOUT | EPOLLWRNORM
+            self.nospace = True
+            return EPOLLIN | EPOLLRDNORM if self.rcv_queued else 0
         if state == T.LISTEN:  # inet_csk_listen_poll
             return EPOLLIN | EPOLLRDNORM if self.accept_queue else 0
         mask = 0
@@ -99,6 +111,39 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpTimers):
         if self.err:
             mask |= EPOLLERR
         return mask
+
+    def ioctl(self, request: int) -> int:
+        """tcp_ioctl: SIOCINQ (tcp_inq) and SIOCOUTQ; both EINVAL on a listener, 0 mid-handshake.
+
+        SIOCINQ is rcv_nxt - copied_seq, less one once the FIN is in: the model's
+        ``rcv_nxt`` never counts the FIN, so that is the bytes queued unread.
+        SIOCOUTQ is write_seq - snd_una: everything sent or queued and not yet
+        acknowledged, the FIN included (it takes a sequence number). In CLOSE
+        the model answers only where Linux's sequence numbers are known: for a
+        socket that never connected or listened, and after an orderly close
+        whose FIN was acknowledged. Elsewhere Linux still counts the SYN of a
+        failed connect, the unacknowledged data a reset threw away (the write
+        queue purge leaves snd_una), and tcp_disconnect's jump of write_seq by
+        max_window + 2 (measured on 6.18: 1 after a refused non-blocking
+        connect, 3 after a blocking one, 2 for a listener shut down with
+        SHUT_RD), which the model does not keep. (A listener made with backlog 0
+        and then shut down is not told apart from a fresh socket: 0, where Linux
+        says 2.)
+        """
+        if request != SIOCINQ and request != SIOCOUTQ:
+            return super().ioctl(request)
+        state = self.state
+        if state == T.LISTEN:
+            raise oserror(EINVAL)
+        if state == T.SYN_SENT or state == T.SYN_RECV:
+            return 0
+        if request == SIOCINQ:
+            return self.rcv_queued
+        if state == T.CLOSE and not self.fin_acked and (self.rport or self.backlog):
+            raise Unsupported(
+                f"ioctl(SIOCOUTQ) on a {self!r} after a failed connect, a reset or a disconnect is not modelled"
+            )
+        return len(self.snd_buf) + (1 if self.fin_pending and not self.fin_acked else 0)
 
     # -- addresses, bind, connect ---------------------------------------------
 
@@ -191,12 +236,25 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpTimers):
         """tcp_rcv_state_process, for the states the model has."""
         state = self.state
         flags = seg.flags
-        if state == T.ESTABLISHED and not flags & (SYN | RST):  # the fast path (tcp_rcv_established)
+        if state == T.ESTABLISHED and not flags & _NOT_FAST:  # the fast path (tcp_rcv_established)
+            data = seg.data
+            if data:  # queued first, so that what the ACK lets us send carries its ACK
+                n = len(data)
+                if seg.seq == self.rcv_nxt and n <= self.rcvbuf * 7 // 10 - self.rcv_queued:
+                    # in order, within the window: tcp_data_queue's first case, inline
+                    self.rcv_queue.append(data)
+                    self.rcv_queued += n
+                    self.rcv_nxt += n
+                    self._event_data_recv(n, flags)
+                    if not self.dead and self.wq.entries:
+                        self.wq.wake(READABLE_KEY, 1)  # sk_data_ready
+                else:
+                    self._data_rcvd(seg)
             ack = seg.ack
             if flags & ACK and (ack > self.snd_una or ack + seg.wnd > self.snd_limit):  # else a duplicate
                 self._ack_rcvd(ack, seg.wnd)
-            if seg.data or flags & (FIN | PROBE):
-                self._data_rcvd(seg)
+            if data and self.ack_pending & ICSK_ACK_SCHED:
+                self._ack_snd_check()
             return
         if state == T.LISTEN:
             if flags & RST:
@@ -232,6 +290,8 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpTimers):
             self._ack_rcvd(seg.ack, seg.wnd)
         if seg.data or flags & (FIN | PROBE):
             self._data_rcvd(seg)
+        if self.ack_pending & ICSK_ACK_SCHED and self.state in T.SYNCHRONIZED:
+            self._ack_snd_check()
 
     def _finish_connect(self, seg: Segment) -> None:
         """tcp_finish_connect: ESTABLISHED, the handshake's ACK, wake the connecting thread."""

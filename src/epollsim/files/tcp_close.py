@@ -38,6 +38,7 @@ from ..errors import oserror
 from ..net.stack import IPPROTO_TCP, NetStack
 from ..net.stack import TIME_WAIT as B_TIME_WAIT
 from . import tcp_states as T
+from .tcp_delack import ICSK_ACK_SCHED, TCP_PINGPONG_THRESH
 from .tcp_segment import RST, Segment
 from .tcp_sock import TcpSock
 from .tcp_states import SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED
@@ -173,8 +174,11 @@ class TcpClose(TcpSock):
 
     def _fin(self) -> None:
         """tcp_fin."""
+        self.ack_pending |= ICSK_ACK_SCHED
         self.shutdown_bits |= RCV_SHUTDOWN
         self.done = True
+        if self.state == T.ESTABLISHED:  # CLOSE_WAIT: our FIN may carry the ACK (ping-pong mode)
+            self.ack_pingpong = TCP_PINGPONG_THRESH
         self.state = T.next_state(self.state, T.RCV_FIN)
         self._state_change()
 

@@ -15,7 +15,8 @@ segment between hosts can be delayed or lost and resent.
 Sequence numbers are stream offsets: the SYN and each side's first byte
 are at 0 (the model has no initial sequence number), and a FIN takes one
 number after the last byte. The flags are TCP's SYN, ACK, FIN, RST and
-the model's PROBE (a zero-window probe: "answer with an ACK").
+the model's PROBE (a zero-window probe: "answer with an ACK"); PSH marks
+the last segment of what was queued, as Linux's tcp_push does.
 
 A segment carries its payload by reference: the sender slices the bytes
 out of its send buffer once (``bytes(snd_buf[a:b])``) and the receiver
@@ -33,6 +34,7 @@ ACK = 2
 FIN = 4
 RST = 8
 PROBE = 16
+PSH = 32  # the segment ends what the sender had queued (Linux sets PSH there): see tcp_delack.py
 
 TCP_MSS = 65483  # loopback: MTU 65536 - 40 (headers) - 12 (timestamps)
 

@@ -28,10 +28,17 @@ The fields, by part:
 * the stream: ``rcv_queue`` of payload chunks holding ``rcv_queued`` bytes,
   ``rcv_nxt``, ``rcv_adv`` (the right edge of the last advertised window);
   ``snd_buf`` from ``snd_una``, ``snd_nxt``, ``snd_limit`` (the peer's
-  window edge); the FIN's progress (``fin_pending``, ``fin_sent``,
+  window edge), ``snd_sml`` (the end of the last short segment, for
+  Nagle's algorithm); the FIN's progress (``fin_pending``, ``fin_sent``,
   ``fin_seq``, ``fin_acked``);
+* when to acknowledge (``tcp_delack.py``, Linux's icsk_ack): ``ack_pending``
+  (ICSK_ACK_* bits), ``ack_quick`` (quick-ACK credits), ``ack_pingpong``,
+  ``ack_ato`` and ``ack_lrcvtime`` (ns), ``ack_timeout`` (the delayed ACK's
+  deadline), ``rcv_mss`` and ``last_seg_size`` (the receive MSS estimate);
+  ``rcv_wup`` is rcv_nxt when the last window was advertised;
 * the timers: ``rto_*`` (``tcp_timers.py``), ``retries``, ``head_sent_ns``
-  (when the oldest unacknowledged segment was first sent), ``fin_timer``.
+  (when the oldest unacknowledged segment was first sent), ``fin_timer``,
+  ``delack_timer`` and ``delack_ref``.
 """
 from __future__ import annotations
 
@@ -52,16 +59,18 @@ TCP_WMEM_DEFAULT = 16384  # tcp_wmem[1]
 TCP_RMEM_DEFAULT = 131072  # tcp_rmem[1]
 NS_PER_MS = 1_000_000
 TCP_RTO_MIN_NS = 200 * NS_PER_MS  # include/net/tcp.h
+TCP_MSS_DEFAULT = 536  # include/net/tcp.h: the receive MSS guessed before a segment is seen
 
 
 class TcpSock(InetSocket):
     """Every field of a TCP socket; the behaviour is in the mixins ``TcpSocket`` is made of."""
 
     __slots__ = (
-        "accept_queue", "backlog", "bindport_locked", "clock", "dead", "done", "fids", "fin_acked",
+        "accept_queue", "ack_ato", "ack_lrcvtime", "ack_pending", "ack_pingpong", "ack_quick", "ack_timeout",
+        "delack_ref", "delack_timer", "last_seg_size", "rcv_mss", "rcv_wup", "backlog", "bindport_locked", "clock", "dead", "done", "fids", "fin_acked",
         "fin_pending", "fin_sent", "fin_seq", "fin_timer", "head_sent_ns", "lwire", "nodelay", "nospace",
         "parent", "peer", "rcv_adv", "rcv_nxt", "rcv_queue", "rcv_queued", "requests", "retries", "rto_base",
-        "rto_deadline", "rto_ns", "rto_ref", "rto_timer", "snd_buf", "snd_limit", "snd_nxt", "snd_una",
+        "rto_deadline", "rto_ns", "rto_ref", "rto_timer", "snd_buf", "snd_limit", "snd_nxt", "snd_sml", "snd_una",
         "sock_state", "state",
     )
 
@@ -92,13 +101,26 @@ class TcpSock(InetSocket):
         self.snd_una = 0
         self.snd_nxt = 0
         self.snd_limit = 0
+        self.snd_sml = 0
         self.fin_pending = self.fin_sent = self.fin_acked = False
         self.fin_seq = -1
+        self.rcv_wup = 0
+        # When to acknowledge (tcp_delack.py).
+        self.ack_pending = 0
+        self.ack_quick = 0
+        self.ack_pingpong = 0
+        self.ack_ato = 0
+        self.ack_lrcvtime = 0
+        self.ack_timeout = 0
+        self.rcv_mss = TCP_MSS_DEFAULT  # tcp_initialize_rcv_mss on loopback
+        self.last_seg_size = 0
         # Timers.
         self.rto_timer: Timer | None = None
         self.rto_ref: _TimerRef | None = None
         self.rto_deadline: int | None = None
         self.fin_timer: Timer | None = None
+        self.delack_timer: Timer | None = None
+        self.delack_ref: _TimerRef | None = None
         self.rto_ns = TCP_RTO_MIN_NS
         self.rto_base = TCP_RTO_MIN_NS  # the RTO after the handshake's round trip (tcp_set_rto)
         self.retries = 0
@@ -133,8 +155,16 @@ class TcpSock(InetSocket):
         def _done(self) -> None: ...
         def _unhash(self) -> None: ...
         def _time_wait(self) -> None: ...
+        def _event_data_recv(self, length: int, push: int) -> None: ...  # tcp_delack.py
+        def _ack_snd_check(self) -> None: ...
+        def _enter_quickack_mode(self) -> None: ...
+        def _dec_quickack_mode(self) -> None: ...
+        def _read_acks_now(self, copied: int) -> bool: ...
+        def _cancel_delack_timer(self) -> None: ...
+        def delack_timer_fired(self, ref: _TimerRef) -> None: ...
         def _base_rto(self) -> int: ...  # tcp_timers.py
         def _arm_rto(self) -> None: ...
         def _stop_timers(self) -> None: ...
         def _kill_timers(self) -> None: ...
         def _arm_fin_timeout(self) -> None: ...
+        def retransmit_timer(self, ref: _TimerRef) -> None: ...

@@ -1,4 +1,4 @@
-"""TCP's byte stream: the send and receive buffers, the window, output and ACK processing.
+"""TCP's byte stream: the send and receive buffers, the window, output (with Nagle's algorithm) and ACK processing.
 
 Theory of operation (net/ipv4/tcp.c, tcp_output.c, tcp_input.c)
 ---------------------------------------------------------------
@@ -8,11 +8,17 @@ is the next byte to send and ``snd_limit`` the right edge of the
 receiver's last advertised window. ``_push`` (tcp_write_xmit) sends new
 data in segments of at most TCP_MSS up to that edge, then the FIN once
 every byte is out (a FIN takes one sequence number after the data).
+Nagle's algorithm, as Linux has it with Minshall's change
+(tcp_nagle_test): unless TCP_NODELAY is set or a FIN is queued, the last
+piece of the queue, if shorter than the MSS, waits while a short segment
+sent earlier (``snd_sml`` is where it ended) is unacknowledged; writes
+made meanwhile join it. With the peer delaying its ACK (``tcp_delack.py``)
+that is Linux's 40 ms stall of a write-write-read exchange.
 
 The receiver queues in-order data up to its window (``_window``: 70% of
 SO_RCVBUF, the payload share Linux's tcp_win_from_space gives on
-loopback, less what is queued) and acknowledges every segment (no delayed
-ACKs). Reading data that reopens a window that had shrunk below half of
+loopback, less what is queued) and schedules an ACK, which
+``tcp_delack.py`` sends at once or delays. Reading data that reopens a window that had shrunk below half of
 the receive space sends a window update (tcp_cleanup_rbuf). Data beyond
 a gap or past the window is dropped and resent by the sender's timer.
 
@@ -41,12 +47,14 @@ from ..errors import oserror
 from . import tcp_states as T
 from .blocking import WouldBlock
 from .inet_sock import READABLE_KEY, WRITABLE_KEY
-from .tcp_segment import ACK, FIN, RST, TCP_MSS, Segment, tcp_rcv
+from .tcp_delack import ACK_ON_DRAIN, ACK_ON_READ, ICSK_ACK_SCHED, PINGPONG_MAX
+from .tcp_segment import ACK, FIN, PROBE, PSH, RST, TCP_MSS, Segment, tcp_rcv
 from .tcp_sock import TcpSock
 
 TCP_SNDBUF_ESTABLISHED = 3939840  # tcp_sndbuf_expand on a loopback connection (6.18, measured)
 
 _new_segment = object.__new__  # see _xmit
+_ACK_ON_ANY_READ = ACK_ON_READ | ACK_ON_DRAIN  # recv's fast path empties the queue
 
 
 class TcpStream(TcpSock):
@@ -124,8 +132,8 @@ class TcpStream(TcpSock):
             if len(queue) == 1 and len(first) <= n:  # the whole queue is one chunk: hand it over
                 queue.popleft()
                 self.rcv_queued -= len(first)
-                if self.rcv_adv - self.rcv_nxt < (self.rcvbuf * 7 // 10) >> 1:
-                    self._cleanup_rbuf()
+                if self.ack_pending & _ACK_ON_ANY_READ or self.rcv_adv - self.rcv_nxt < (self.rcvbuf * 7 // 10) >> 1:
+                    self._cleanup_rbuf(len(first))
                 return first
             return self._consume(n)
         if self.done:
@@ -155,18 +163,23 @@ class TcpStream(TcpSock):
             got += len(chunk)
             queue.popleft()
         self.rcv_queued -= got
-        self._cleanup_rbuf()
+        self._cleanup_rbuf(got)
         return b"".join(parts) if len(parts) != 1 else parts[0]
 
-    def _cleanup_rbuf(self) -> None:
-        """tcp_cleanup_rbuf: tell the sender when a window it saw shrinking has reopened."""
-        if self.rcv_adv - self.rcv_nxt < (self.rcvbuf * 7 // 10) >> 1 and self.state in T.SYNCHRONIZED:
-            if self.rcv_nxt + self._window() > self.rcv_adv:
-                self.net.hold()
-                try:
-                    self._xmit(ACK, self.snd_nxt)
-                finally:
-                    self.net.release()
+    def _cleanup_rbuf(self, copied: int) -> None:
+        """tcp_cleanup_rbuf: the ACK a read makes due (tcp_delack.py), or a window that has reopened."""
+        if self.state not in T.SYNCHRONIZED:
+            return
+        if not self._read_acks_now(copied):
+            if self.rcv_adv - self.rcv_nxt >= (self.rcvbuf * 7 // 10) >> 1 or self.shutdown_bits & RCV_SHUTDOWN:
+                return
+            if self.rcv_nxt + self._window() <= self.rcv_adv:
+                return
+        self.net.hold()
+        try:
+            self._xmit(ACK, self.snd_nxt)
+        finally:
+            self.net.release()
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
         if n == 0:
@@ -184,7 +197,7 @@ class TcpStream(TcpSock):
             self.sndbuf = max(self.sndbuf, TCP_SNDBUF_ESTABLISHED)
 
     def _ack_rcvd(self, ack: int, wnd: int) -> None:
-        """tcp_ack: free what the peer has, note its window, send more."""
+        """tcp_ack: free what the peer has, note its window, send more (tcp_data_snd_check)."""
         una = self.snd_una
         if ack <= una and ack + wnd <= self.snd_limit:
             return  # a duplicate ACK: nothing acknowledged, no new window
@@ -211,8 +224,9 @@ class TcpStream(TcpSock):
                 if self.state == T.FIN_WAIT2 and self.dead:
                     self._arm_fin_timeout()
             self.rto_deadline = None  # tcp_clear_xmit_timers (lazily: see tcp_timers.py)
-            self.retries = 0
-            self.rto_ns = self.rto_base
+            if self.retries:  # only a retransmission backs the RTO off
+                self.retries = 0
+                self.rto_ns = self.rto_base
             self.head_sent_ns = self.clock.now_ns
         if self.snd_nxt < self.snd_una:
             self.snd_nxt = self.snd_una
@@ -220,18 +234,20 @@ class TcpStream(TcpSock):
             self.snd_limit = ack + wnd
         if freed > 0 and self.nospace:
             self._write_space()
+        # tcp_data_snd_check: send what the window now allows
         if self.snd_nxt < self.snd_una + len(self.snd_buf) or (self.fin_pending and not self.fin_sent):
             self._push()
         elif self.rto_deadline is None and (self.snd_nxt > self.snd_una or (self.fin_sent and not self.fin_acked)):
             self._arm_rto()  # still unacknowledged: the timer restarts (tcp_rearm_rto)
 
     def _data_rcvd(self, seg: Segment) -> None:
-        """tcp_data_queue (+ tcp_fin): in-order data up to the window, then an ACK."""
+        """tcp_data_queue (+ tcp_fin): in-order data up to the window; the ACK is scheduled, and
+        sent now only where Linux sends it at once (``_ack_snd_check`` decides the rest)."""
         state = self.state
         data = seg.data
         if state != T.ESTABLISHED and state != T.FIN_WAIT1 and state != T.FIN_WAIT2:
             if state in (T.CLOSE_WAIT, T.CLOSING, T.LAST_ACK):
-                self._xmit(ACK, self.snd_nxt)
+                self._xmit(ACK, self.snd_nxt)  # past the peer's FIN: a retransmission, ACK at once
             return
         end = seg.seq + len(data)
         if data and self.shutdown_bits & RCV_SHUTDOWN and state != T.ESTABLISHED and end > self.rcv_nxt:
@@ -244,20 +260,25 @@ class TcpStream(TcpSock):
         if seg.seq <= rcv_nxt < end:
             chunk = data[rcv_nxt - seg.seq :] if rcv_nxt != seg.seq else data  # no copy when in order
             room = self.rcvbuf * 7 // 10 - self.rcv_queued  # the window (tcp_receive_window)
-            if len(chunk) > room:
+            if len(chunk) > room:  # past the window: dropped, and the ACK goes at once
                 chunk = chunk[:room] if room > 0 else b""
+                self._enter_quickack_mode()
             if chunk:
                 self.rcv_queue.append(chunk)
                 took = len(chunk)
                 self.rcv_queued += took
                 self.rcv_nxt = rcv_nxt + took
+                self._event_data_recv(len(data), seg.flags)
+        elif data or seg.flags & PROBE:  # a duplicate, out of order, or a probe: ACK at once
+            self._enter_quickack_mode()
         if seg.flags & FIN and end == self.rcv_nxt and not self.done:
             self._fin()
             if self.state == T.TIME_WAIT:
                 self._xmit(ACK, self.snd_nxt)
                 self._time_wait()
                 return
-        self._xmit(ACK, self.snd_nxt)
+            if self.state == T.CLOSING:  # a simultaneous close: ACK the FIN at once
+                self._xmit(ACK, self.snd_nxt)
         if took and not self.dead and self.wq.entries:
             self.wq.wake(READABLE_KEY, 1)  # sk_data_ready
 
@@ -279,6 +300,15 @@ class TcpStream(TcpSock):
         if wnd < 0:
             wnd = 0
         self.rcv_adv = rcv_nxt + wnd
+        self.rcv_wup = rcv_nxt  # tcp_select_window
+        pending = self.ack_pending
+        if pending and flags & ACK:  # tcp_event_ack_sent: nothing is pending any more
+            if self.ack_quick and pending & ICSK_ACK_SCHED:
+                self._dec_quickack_mode()
+            self.ack_pending = 0
+        if data and self.clock.now_ns - self.ack_lrcvtime < self.ack_ato:  # tcp_event_data_sent:
+            if self.ack_pingpong < PINGPONG_MAX:  # a reply within ato of the request
+                self.ack_pingpong += 1
         # The fields one by one, not through Segment.__init__: a Python call per segment costs
         # more than the ten stores (this is the hottest allocation of a connection).
         seg = _new_segment(Segment)
@@ -286,6 +316,16 @@ class TcpStream(TcpSock):
         seg.flags, seg.seq, seg.wnd, seg.data, seg.origin = flags, seq, wnd, data, self
         seg.ack = rcv_nxt + 1 if self.done else rcv_nxt  # the peer's FIN takes one number
         self.net.transmit(self.stack, seg.dst, tcp_rcv, seg)
+
+    def set_nodelay(self, on: bool) -> None:
+        """TCP_NODELAY (tcp_sock_set_nodelay): turning it on sends what Nagle's algorithm held."""
+        self.nodelay = on
+        if on:
+            self.net.hold()
+            try:
+                self._push()
+            finally:
+                self.net.release()
 
     def _send_fin(self) -> None:
         self.fin_pending = True
@@ -295,18 +335,28 @@ class TcpStream(TcpSock):
         """tcp_write_xmit: new data up to the peer's window, then the FIN after the last byte."""
         if self.state not in T.SYNCHRONIZED:
             return
-        end = self.snd_una + len(self.snd_buf)
+        una = self.snd_una
+        buf = self.snd_buf
+        end = una + len(buf)
         limit = self.snd_limit
-        while self.snd_nxt < end and self.snd_nxt < limit:
-            n = min(end - self.snd_nxt, limit - self.snd_nxt, TCP_MSS)
-            off = self.snd_nxt - self.snd_una
-            if self.snd_nxt == self.snd_una and not self.retries:
+        nxt = self.snd_nxt
+        while nxt < end and nxt < limit:
+            n = min(end - nxt, limit - nxt, TCP_MSS)
+            if n < TCP_MSS:
+                if (not self.nodelay and nxt + n == end and not self.fin_pending
+                        and una < self.snd_sml <= nxt):
+                    break  # tcp_nagle_test: the last, short piece waits while a short one is unacknowledged
+                self.snd_sml = nxt + n  # tcp_minshall_update
+            if nxt == una and not self.retries:
                 self.head_sent_ns = self.clock.now_ns
-            seq = self.snd_nxt
-            self.snd_nxt += n
-            buf = self.snd_buf
+            self.snd_nxt = nxt + n
             # The payload is copied out of the send buffer once (a bytearray slice would copy twice).
-            self._xmit(ACK, seq, bytes(buf) if n == len(buf) else bytes(memoryview(buf)[off : off + n]))
+            # Nothing arrives meanwhile: segments sent here are delivered after the caller's step.
+            self._xmit(
+                ACK | PSH if nxt + n == end else ACK,
+                nxt, bytes(buf) if n == len(buf) else bytes(memoryview(buf)[nxt - una : nxt + n - una]),
+            )
+            nxt += n
         if self.fin_pending and not self.fin_sent and self.snd_nxt == end:
             if self.snd_nxt == self.snd_una and not self.retries:
                 self.head_sent_ns = self.clock.now_ns

@@ -68,12 +68,12 @@ DATA_TIMEOUT_NS = model_timeout(TCP_RTO_MIN_NS, TCP_RETRIES2)  # 924.6 s
 
 
 class _TimerRef:
-    """What a retransmission clock timer points at: the socket, until it is cut."""
+    """What a clock timer of a socket (retransmission, delayed ACK) points at: the socket, until it is cut."""
 
     __slots__ = ("sock",)
 
-    def __init__(self, sock: TcpTimers) -> None:
-        self.sock: TcpTimers | None = sock
+    def __init__(self, sock: TcpSock) -> None:
+        self.sock: TcpSock | None = sock
 
 
 def _rto_fired(ref: _TimerRef) -> None:
@@ -119,6 +119,8 @@ class TcpTimers(TcpSock):
         """The connection is over: no timer of it will ever act."""
         self.rto_deadline = None
         self._cancel_rto_timer()
+        self._cancel_delack_timer()
+        self.ack_pending = 0
         if self.fin_timer is not None:
             self.fin_timer.cancel()
             self.fin_timer = None

@@ -32,10 +32,11 @@ system call's job.
 """
 from __future__ import annotations
 
-from errno import EAGAIN, EINVAL
+from errno import EAGAIN, EINVAL, ENOTTY
 
 from ..abi.epoll import EPOLLIN
 from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.ioctl import QUEUE_REQUESTS
 from ..abi.stat import ANON_INODE_MODE
 from ..abi.timerfd import (
     CLOCK_REALTIME,
@@ -175,6 +176,12 @@ class TimerFd(OpenFile):
             self.ticks += self._forward_now() - 1
             self._start()
         return (self.interval_ns, self._remaining_ns())
+
+    def ioctl(self, request: int) -> int:
+        """timerfd_ioctl: anything but TFD_IOC_SET_TICKS (not modelled) is ENOTTY."""
+        if request in QUEUE_REQUESTS:
+            raise oserror(ENOTTY)
+        return super().ioctl(request)
 
     def release(self) -> None:
         """timerfd_release: hrtimer_cancel. No wake-up: nobody is told."""

@@ -77,6 +77,7 @@ from ..abi.epoll import (
     EPOLLRDNORM,
 )
 from ..abi.fcntl import O_NONBLOCK
+from ..abi.ioctl import SIOCINQ, SIOCOUTQ
 from ..abi.limits import SK_RMEM_DEFAULT, SK_WMEM_DEFAULT
 from ..abi.socket import (
     AF_INET,
@@ -338,6 +339,19 @@ class UdpSocket(InetSocket):
 
     def unread_bytes(self) -> int | None:
         return sum(len(d.data) for d in self.reader_queue) + sum(len(d.data) for d in self.receive_queue)
+
+    def ioctl(self, request: int) -> int:
+        """udp_ioctl. SIOCINQ is the payload of the first datagram queued, 0 with none
+        (first_packet_length, which first moves the receive queue over to an empty
+        reader's queue, as a read does). SIOCOUTQ is sk_wmem_alloc, which the model
+        does not keep (a datagram's memory is given back when it is handed on)."""
+        if request == SIOCINQ:
+            if not self.reader_queue and self.receive_queue:
+                self.reader_queue, self.receive_queue = self.receive_queue, self.reader_queue
+            return len(self.reader_queue[0].data) if self.reader_queue else 0
+        if request == SIOCOUTQ:
+            raise Unsupported("ioctl(SIOCOUTQ) on a UDP socket is not modelled (no send-buffer accounting)")
+        return super().ioctl(request)
 
     def shutdown(self, how: int) -> None:
         """inet_shutdown: the bits are set even when the answer is ENOTCONN (unconnected)."""

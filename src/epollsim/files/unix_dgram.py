@@ -47,6 +47,7 @@ from ..abi.epoll import (
     EPOLLWRNORM,
 )
 from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.ioctl import SIOCINQ, SIOCOUTQ
 from ..abi.limits import PAGE_SIZE, SK_RMEM_DEFAULT, SK_WMEM_DEFAULT
 from ..abi.socket import (
     AF_UNIX,
@@ -263,6 +264,17 @@ class UnixDgramSocket(OpenFile):
 
     def unread_bytes(self) -> int | None:
         return sum(len(skb.data) for skb in self.receive_queue)
+
+    def ioctl(self, request: int) -> int:
+        """unix_ioctl: SIOCINQ is the length of the first datagram queued (0 with none),
+        SIOCOUTQ the memory charged for what this socket sent and nobody has read yet
+        (unix_outq_len: sk_wmem_alloc less its 1)."""
+        if request == SIOCINQ:
+            queue = self.receive_queue
+            return len(queue[0].data) if queue else 0
+        if request == SIOCOUTQ:
+            return self.wmem - 1
+        return super().ioctl(request)
 
     def set_sndbuf(self, sndbuf: int) -> None:
         self.sndbuf = sndbuf

@@ -47,6 +47,7 @@ from errno import EAGAIN, ECONNREFUSED, ECONNRESET, EINVAL, EISCONN, ENOTCONN
 from typing import Any
 
 from ..abi.epoll import EPOLLHUP, EPOLLIN, EPOLLPRI, EPOLLRDBAND, EPOLLRDHUP, EPOLLRDNORM
+from ..abi.ioctl import SIOCINQ
 from ..abi.socket import RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_STREAM
 from ..errors import oserror
 from ..net.unix_names import UnixNames
@@ -97,6 +98,12 @@ class UnixSocket(UnixStreamSocket):
         if self.state == CLOSE:
             mask |= EPOLLHUP
         return mask
+
+    def ioctl(self, request: int) -> int:
+        """unix_inq_len refuses a listener (EINVAL); SIOCOUTQ asks no state (0 there)."""
+        if request == SIOCINQ and self.state == LISTEN:
+            raise oserror(EINVAL)
+        return super().ioctl(request)
 
     # -- names ----------------------------------------------------------------
 

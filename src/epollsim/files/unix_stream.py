@@ -55,6 +55,7 @@ from ..abi.epoll import (
     EPOLLWRNORM,
 )
 from ..abi.fcntl import O_NONBLOCK, O_RDWR
+from ..abi.ioctl import SIOCINQ, SIOCOUTQ
 from ..abi.limits import PAGE_SIZE, SK_RMEM_DEFAULT, SK_WMEM_DEFAULT, SKB_SHINFO_SIZE, SKB_STRUCT_SIZE
 from ..abi.socket import (
     AF_UNIX,
@@ -278,6 +279,16 @@ class UnixStreamSocket(OpenFile):
 
     def unread_bytes(self) -> int | None:
         return sum(len(skb.data) for skb in self.receive_queue)
+
+    def ioctl(self, request: int) -> int:
+        """unix_ioctl: SIOCINQ is every unread byte queued (unix_inq_len, a partly read
+        buffer counting what is left of it), SIOCOUTQ the memory charged for what this
+        end sent and the peer has not read (unix_outq_len: sk_wmem_alloc less its 1)."""
+        if request == SIOCINQ:
+            return sum(len(skb.data) for skb in self.receive_queue)
+        if request == SIOCOUTQ:
+            return self.wmem - 1
+        return super().ioctl(request)
 
     def sync_tx(self) -> OpenFile:
         """What a send is a message to: the peer's receive queue (sync_rx is this end's)."""

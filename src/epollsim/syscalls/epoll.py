@@ -107,12 +107,10 @@ class EpollCalls(SyscallBase):
 
         ``as_fd`` gives CPython's ``(data.fd, events)`` pairs instead (see Epoll.harvest).
         """
-        ep = self.files.get(epfd)
-        # The common case passes one guard (Epoll has no subclasses; None fails it too).
+        ep: Epoll = self.files.get(epfd)  # type: ignore[assignment]  # the guard establishes it:
+        # the common case passes one test (Epoll has no subclasses; None fails it too).
         if ep.__class__ is not Epoll or not 0 < maxevents <= EP_MAX_EVENTS:
             self._epoll_wait_checks(ep, maxevents)
-        if TYPE_CHECKING:  # what the guard established
-            assert isinstance(ep, Epoll)
         events = ep.harvest(maxevents, as_fd) if ep.ready else []
         if events or timeout_ms == 0:
             return events

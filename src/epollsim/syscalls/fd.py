@@ -1,4 +1,4 @@
-"""Calls on any fd: read, write, close, dup*, fcntl, fstat; and creating pipes and eventfds."""
+"""Calls on any fd: read, write, close, dup*, fcntl, ioctl, fstat; and creating pipes and eventfds."""
 from __future__ import annotations
 
 import os as _os
@@ -175,6 +175,18 @@ class FdCalls(SyscallBase):
         if cmd in _UNMODELLED_FCNTL:
             raise Unsupported(f"fcntl command {_UNMODELLED_FCNTL[cmd]} is not modelled")
         raise oserror(EINVAL)
+
+    def ioctl(self, fd: int, request: int) -> int:
+        """fs/ioctl.c ioctl, for the requests that answer an int through the argument
+        pointer (``abi/ioctl.py``: FIONREAD, TIOCOUTQ): returns that int.
+
+        The fd is looked up first (EBADF); then the open file answers (its
+        unlocked_ioctl, ``OpenFile.ioctl``). do_vfs_ioctl's own requests
+        (FIONBIO, FIOCLEX, ...) and every other request are ``Unsupported``:
+        the model never guesses what a file it does not know would say.
+        """
+        file = self.fget(fd)
+        return file.ioctl(request & _UINT_MAX)
 
     @staticmethod
     def _setfl(file: OpenFile, arg: int) -> int:

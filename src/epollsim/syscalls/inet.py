@@ -303,7 +303,7 @@ class InetCalls(SocketCalls):
             raise Unsupported(f"setsockopt(SOL_SOCKET, {optname}) is not modelled")
         if level == IPPROTO_TCP and sock.type == SOCK_STREAM:
             if optname == TCP_NODELAY:
-                sock.nodelay = bool(value)
+                sock.set_nodelay(bool(value))
                 return None
             if optname < 0 or optname > _TCP_NONE_ABOVE:
                 raise oserror(ENOPROTOOPT)

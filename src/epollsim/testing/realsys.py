@@ -149,6 +149,12 @@ class RealSys:
     def fcntl(self, fd: int, cmd: int, arg: int = 0) -> int:
         return _check(_libc.fcntl(fd, cmd, ctypes.c_long(arg)))
 
+    def ioctl(self, fd: int, request: int) -> int:
+        """ioctl(fd, request, &value) for the requests that answer an int: the value."""
+        value = ctypes.c_int(0)
+        _check(_libc.ioctl(fd, ctypes.c_ulong(request & 0xFFFFFFFF), ctypes.byref(value)))
+        return value.value
+
     def socketpair(self, family: int, type: int, proto: int) -> tuple[int, int]:
         fds = (ctypes.c_int * 2)()
         _check(_libc.socketpair(family, type, proto, fds))

@@ -51,6 +51,7 @@ EFAULT on copy-out (the model has no user memory).
 from __future__ import annotations
 
 from collections import deque
+from errno import EINVAL
 
 from ..abi.epoll import (
     EP_MAX_NESTS,
@@ -64,9 +65,10 @@ from ..abi.epoll import (
     EPOLLRDNORM,
 )
 from ..abi.fcntl import O_RDWR
+from ..abi.ioctl import QUEUE_REQUESTS
 from ..abi.limits import MAX_USER_WATCHES_DEFAULT
 from ..abi.stat import ANON_INODE_MODE
-from ..errors import KernelBug
+from ..errors import KernelBug, oserror
 from .file import OpenFile, PollTable
 from .vclock import INERT, HappensBefore, VClock, merge
 from .waitqueue import WaitEntry, WaitQueue
@@ -82,6 +84,15 @@ class EpollUser:
         self.max_watches = max_watches
 
 
+def c_fd(data: int) -> int:
+    """The low 32 bits of ``data`` as a C int: the ``data.fd`` CPython's epoll.poll reads back."""
+    fd = data & 0xFFFFFFFF
+    return fd if fd < 0x80000000 else fd - 0x100000000
+
+
+_ONESHOT_OR_ET = EPOLLONESHOT | EPOLLET
+
+
 class Interest(WaitEntry):
     """One registration in one epoll instance (struct epitem).
 
@@ -90,7 +101,7 @@ class Interest(WaitEntry):
     per registration.
     """
 
-    __slots__ = ("data", "dead", "ep", "events", "fd", "file", "hooks", "rdllink", "vclock")
+    __slots__ = ("cfd", "data", "dead", "ep", "events", "fd", "file", "hooks", "rdllink", "vclock")
 
     def __init__(self, ep: Epoll, file: OpenFile, fd: int, events: int, data: int) -> None:
         # The WaitEntry part (WaitEntry.__init__, inlined): ep_poll_callback, for this item.
@@ -103,6 +114,7 @@ class Interest(WaitEntry):
         self.fd = fd
         self.events = events  # stored mask, EPOLLERR|EPOLLHUP and private bits included
         self.data = data
+        self.cfd = c_fd(data)
         self.rdllink = False  # on the ready list
         self.dead = False
         self.hooks: list[WaitEntry] = []
@@ -166,6 +178,7 @@ class Epoll(OpenFile):
         """ep_modify: new mask and data in place, then poll and queue if ready."""
         item.events = events
         item.data = data
+        item.cfd = c_fd(data)
         if item.file.poll(None) & events and not item.rdllink:
             self._queue_and_wake(item)
 
@@ -262,22 +275,19 @@ class Epoll(OpenFile):
                 self.nready -= 1
                 continue
             if as_fd:
-                fd = item.data & 0xFFFFFFFF
-                append((fd if fd < 0x80000000 else fd - 0x100000000, revents))
+                append((item.cfd, revents))
             else:
                 append((revents, item.data))
             delivered += 1
             if hb is not None:
                 hb.acquire(item)
-            if events & EPOLLONESHOT:
-                item.events = events & EP_PRIVATE_BITS
-                item.rdllink = False
-                self.nready -= 1
-            elif events & EPOLLET:
-                item.rdllink = False
-                self.nready -= 1
-            else:
+            if not events & _ONESHOT_OR_ET:  # level-triggered: back on the list
                 ready.append(item)
+            else:
+                if events & EPOLLONESHOT:
+                    item.events = events & EP_PRIVATE_BITS
+                item.rdllink = False
+                self.nready -= 1
         if self.nready and self.wq.entries:
             self._done_scan()
         return out
@@ -309,6 +319,13 @@ class Epoll(OpenFile):
                 self.nready -= 1
         self._done_scan()
         return mask
+
+    def ioctl(self, request: int) -> int:
+        """ep_eventpoll_ioctl (Linux >= 6.9): a request other than EPIOC[SG]PARAMS is EINVAL
+        (measured on 6.18; before 6.9 epoll had no ioctl and the answer was ENOTTY)."""
+        if request in QUEUE_REQUESTS:
+            raise oserror(EINVAL)
+        return super().ioctl(request)
 
     def release(self) -> None:
         """ep_clear_and_put: the last reference to the epoll fd went."""

@@ -14,6 +14,8 @@ A kind answers ``poll(pt)`` with its current mask as a pure function of its
 state; when ``pt`` is given it also hooks ``pt`` on each wait queue a change
 would be announced on (poll_wait). ``read``/``write`` are ``None`` for kinds
 that have no such method (the syscall then fails with EINVAL, as vfs_read does).
+``ioctl(request)`` is the kind's unlocked_ioctl for the requests that answer
+an int (``abi/ioctl.py``); a kind that does not override it knows none.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Optional
 
 from ..abi.fcntl import O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY
 from ..abi.poll import DEFAULT_POLLMASK
-from ..errors import KernelBug
+from ..errors import KernelBug, Unsupported
 
 if TYPE_CHECKING:
     from .epoll import Interest
@@ -79,6 +81,16 @@ class OpenFile:
     def unread_bytes(self) -> int | None:
         """Bytes a read could return now, where the kind counts bytes (for diagnoses)."""
         return None
+
+    def ioctl(self, request: int) -> int:
+        """The file's unlocked_ioctl for a request that answers an int (FIONREAD, TIOCOUTQ).
+
+        Returns the int Linux writes through the argument pointer, or raises
+        the errno. A kind overrides this for the requests it models and
+        defers to it for the rest: what the model does not know is never
+        guessed (Linux may answer it in do_vfs_ioctl or the file's own ioctl).
+        """
+        raise Unsupported(f"ioctl request {request:#x} on a {self.kind} is not modelled")
 
     # Happens-before (vfs/vclock.py): the object a write into this file releases into,
     # and the one a read from it acquires. A kind whose data goes elsewhere (a pipe's

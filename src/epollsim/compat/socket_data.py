@@ -151,6 +151,8 @@ class SocketDataMixin:
         if bufsize == 0:
             return b""  # sock_recv answers an empty read itself, even on a closed socket
         if self._type != SOCK_DGRAM:
+            if not self._timeout_ns:  # _recv_guts's usual case, inline
+                return self._sys.recvfrom(self._fd, bufsize, flags)
             return self._recv_guts(bufsize, flags)
         data, ret, _, _ = self._recvmsg_guts(bufsize, flags)
         return data if ret == len(data) else data + bytes(ret - len(data))

@@ -102,21 +102,20 @@ class TcpDelack(TcpSock):
         lss = self.last_seg_size
         if lss:
             self.last_seg_size = 0
-        short = True  # a short segment: the sender pushed what it had
-        if length >= self.rcv_mss:
+        whole = length + TCP_HEADER_LEN  # Linux measures with the header
+        if length < self.rcv_mss and whole < TCP_MSS_DEFAULT + 20 and (whole < TCP_MIN_MSS + 20 or flags & PSH):
+            # a short segment (an exchange's usual one): the sender pushed what it had
+            pending |= ICSK_ACK_PUSHED2 | ICSK_ACK_PUSHED if pending & ICSK_ACK_PUSHED else ICSK_ACK_PUSHED
+        elif length >= self.rcv_mss:
             self.rcv_mss = length  # min(len, advmss): a model segment is at most the MSS
-            short = False
             if flags & PSH:
                 pending |= ICSK_ACK_PUSHED
-        elif length + TCP_HEADER_LEN >= TCP_MSS_DEFAULT + 20 or (
-            length + TCP_HEADER_LEN >= TCP_MIN_MSS + 20 and not flags & PSH
-        ):
+        else:  # full-sized for its header, below the estimate: two alike are the sender's MSS
             self.last_seg_size = length
-            if length == lss:  # two alike: that is the sender's MSS
+            if length == lss:
                 self.rcv_mss = length
-                short = False
-        if short:
-            pending |= ICSK_ACK_PUSHED2 | ICSK_ACK_PUSHED if pending & ICSK_ACK_PUSHED else ICSK_ACK_PUSHED
+            else:
+                pending |= ICSK_ACK_PUSHED2 | ICSK_ACK_PUSHED if pending & ICSK_ACK_PUSHED else ICSK_ACK_PUSHED
         self.ack_pending = pending
         now = self.clock.now_ns
         ato = self.ack_ato

@@ -128,14 +128,17 @@ class TcpStream(TcpSock):
         if queue:
             if flags & MSG_PEEK:
                 return b"".join(queue)[:n]
-            first = queue[0]
-            if len(queue) == 1 and len(first) <= n:  # the whole queue is one chunk: hand it over
-                queue.popleft()
-                self.rcv_queued -= len(first)
-                if self.ack_pending & _ACK_ON_ANY_READ or self.rcv_adv - self.rcv_nxt < (self.rcvbuf * 7 // 10) >> 1:
-                    self._cleanup_rbuf(len(first))
-                return first
-            return self._consume(n)
+            queued = self.rcv_queued
+            if queued > n:
+                return self._consume(n)
+            data = queue.popleft()  # all of it fits: hand the chunks over (one, usually: no copy)
+            if queue:
+                data = b"".join((data, *queue))
+                queue.clear()
+            self.rcv_queued = 0
+            if self.ack_pending & _ACK_ON_ANY_READ or self.rcv_adv - self.rcv_nxt < (self.rcvbuf * 7 // 10) >> 1:
+                self._cleanup_rbuf(queued)
+            return data
         if self.done:
             return b""
         if self.err:
@@ -199,11 +202,27 @@ class TcpStream(TcpSock):
     def _ack_rcvd(self, ack: int, wnd: int) -> None:
         """tcp_ack: free what the peer has, note its window, send more (tcp_data_snd_check)."""
         una = self.snd_una
+        buf = self.snd_buf
+        if ack == self.snd_nxt == una + len(buf) and ack > una and not self.fin_sent:
+            # Everything queued was sent and is now acknowledged (tcp_ack's fast path: a pure
+            # forward advance): nothing is left to time or to send, unless a FIN waits.
+            buf.clear()
+            self.snd_una = ack
+            self.rto_deadline = None
+            if self.retries:
+                self.retries = 0
+                self.rto_ns = self.rto_base
+            if ack + wnd > self.snd_limit:
+                self.snd_limit = ack + wnd
+            if self.nospace:
+                self._write_space()
+            if self.fin_pending:
+                self._push()
+            return
         if ack <= una and ack + wnd <= self.snd_limit:
             return  # a duplicate ACK: nothing acknowledged, no new window
         freed = 0
         if ack > una:
-            buf = self.snd_buf
             end = una + len(buf)
             freed = (ack if ack < end else end) - una
             if freed > 0:
@@ -306,9 +325,8 @@ class TcpStream(TcpSock):
             if self.ack_quick and pending & ICSK_ACK_SCHED:
                 self._dec_quickack_mode()
             self.ack_pending = 0
-        if data and self.clock.now_ns - self.ack_lrcvtime < self.ack_ato:  # tcp_event_data_sent:
-            if self.ack_pingpong < PINGPONG_MAX:  # a reply within ato of the request
-                self.ack_pingpong += 1
+        if data and self.clock.now_ns - self.ack_lrcvtime < self.ack_ato and self.ack_pingpong < PINGPONG_MAX:
+            self.ack_pingpong += 1  # tcp_event_data_sent: a reply within ato of the request
         # The fields one by one, not through Segment.__init__: a Python call per segment costs
         # more than the ten stores (this is the hottest allocation of a connection).
         seg = _new_segment(Segment)
@@ -337,7 +355,8 @@ class TcpStream(TcpSock):
             return
         una = self.snd_una
         buf = self.snd_buf
-        end = una + len(buf)
+        size = len(buf)
+        end = una + size
         limit = self.snd_limit
         nxt = self.snd_nxt
         while nxt < end and nxt < limit:
@@ -354,7 +373,7 @@ class TcpStream(TcpSock):
             # Nothing arrives meanwhile: segments sent here are delivered after the caller's step.
             self._xmit(
                 ACK | PSH if nxt + n == end else ACK,
-                nxt, bytes(buf) if n == len(buf) else bytes(memoryview(buf)[nxt - una : nxt + n - una]),
+                nxt, bytes(buf) if n == size else bytes(memoryview(buf)[nxt - una : nxt + n - una]),
             )
             nxt += n
         if self.fin_pending and not self.fin_sent and self.snd_nxt == end:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from errno import (
     EACCES,
     EAFNOSUPPORT,
+    EBADF,
     EINVAL,
     ENOPROTOOPT,
     ENOTSOCK,
@@ -175,7 +176,10 @@ class SocketCalls(SyscallBase):
     def sendto(self, fd: int, data: bytes | memoryview, flags: int = 0, addr: tuple[Any, ...] | None = None) -> int:
         """send(2), and sendto(2) with a datagram's destination ``addr`` (a stream socket takes
         none here: CPython's stand-in answers a unix stream's address itself)."""
-        file = self.fget(fd)
+        try:  # fget, inline (the hottest calls)
+            file = self.files[fd]
+        except (KeyError, TypeError):
+            raise oserror(EBADF) from None
         send = self.SENDMSG.get(file.__class__)
         if send is None:
             raise oserror(ENOTSOCK)
@@ -183,7 +187,10 @@ class SocketCalls(SyscallBase):
 
     def recvfrom(self, fd: int, bufsize: int, flags: int = 0) -> bytes:
         """recv(2) and recvfrom(2)'s data (recvmsg gives the source address too)."""
-        file = self.fget(fd)
+        try:  # fget, inline (the hottest calls)
+            file = self.files[fd]
+        except (KeyError, TypeError):
+            raise oserror(EBADF) from None
         recv = self.RECVMSG.get(file.__class__)
         if recv is None:
             raise oserror(ENOTSOCK)

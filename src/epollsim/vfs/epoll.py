@@ -233,6 +233,8 @@ class Epoll(OpenFile):
             item.rdllink = True
             self.ready.append(item)
             self.nready += 1
+        if not self.wq.entries and not self.poll_wait.entries:  # nobody waits on this epoll
+            return 0 if events & EPOLLEXCLUSIVE else 1
         ewake = 0 if events & EPOLLEXCLUSIVE else 1
         if self.wq.entries:
             if not ewake:

@@ -8,7 +8,6 @@ virtual time does not pass unless a thread blocks.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -110,7 +109,7 @@ class AckWindow:
 
     On the real kernel a check made more than 30 ms after ``start`` proves
     nothing (the timer may have fired), so it raises ``Late`` and
-    ``rerun_if_late`` runs the test again. On the model no time passes.
+    ``on_a_fresh_pair`` runs the test again. On the model no time passes.
     """
 
     LIMIT_S = 0.03
@@ -137,16 +136,22 @@ class AckWindow:
         return value
 
 
-def rerun_if_late(test: Callable[[Backend], None]) -> Callable[[Backend], None]:
-    """Run ``test`` again (up to five times) when an ``AckWindow`` check came late."""
+def on_a_fresh_pair(test: Callable[[Backend, Any, Any, AckWindow], None]) -> Callable[[Backend], None]:
+    """Run ``test(backend, client, server, window)`` on a new loopback pair, closed afterwards; and
+    again, on another pair (up to five times), when one of its ``AckWindow`` checks came late."""
 
-    @functools.wraps(test)
     def run(backend: Backend) -> None:
         for _ in range(5):
+            client, server = connected_pair(backend)
             try:
-                return test(backend)
+                return test(backend, client, server, AckWindow(backend))
             except Late:
                 continue
+            finally:
+                client.close()
+                server.close()
         pytest.fail("descheduled for more than 30 ms inside the delayed-ACK interval five times")
 
+    run.__name__, run.__qualname__, run.__doc__ = test.__name__, test.__qualname__, test.__doc__
+    run.__module__ = test.__module__
     return run

@@ -7,16 +7,17 @@ ends to ping-pong mode where the reply carries the ACK of its request, a
 peer that neither replies nor reads acknowledges 40 ms later, and a reader
 that empties its queue acknowledges then unless it is in ping-pong mode.
 
-A value read while an ACK is delayed is read through an ``AckWindow``: on
-the real kernel it must come within 30 ms of the send that opened the
-interval, or the test runs again. A value that a timer changes is waited
-for: 0.3 s of virtual time on the model, a real sleep on the kernel.
+Each test runs on a fresh pair (``on_a_fresh_pair``). A value read while an
+ACK is delayed is read through the ``AckWindow``: on the real kernel it must
+come within 30 ms of the send that opened the interval, or the test runs
+again. A value that a timer changes is waited for: 0.3 s of virtual time on
+the model, a real sleep on the kernel.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from tcp_helpers import AckWindow, connected_pair, outq, rerun_if_late, settled
+from tcp_helpers import AckWindow, on_a_fresh_pair, outq, settled
 
 from epollsim.testing.backends import Backend
 
@@ -32,21 +33,17 @@ def exchange(c: Any, s: Any) -> None:
     assert c.recv(100) == REQUEST
 
 
-def test_first_request_and_reply_are_acknowledged_at_once(backend: Backend) -> None:
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_first_request_and_reply_are_acknowledged_at_once(backend: Backend, c: Any, s: Any, _: AckWindow) -> None:
     c.send(REQUEST)
     assert settled(backend, outq, c, 0) == 0  # a quick ACK, before the server reads
     assert s.recv(100) == REQUEST
     s.send(REQUEST)
     assert settled(backend, outq, s, 0) == 0
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_in_ping_pong_mode_the_reply_carries_the_ack(backend: Backend) -> None:
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_in_ping_pong_mode_the_reply_carries_the_ack(backend: Backend, c: Any, s: Any, window: AckWindow) -> None:
     exchange(c, s)
     for _ in range(3):
         window.start()
@@ -59,14 +56,10 @@ def test_in_ping_pong_mode_the_reply_carries_the_ack(backend: Backend) -> None:
         assert settled(backend, outq, c, 0) == 0  # the reply did
         assert window.outq(s) == N
         assert c.recv(100) == REQUEST
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_a_delayed_ack_goes_out_when_its_timer_fires(backend: Backend) -> None:
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_a_delayed_ack_goes_out_when_its_timer_fires(backend: Backend, c: Any, s: Any, window: AckWindow) -> None:
     exchange(c, s)
     window.start()
     c.send(REQUEST)
@@ -74,14 +67,12 @@ def test_a_delayed_ack_goes_out_when_its_timer_fires(backend: Backend) -> None:
     backend.time.sleep(0.3)  # TCP_DELACK_MIN = 40 ms
     assert settled(backend, outq, c, 0) == 0
     assert s.recv(100) == REQUEST
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_sixteen_quick_acks_then_delayed_while_nobody_reads(backend: Backend) -> None:
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_sixteen_quick_acks_then_delayed_while_nobody_reads(
+    backend: Backend, c: Any, s: Any, window: AckWindow
+) -> None:
     seen = []
     window.start()
     for _ in range(20):
@@ -91,14 +82,12 @@ def test_sixteen_quick_acks_then_delayed_while_nobody_reads(backend: Backend) ->
     assert seen == [0] * 16 + [N, 2 * N, 3 * N, 4 * N]  # TCP_MAX_QUICKACKS
     backend.time.sleep(0.3)
     assert settled(backend, outq, c, 0) == 0  # one delayed ACK for all four
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_reading_everything_acks_at_once_outside_ping_pong(backend: Backend) -> None:
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_reading_everything_acks_at_once_outside_ping_pong(
+    backend: Backend, c: Any, s: Any, window: AckWindow
+) -> None:
     seen = []
     for _ in range(20):
         window.start()
@@ -107,15 +96,13 @@ def test_reading_everything_acks_at_once_outside_ping_pong(backend: Backend) -> 
         assert s.recv(100) == REQUEST
         assert settled(backend, outq, c, 0) == 0  # the read emptied the queue: ACK now
     assert seen == [0] * 16 + [N] * 4
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_two_short_segments_are_acknowledged_when_both_are_read(backend: Backend) -> None:
+@on_a_fresh_pair
+def test_two_short_segments_are_acknowledged_when_both_are_read(
+    backend: Backend, c: Any, s: Any, window: AckWindow
+) -> None:
     socket = backend.socket
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # Nagle would hold the second
     exchange(c, s)
     exchange(c, s)
@@ -129,15 +116,11 @@ def test_two_short_segments_are_acknowledged_when_both_are_read(backend: Backend
     assert window.outq(s) == 2  # the queue is not empty yet
     assert c.recv(10) == b"2"
     assert settled(backend, outq, s, 0) == 0  # two pushed segments, all read: ACK now
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_the_ack_of_a_fin_waits_for_our_fin(backend: Backend) -> None:
+@on_a_fresh_pair
+def test_the_ack_of_a_fin_waits_for_our_fin(backend: Backend, c: Any, s: Any, window: AckWindow) -> None:
     socket = backend.socket
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
     exchange(c, s)
     window.start()
     c.shutdown(socket.SHUT_WR)
@@ -146,19 +129,12 @@ def test_the_ack_of_a_fin_waits_for_our_fin(backend: Backend) -> None:
     assert window.outq(c) == 1
     s.shutdown(socket.SHUT_WR)  # our FIN carries the ACK of theirs
     assert settled(backend, outq, c, 0) == 0
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_the_ack_of_a_fin_alone_comes_with_the_timer(backend: Backend) -> None:
-    socket = backend.socket
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_the_ack_of_a_fin_alone_comes_with_the_timer(backend: Backend, c: Any, s: Any, window: AckWindow) -> None:
     window.start()
-    c.shutdown(socket.SHUT_WR)
+    c.shutdown(backend.socket.SHUT_WR)
     assert window.outq(c) == 1
     backend.time.sleep(0.3)
     assert settled(backend, outq, c, 0) == 0
-    c.close()
-    s.close()

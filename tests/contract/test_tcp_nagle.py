@@ -6,15 +6,15 @@ mode the peer delays that ACK (test_tcp_delayed_ack.py), so the classic
 write-write-read exchange stalls until the delayed-ACK timer fires
 (40 ms on the model's virtual clock, 40-50 ms on Linux 6.18). Setting
 TCP_NODELAY or sending the FIN sends what was held at once. A value read
-while something is held is read through an ``AckWindow`` (tcp_helpers.py):
+while something is held is read through the ``AckWindow`` (tcp_helpers.py):
 within 30 ms of the send that opened the interval on the real kernel, or
-the test runs again.
+the test runs again on a fresh pair.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from tcp_helpers import AckWindow, connected_pair, inq, outq, rerun_if_late, settled, wait_readable
+from tcp_helpers import AckWindow, inq, on_a_fresh_pair, outq, settled, wait_readable
 
 from epollsim.testing.backends import Backend
 
@@ -30,20 +30,18 @@ def ping_pong(c: Any, s: Any, window: AckWindow) -> None:
         assert c.recv(10) == b"b"
 
 
-def test_the_first_short_writes_go_at_once(backend: Backend) -> None:
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_the_first_short_writes_go_at_once(backend: Backend, c: Any, s: Any, _: AckWindow) -> None:
     s.send(b"1")
     s.send(b"2")  # "1" was quick-ACKed: nothing short is in flight
     assert settled(backend, inq, c, 2) == 2
     assert outq(backend, s) == 0
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_a_short_write_waits_for_the_ack_of_the_last_short_segment(backend: Backend) -> None:
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_a_short_write_waits_for_the_ack_of_the_last_short_segment(
+    backend: Backend, c: Any, s: Any, window: AckWindow
+) -> None:
     ping_pong(c, s, window)
     c.send(b"q")  # carries the ACK of "b"
     assert s.recv(10) == b"q"
@@ -60,15 +58,11 @@ def test_a_short_write_waits_for_the_ack_of_the_last_short_segment(backend: Back
     assert c.recv(10) == b"23"  # the held writes went as one segment
     assert waited >= 0.03  # until the delayed-ACK timer
     assert settled(backend, outq, s, 0) == 0
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_tcp_nodelay_sends_what_was_held(backend: Backend) -> None:
+@on_a_fresh_pair
+def test_tcp_nodelay_sends_what_was_held(backend: Backend, c: Any, s: Any, window: AckWindow) -> None:
     socket = backend.socket
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
     ping_pong(c, s, window)  # "b" is short and unacknowledged
     s.send(b"1")
     s.send(b"2")
@@ -79,22 +73,15 @@ def test_tcp_nodelay_sends_what_was_held(backend: Backend) -> None:
     assert settled(backend, inq, c, 2) == 2
     s.send(b"3")  # and nothing waits any more
     assert settled(backend, inq, c, 3) == 3
-    c.close()
-    s.close()
 
 
-@rerun_if_late
-def test_the_fin_takes_what_was_held_along(backend: Backend) -> None:
-    socket = backend.socket
-    window = AckWindow(backend)
-    c, s = connected_pair(backend)
+@on_a_fresh_pair
+def test_the_fin_takes_what_was_held_along(backend: Backend, c: Any, s: Any, window: AckWindow) -> None:
     ping_pong(c, s, window)
     s.send(b"1")
     s.send(b"2")
     assert window.inq(c) == 0
-    s.shutdown(socket.SHUT_WR)
+    s.shutdown(backend.socket.SHUT_WR)
     assert settled(backend, inq, c, 2) == 2
     assert c.recv(10) == b"12"
     assert c.recv(10) == b""
-    c.close()
-    s.close()

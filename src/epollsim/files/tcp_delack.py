@@ -45,7 +45,7 @@ from __future__ import annotations
 from . import tcp_states as T
 from .tcp_segment import ACK, PSH
 from .tcp_sock import NS_PER_MS, TCP_MSS_DEFAULT, TcpSock
-from .tcp_timers import _TimerRef
+from .tcp_timers import SockTimer, rearm
 
 # include/net/inet_connection_sock.h: enum inet_csk_ack_state_t
 ICSK_ACK_SCHED = 1
@@ -68,7 +68,7 @@ TCP_PINGPONG_THRESH = 1  # net.ipv4.tcp_pingpong_thresh
 PINGPONG_MAX = 255  # icsk_ack.pingpong is a u8
 
 
-def _delack_fired(ref: _TimerRef) -> None:
+def _delack_fired(ref: SockTimer) -> None:
     if ref.sock is not None:
         ref.sock.delack_timer_fired(ref)
 
@@ -168,11 +168,7 @@ class TcpDelack(TcpSock):
             pending |= ACK_ON_DRAIN
         self.ack_pending = pending | ICSK_ACK_SCHED | ICSK_ACK_TIMER
         self.ack_timeout = timeout
-        timer = self.delack_timer
-        if timer is None or not timer.active or timer.deadline_ns > timeout:
-            self._cancel_delack_timer()
-            ref = self.delack_ref = _TimerRef(self)
-            self.delack_timer = self.clock.call_at(timeout, _delack_fired, ref)
+        self.delack_ref = rearm(self.delack_ref, self, self.clock, timeout, _delack_fired)
 
     def _dec_quickack_mode(self) -> None:
         """tcp_dec_quickack_mode: an ACK of new data left, one quick credit is spent."""
@@ -187,26 +183,16 @@ class TcpDelack(TcpSock):
         pending = self.ack_pending
         return bool(pending & ACK_ON_READ or (pending & ACK_ON_DRAIN and copied > 0 and not self.rcv_queued))
 
-    def _cancel_delack_timer(self) -> None:
-        if self.delack_timer is not None:
-            self.delack_timer.cancel()
-            self.delack_timer = None
-        if self.delack_ref is not None:
-            self.delack_ref.sock = None
-            self.delack_ref = None
-
-    def delack_timer_fired(self, ref: _TimerRef) -> None:
+    def delack_timer_fired(self, ref: SockTimer) -> None:
         """tcp_delack_timer_handler (or a re-arm, if the deadline moved on)."""
         if ref is not self.delack_ref:
             return
-        self.delack_timer = None
         self.delack_ref = None
         if not self.ack_pending & ICSK_ACK_TIMER or self.state not in T.SYNCHRONIZED:
             return
         timeout = self.ack_timeout
         if timeout > self.clock.now_ns:
-            ref = self.delack_ref = _TimerRef(self)
-            self.delack_timer = self.clock.call_at(timeout, _delack_fired, ref)
+            self.delack_ref = SockTimer(self, self.clock, timeout, _delack_fired)
             return
         self.ack_pending &= ~ICSK_ACK_TIMER
         if self.ack_pending & ICSK_ACK_SCHED:

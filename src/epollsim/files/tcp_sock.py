@@ -38,7 +38,7 @@ The fields, by part:
   ``rcv_wup`` is rcv_nxt when the last window was advertised;
 * the timers: ``rto_*`` (``tcp_timers.py``), ``retries``, ``head_sent_ns``
   (when the oldest unacknowledged segment was first sent), ``fin_timer``,
-  ``delack_timer`` and ``delack_ref``.
+  ``rto_ref`` and ``delack_ref`` (their clock timers).
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ from .inet_sock import READABLE_KEY, InetSocket
 from .tcp_states import SS_UNCONNECTED
 
 if TYPE_CHECKING:
-    from .tcp_timers import _TimerRef
+    from .tcp_timers import SockTimer
 
 TCP_WMEM_DEFAULT = 16384  # tcp_wmem[1]
 TCP_RMEM_DEFAULT = 131072  # tcp_rmem[1]
@@ -67,12 +67,12 @@ class TcpSock(InetSocket):
 
     __slots__ = (
         "accept_queue", "ack_ato", "ack_lrcvtime", "ack_pending", "ack_pingpong", "ack_quick", "ack_timeout",
-        "delack_ref", "delack_timer", "last_seg_size", "rcv_mss", "rcv_wup", "backlog", "bindport_locked", "clock", "dead", "done", "fids", "fin_acked",
-        "fin_pending", "fin_sent", "fin_seq", "fin_timer", "head_sent_ns", "lwire", "nodelay", "nospace",
-        "parent", "peer", "rcv_adv", "rcv_nxt", "rcv_queue", "rcv_queued", "requests", "retries", "rto_base",
-        "rto_deadline", "rto_ns", "rto_ref", "rto_timer", "snd_buf", "snd_limit", "snd_nxt", "snd_sml", "snd_una",
-        "sock_state", "state",
-    )
+        "backlog", "bindport_locked", "clock", "dead", "delack_ref", "done", "fids", "fin_acked", "fin_pending",
+        "fin_sent", "fin_seq", "fin_timer", "head_sent_ns", "last_seg_size", "lwire", "nodelay", "nospace",
+        "parent", "peer", "rcv_adv", "rcv_mss", "rcv_nxt", "rcv_queue", "rcv_queued", "rcv_wup", "requests",
+        "retries", "rto_base", "rto_deadline", "rto_ns", "rto_ref", "snd_buf", "snd_limit", "snd_nxt", "snd_sml",
+        "snd_una", "sock_state", "state",
+)
 
     def __init__(self, fid: int, flags: int, family: int, stack: NetStack, clock: Clock, fids: Iterator[int]) -> None:
         super().__init__(fid, flags, family, stack, TCP_WMEM_DEFAULT, TCP_RMEM_DEFAULT)
@@ -115,12 +115,10 @@ class TcpSock(InetSocket):
         self.rcv_mss = TCP_MSS_DEFAULT  # tcp_initialize_rcv_mss on loopback
         self.last_seg_size = 0
         # Timers.
-        self.rto_timer: Timer | None = None
-        self.rto_ref: _TimerRef | None = None
+        self.rto_ref: SockTimer | None = None
         self.rto_deadline: int | None = None
         self.fin_timer: Timer | None = None
-        self.delack_timer: Timer | None = None
-        self.delack_ref: _TimerRef | None = None
+        self.delack_ref: SockTimer | None = None
         self.rto_ns = TCP_RTO_MIN_NS
         self.rto_base = TCP_RTO_MIN_NS  # the RTO after the handshake's round trip (tcp_set_rto)
         self.retries = 0
@@ -160,11 +158,10 @@ class TcpSock(InetSocket):
         def _enter_quickack_mode(self) -> None: ...
         def _dec_quickack_mode(self) -> None: ...
         def _read_acks_now(self, copied: int) -> bool: ...
-        def _cancel_delack_timer(self) -> None: ...
-        def delack_timer_fired(self, ref: _TimerRef) -> None: ...
+        def delack_timer_fired(self, ref: SockTimer) -> None: ...
         def _base_rto(self) -> int: ...  # tcp_timers.py
         def _arm_rto(self) -> None: ...
         def _stop_timers(self) -> None: ...
         def _kill_timers(self) -> None: ...
         def _arm_fin_timeout(self) -> None: ...
-        def retransmit_timer(self, ref: _TimerRef) -> None: ...
+        def retransmit_timer(self, ref: SockTimer) -> None: ...

@@ -387,8 +387,8 @@ class TcpStream(TcpSock):
             # _arm_rto, with its common case inline: the pending clock timer is due no later than
             # the new deadline, so moving the deadline is all (tcp_timers.py: the timer is lazy).
             deadline = self.clock.now_ns + self.rto_ns
-            timer = self.rto_timer
-            if timer is not None and timer.active and timer.deadline_ns <= deadline:
+            ref = self.rto_ref
+            if ref is not None and ref.timer.deadline_ns <= deadline and ref.timer.active:  # due_by, inline
                 self.rto_deadline = deadline
             else:
                 self._arm_rto()

@@ -26,21 +26,25 @@ it fires early, arms itself again for the new deadline. So a loopback
 exchange, where every segment is acknowledged before its sender returns,
 costs one clock timer per RTO interval, not one per segment, and what the
 program can observe (when a resend or a timeout happens) is the same.
-Each clock timer has its own ``_TimerRef``, cut when the connection is
-over, so a timer left in the clock's heap does not keep a closed socket
-alive.
+Each clock timer is a ``SockTimer``, cut when the connection is over, so
+a timer left in the clock's heap does not keep a closed socket alive.
 
 An orphaned FIN_WAIT2 (closed by the program, waiting for the peer's FIN)
 is dropped after tcp_fin_timeout = 60 s.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from errno import ETIMEDOUT
+from typing import TYPE_CHECKING
 
 from ..abi.epoll import EPOLLERR
 from . import tcp_states as T
 from .tcp_segment import ACK, PROBE, SYN
 from .tcp_sock import TCP_RTO_MIN_NS, TcpSock
+
+if TYPE_CHECKING:
+    from ..clock import Clock
 
 NS_PER_SEC = 1_000_000_000
 # include/net/tcp.h (TCP_RTO_MIN in tcp_sock.py: a new socket's RTO)
@@ -67,16 +71,42 @@ SYNACK_TIMEOUT_NS = model_timeout(TCP_TIMEOUT_INIT_NS, TCP_SYNACK_RETRIES)  # 63
 DATA_TIMEOUT_NS = model_timeout(TCP_RTO_MIN_NS, TCP_RETRIES2)  # 924.6 s
 
 
-class _TimerRef:
-    """What a clock timer of a socket (retransmission, delayed ACK) points at: the socket, until it is cut."""
+class SockTimer:
+    """One clock timer of a socket (retransmission, delayed ACK) and the socket it fires on.
 
-    __slots__ = ("sock",)
+    ``fired(ref)`` runs at ``deadline`` unless the timer was cut first; a
+    cut timer also lets go of the socket, so one left in the clock's heap
+    does not keep a closed socket alive.
+    """
 
-    def __init__(self, sock: TcpSock) -> None:
+    __slots__ = ("sock", "timer")
+
+    def __init__(self, sock: TcpSock, clock: Clock, deadline: int, fired: Callable[[SockTimer], None]) -> None:
         self.sock: TcpSock | None = sock
+        self.timer = clock.call_at(deadline, fired, self)
+
+    def due_by(self, deadline: int) -> bool:
+        """Still pending, and due no later than ``deadline``."""
+        return self.timer.active and self.timer.deadline_ns <= deadline
+
+    def cut(self) -> None:
+        self.timer.cancel()
+        self.sock = None
 
 
-def _rto_fired(ref: _TimerRef) -> None:
+def rearm(
+    ref: SockTimer | None, sock: TcpSock, clock: Clock, deadline: int, fired: Callable[[SockTimer], None]
+) -> SockTimer:
+    """A timer of ``sock`` that fires by ``deadline``: ``ref`` itself if it is pending that soon
+    (it fires early, sees the later deadline and arms again), else a new one (``ref`` is cut)."""
+    if ref is not None:
+        if ref.due_by(deadline):
+            return ref
+        ref.cut()
+    return SockTimer(sock, clock, deadline, fired)
+
+
+def _rto_fired(ref: SockTimer) -> None:
     if ref.sock is not None:
         ref.sock.retransmit_timer(ref)
 
@@ -94,22 +124,7 @@ class TcpTimers(TcpSock):
     def _arm_rto(self) -> None:
         deadline = self.clock.now_ns + self.rto_ns
         self.rto_deadline = deadline
-        timer = self.rto_timer
-        if timer is None or not timer.active or timer.deadline_ns > deadline:
-            self._cancel_rto_timer()
-            self._start_rto_timer(deadline)
-
-    def _start_rto_timer(self, deadline: int) -> None:
-        ref = self.rto_ref = _TimerRef(self)
-        self.rto_timer = self.clock.call_at(deadline, _rto_fired, ref)
-
-    def _cancel_rto_timer(self) -> None:
-        if self.rto_timer is not None:
-            self.rto_timer.cancel()
-            self.rto_timer = None
-        if self.rto_ref is not None:
-            self.rto_ref.sock = None
-            self.rto_ref = None
+        self.rto_ref = rearm(self.rto_ref, self, self.clock, deadline, _rto_fired)
 
     def _stop_timers(self) -> None:
         """The retransmission timer is no longer due (tcp_clear_xmit_timers, lazily)."""
@@ -118,8 +133,10 @@ class TcpTimers(TcpSock):
     def _kill_timers(self) -> None:
         """The connection is over: no timer of it will ever act."""
         self.rto_deadline = None
-        self._cancel_rto_timer()
-        self._cancel_delack_timer()
+        for ref in (self.rto_ref, self.delack_ref):
+            if ref is not None:
+                ref.cut()
+        self.rto_ref = self.delack_ref = None
         self.ack_pending = 0
         if self.fin_timer is not None:
             self.fin_timer.cancel()
@@ -138,17 +155,16 @@ class TcpTimers(TcpSock):
             finally:
                 self.net.release()
 
-    def retransmit_timer(self, ref: _TimerRef) -> None:
+    def retransmit_timer(self, ref: SockTimer) -> None:
         """tcp_retransmit_timer / tcp_probe_timer (or a re-arm, if the deadline moved on)."""
         if ref is not self.rto_ref:
             return
-        self.rto_timer = None
         self.rto_ref = None
         deadline = self.rto_deadline
         if deadline is None:
             return
         if deadline > self.clock.now_ns:
-            self._start_rto_timer(deadline)
+            self.rto_ref = SockTimer(self, self.clock, deadline, _rto_fired)
             return
         self.rto_deadline = None
         self.net.hold()

@@ -84,12 +84,6 @@ class EpollUser:
         self.max_watches = max_watches
 
 
-def c_fd(data: int) -> int:
-    """The low 32 bits of ``data`` as a C int: the ``data.fd`` CPython's epoll.poll reads back."""
-    fd = data & 0xFFFFFFFF
-    return fd if fd < 0x80000000 else fd - 0x100000000
-
-
 _ONESHOT_OR_ET = EPOLLONESHOT | EPOLLET
 
 
@@ -114,7 +108,8 @@ class Interest(WaitEntry):
         self.fd = fd
         self.events = events  # stored mask, EPOLLERR|EPOLLHUP and private bits included
         self.data = data
-        self.cfd = c_fd(data)
+        fd = data & 0xFFFFFFFF  # the low 32 bits as a C int: the data.fd CPython's epoll.poll reads
+        self.cfd = fd if fd < 0x80000000 else fd - 0x100000000
         self.rdllink = False  # on the ready list
         self.dead = False
         self.hooks: list[WaitEntry] = []
@@ -178,7 +173,8 @@ class Epoll(OpenFile):
         """ep_modify: new mask and data in place, then poll and queue if ready."""
         item.events = events
         item.data = data
-        item.cfd = c_fd(data)
+        fd = data & 0xFFFFFFFF  # as in Interest.__init__
+        item.cfd = fd if fd < 0x80000000 else fd - 0x100000000
         if item.file.poll(None) & events and not item.rdllink:
             self._queue_and_wake(item)
 

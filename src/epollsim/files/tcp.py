@@ -240,7 +240,7 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
             data = seg.data
             if data:  # queued first, so that what the ACK lets us send carries its ACK
                 n = len(data)
-                if seg.seq == self.rcv_nxt and n <= self.rcvbuf * 7 // 10 - self.rcv_queued:
+                if seg.seq == self.rcv_nxt and n <= self.rcv_space - self.rcv_queued:
                     # in order, within the window: tcp_data_queue's first case, inline
                     self.rcv_queue.append(data)
                     self.rcv_queued += n

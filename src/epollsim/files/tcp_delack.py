@@ -59,6 +59,7 @@ ACK_ON_DRAIN = 64  # a read that empties the queue sends it: a short segment was
 # include/net/tcp.h (HZ/25, HZ/5, HZ/2)
 TCP_ATO_MIN_NS = 40 * NS_PER_MS
 TCP_DELACK_MIN_NS = 40 * NS_PER_MS
+_HALF_ATO_MIN_NS = TCP_ATO_MIN_NS // 2
 TCP_DELACK_MAX_NS = 200 * NS_PER_MS
 TCP_DELACK_SLOW_MAX_NS = 500 * NS_PER_MS
 TCP_MAX_QUICKACKS = 16
@@ -124,8 +125,8 @@ class TcpDelack(TcpSock):
             self.ack_ato = TCP_ATO_MIN_NS
         else:
             m = now - self.ack_lrcvtime
-            if m <= TCP_ATO_MIN_NS // 2:
-                self.ack_ato = (ato >> 1) + TCP_ATO_MIN_NS // 2
+            if m <= _HALF_ATO_MIN_NS:
+                self.ack_ato = (ato >> 1) + _HALF_ATO_MIN_NS
             elif m < ato:
                 self.ack_ato = min((ato >> 1) + m, self.rto_ns)
             elif m > self.rto_ns:  # a long silence: the sender may be waiting, ACK quickly
@@ -139,7 +140,7 @@ class TcpDelack(TcpSock):
         if (
             (self.rcv_nxt - self.rcv_wup > self.rcv_mss  # more than one full segment ...
              and (not self.rcv_queued  # ... and all read (SO_RCVLOWAT 1), or the window did not shrink
-                  or self.rcvbuf * 7 // 10 - self.rcv_queued >= self.rcv_adv - self.rcv_wup))
+                  or self.rcv_space - self.rcv_queued >= self.rcv_adv - self.rcv_wup))
             or (self.ack_quick and self.ack_pingpong < TCP_PINGPONG_THRESH)  # tcp_in_quickack_mode
             or pending & ICSK_ACK_NOW
         ):

@@ -25,7 +25,8 @@ The fields, by part:
 * a listener: ``backlog``, ``accept_queue`` (established children),
   ``requests`` (children in SYN_RECV, a dict as an ordered set); a child's
   ``parent`` until it is accepted;
-* the stream: ``rcv_queue`` of payload chunks holding ``rcv_queued`` bytes,
+* the stream: ``rcv_space`` (70 % of SO_RCVBUF, set with it), ``rcv_queue``
+  of payload chunks holding ``rcv_queued`` bytes,
   ``rcv_nxt``, ``rcv_adv`` (the right edge of the last advertised window);
   ``snd_buf`` from ``snd_una``, ``snd_nxt``, ``snd_limit`` (the peer's
   window edge), ``snd_sml`` (the end of the last short segment, for
@@ -69,7 +70,8 @@ class TcpSock(InetSocket):
         "accept_queue", "ack_ato", "ack_lrcvtime", "ack_pending", "ack_pingpong", "ack_quick", "ack_timeout",
         "backlog", "bindport_locked", "clock", "dead", "delack_ref", "done", "fids", "fin_acked", "fin_pending",
         "fin_sent", "fin_seq", "fin_timer", "head_sent_ns", "last_seg_size", "lwire", "nodelay", "nospace",
-        "parent", "peer", "rcv_adv", "rcv_mss", "rcv_nxt", "rcv_queue", "rcv_queued", "rcv_wup", "requests",
+        "parent", "peer", "rcv_adv", "rcv_mss", "rcv_nxt", "rcv_queue", "rcv_queued", "rcv_space", "rcv_wup",
+        "requests", "so_rcvbuf",
         "retries", "rto_base", "rto_deadline", "rto_ns", "rto_ref", "snd_buf", "snd_limit", "snd_nxt", "snd_sml",
         "snd_una", "sock_state", "state",
 )
@@ -123,6 +125,19 @@ class TcpSock(InetSocket):
         self.rto_base = TCP_RTO_MIN_NS  # the RTO after the handshake's round trip (tcp_set_rto)
         self.retries = 0
         self.head_sent_ns = 0
+
+    # -- the receive space ----------------------------------------------------
+
+    @property  # type: ignore[override]
+    def rcvbuf(self) -> int:
+        return self.so_rcvbuf
+
+    @rcvbuf.setter
+    def rcvbuf(self, value: int) -> None:
+        """SO_RCVBUF, and with it ``rcv_space``: the 70 % of it that holds payload (what
+        tcp_win_from_space gives on loopback), the window's upper bound."""
+        self.so_rcvbuf = value
+        self.rcv_space = value * 7 // 10
 
     # -- wake-ups -------------------------------------------------------------
 

@@ -136,7 +136,7 @@ class TcpStream(TcpSock):
                 data = b"".join((data, *queue))
                 queue.clear()
             self.rcv_queued = 0
-            if self.ack_pending & _ACK_ON_ANY_READ or self.rcv_adv - self.rcv_nxt < (self.rcvbuf * 7 // 10) >> 1:
+            if self.ack_pending & _ACK_ON_ANY_READ or self.rcv_adv - self.rcv_nxt < self.rcv_space >> 1:
                 self._cleanup_rbuf(queued)
             return data
         if self.done:
@@ -174,7 +174,7 @@ class TcpStream(TcpSock):
         if self.state not in T.SYNCHRONIZED:
             return
         if not self._read_acks_now(copied):
-            if self.rcv_adv - self.rcv_nxt >= (self.rcvbuf * 7 // 10) >> 1 or self.shutdown_bits & RCV_SHUTDOWN:
+            if self.rcv_adv - self.rcv_nxt >= self.rcv_space >> 1 or self.shutdown_bits & RCV_SHUTDOWN:
                 return
             if self.rcv_nxt + self._window() <= self.rcv_adv:
                 return
@@ -278,7 +278,7 @@ class TcpStream(TcpSock):
         rcv_nxt = self.rcv_nxt
         if seg.seq <= rcv_nxt < end:
             chunk = data[rcv_nxt - seg.seq :] if rcv_nxt != seg.seq else data  # no copy when in order
-            room = self.rcvbuf * 7 // 10 - self.rcv_queued  # the window (tcp_receive_window)
+            room = self.rcv_space - self.rcv_queued  # the window (tcp_receive_window)
             if len(chunk) > room:  # past the window: dropped, and the ACK goes at once
                 chunk = chunk[:room] if room > 0 else b""
                 self._enter_quickack_mode()
@@ -310,12 +310,12 @@ class TcpStream(TcpSock):
 
     def _window(self) -> int:
         """The receive window: 70% of SO_RCVBUF (the rcv_space), less what is queued."""
-        return max(0, self.rcvbuf * 7 // 10 - self.rcv_queued)
+        return max(0, self.rcv_space - self.rcv_queued)
 
     def _xmit(self, flags: int, seq: int, data: bytes = b"") -> None:
         """tcp_transmit_skb: every segment carries the cumulative ACK and the current window."""
         rcv_nxt = self.rcv_nxt
-        wnd = self.rcvbuf * 7 // 10 - self.rcv_queued
+        wnd = self.rcv_space - self.rcv_queued
         if wnd < 0:
             wnd = 0
         self.rcv_adv = rcv_nxt + wnd
@@ -360,7 +360,11 @@ class TcpStream(TcpSock):
         limit = self.snd_limit
         nxt = self.snd_nxt
         while nxt < end and nxt < limit:
-            n = min(end - nxt, limit - nxt, TCP_MSS)
+            n = end - nxt  # min(what is left, the window, the MSS), without the call
+            if n > limit - nxt:
+                n = limit - nxt
+            if n > TCP_MSS:
+                n = TCP_MSS
             if n < TCP_MSS:
                 if (not self.nodelay and nxt + n == end and not self.fin_pending
                         and una < self.snd_sml <= nxt):

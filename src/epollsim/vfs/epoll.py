@@ -257,7 +257,6 @@ class Epoll(OpenFile):
         """
         ready = self.ready
         out: list[tuple[int, int]] = []
-        append = out.append
         todo = len(ready)  # the snapshot: re-queued LT items are not seen again
         delivered = 0
         hb = self.hb if self.hb.on else None
@@ -272,10 +271,7 @@ class Epoll(OpenFile):
                 item.rdllink = False
                 self.nready -= 1
                 continue
-            if as_fd:
-                append((item.cfd, revents))
-            else:
-                append((revents, item.data))
+            out.append((item.cfd, revents) if as_fd else (revents, item.data))
             delivered += 1
             if hb is not None:
                 hb.acquire(item)

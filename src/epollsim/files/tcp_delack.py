@@ -9,8 +9,8 @@ the segment is processed, and after any data the arrival lets us send
 pending), ``_ack_snd_check`` (__tcp_ack_snd_check) decides:
 
 * now, if more than one receive MSS has arrived since the last window we
-  advertised and the window has not shrunk (or all of it was read), if a
-  step asked for it (ICSK_ACK_NOW), or in quick-ACK mode: while quick-ACK
+  advertised and the window has not shrunk (or all of it was read), or in
+  quick-ACK mode: while quick-ACK
   credits (``ack_quick``, up to TCP_MAX_QUICKACKS = 16, granted on the
   first data and after a long silence) last and the connection is not in
   ping-pong mode;
@@ -27,7 +27,7 @@ outside ping-pong mode) or two were (ICSK_ACK_PUSHED2); the model makes
 that test when it delays the ACK (ACK_ON_READ, ACK_ON_DRAIN), so a read in
 an exchange pays one bit test. A segment out of order, a duplicate, data
 past the window or a zero-window probe are answered at once
-(tcp_enter_quickack_mode / ICSK_ACK_NOW).
+(tcp_enter_quickack_mode).
 
 So on loopback an echo's first request and reply are each acknowledged at
 once, and from the second exchange on each reply carries the ACK of its
@@ -52,7 +52,7 @@ ICSK_ACK_SCHED = 1
 ICSK_ACK_TIMER = 2
 ICSK_ACK_PUSHED = 4
 ICSK_ACK_PUSHED2 = 8
-ICSK_ACK_NOW = 16
+# (ICSK_ACK_NOW = 16: no step of the model asks for a one-time immediate ACK; quick-ACK mode does.)
 # The model's own bits: what tcp_cleanup_rbuf will decide, decided when the ACK is delayed (below).
 ACK_ON_READ = 32  # any read sends it: more than one receive MSS is unacknowledged
 ACK_ON_DRAIN = 64  # a read that empties the queue sends it: a short segment was pushed
@@ -142,7 +142,6 @@ class TcpDelack(TcpSock):
              and (not self.rcv_queued  # ... and all read (SO_RCVLOWAT 1), or the window did not shrink
                   or self.rcv_space - self.rcv_queued >= self.rcv_adv - self.rcv_wup))
             or (self.ack_quick and self.ack_pingpong < TCP_PINGPONG_THRESH)  # tcp_in_quickack_mode
-            or pending & ICSK_ACK_NOW
         ):
             self._xmit(ACK, self.snd_nxt)  # tcp_send_ack
             return

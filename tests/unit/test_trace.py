@@ -49,14 +49,14 @@ def test_calls_are_lines_as_strace_prints_them() -> None:
     with pytest.raises(epollsim.Unsupported):
         k.sys.fcntl(r, 5)
     assert k.trace.format() == "\n".join([
-        "  1000.000000000 s  MainThread@localhost  pipe2(2048) = (3, 4)",
-        "  1000.000000000 s  MainThread@localhost  epoll_create1(524288) = 5",
-        "  1000.000000000 s  MainThread@localhost  epoll_ctl(5, EPOLL_CTL_ADD, 3, EPOLLIN|EPOLLET, 3) = None",
+        "  1000.000000000 s  MainThread@localhost  pipe2(O_NONBLOCK) = (3, 4)",
+        "  1000.000000000 s  MainThread@localhost  epoll_create1(EPOLL_CLOEXEC) = 5",
+        "  1000.000000000 s  MainThread@localhost  epoll_ctl(5, EPOLL_CTL_ADD, 3, EPOLLIN|EPOLLET, 3) = 0",
         "  1000.000000000 s  MainThread@localhost  write(4, b'hello') = 5",
         "  1000.000000000 s  MainThread@localhost  epoll_wait(5, 1023, 0, True) = [(3, EPOLLIN)]",
         "  1000.000000000 s  MainThread@localhost  read(3, 100) = b'hello'",
         "  1000.000000000 s  MainThread@localhost  read(3, 100) = -1 EAGAIN (Resource temporarily unavailable)",
-        "  1000.000000000 s  MainThread@localhost  fcntl(3, 5) raised Unsupported: fcntl command F_GETLK is not modelled",
+        "  1000.000000000 s  MainThread@localhost  fcntl(3, F_GETLK) raised Unsupported: fcntl command F_GETLK is not modelled",
     ])
     read = k.trace.calls("read")[-1]
     assert (read.errno, read.error, read.args) == (11, "EAGAIN (Resource temporarily unavailable)", ("3", "100"))

@@ -45,3 +45,14 @@ FD_CLOEXEC = 1
 NR_OPEN = 1024 * 1024
 # The usual soft RLIMIT_NOFILE a login session starts with (include/asm-generic/resource.h INR_OPEN_CUR).
 INR_OPEN_CUR = 1024
+
+# Commands Linux knows (x86-64, include/uapi/asm-generic/fcntl.h, linux/fcntl.h) that the model does
+# not simulate, by name.
+UNMODELLED_COMMANDS = {
+    5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN",
+    10: "F_SETSIG", 11: "F_GETSIG", 15: "F_SETOWN_EX", 16: "F_GETOWN_EX",
+    17: "F_GETOWNER_UIDS", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW",
+    1024: "F_SETLEASE", 1025: "F_GETLEASE", 1026: "F_NOTIFY", 1028: "F_CREATED_QUERY",
+    1029: "F_CANCELLK", 1033: "F_ADD_SEALS", 1034: "F_GET_SEALS", 1035: "F_GET_RW_HINT",
+    1036: "F_SET_RW_HINT", 1037: "F_GET_FILE_RW_HINT", 1038: "F_SET_FILE_RW_HINT",
+}

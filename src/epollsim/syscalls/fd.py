@@ -25,6 +25,7 @@ from ..abi.fcntl import (
     O_NOTIFICATION_PIPE,
     OPEN_ONLY_FLAGS,
     SETFL_MASK,
+    UNMODELLED_COMMANDS,
 )
 from ..abi.limits import PAGE_SIZE
 from ..errors import Unsupported, oserror
@@ -37,15 +38,6 @@ from .base import SyscallBase
 
 _PIPE2_FLAGS = O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE
 _UINT_MAX = 0xFFFFFFFF
-# Commands Linux knows (x86-64) that the model does not simulate.
-_UNMODELLED_FCNTL = {
-    5: "F_GETLK", 6: "F_SETLK", 7: "F_SETLKW", 8: "F_SETOWN", 9: "F_GETOWN",
-    10: "F_SETSIG", 11: "F_GETSIG", 15: "F_SETOWN_EX", 16: "F_GETOWN_EX",
-    17: "F_GETOWNER_UIDS", 36: "F_OFD_GETLK", 37: "F_OFD_SETLK", 38: "F_OFD_SETLKW",
-    1024: "F_SETLEASE", 1025: "F_GETLEASE", 1026: "F_NOTIFY", 1028: "F_CREATED_QUERY",
-    1029: "F_CANCELLK", 1033: "F_ADD_SEALS", 1034: "F_GET_SEALS", 1035: "F_GET_RW_HINT",
-    1036: "F_SET_RW_HINT", 1037: "F_GET_FILE_RW_HINT", 1038: "F_SET_FILE_RW_HINT",
-}
 
 
 class FdCalls(SyscallBase):
@@ -172,8 +164,8 @@ class FdCalls(SyscallBase):
             if cmd == F_GETPIPE_SZ:
                 return file.pipe.max_usage * PAGE_SIZE
             return file.pipe.set_size(arg & _UINT_MAX, self.proc.privileged)
-        if cmd in _UNMODELLED_FCNTL:
-            raise Unsupported(f"fcntl command {_UNMODELLED_FCNTL[cmd]} is not modelled")
+        if cmd in UNMODELLED_COMMANDS:
+            raise Unsupported(f"fcntl command {UNMODELLED_COMMANDS[cmd]} is not modelled")
         raise oserror(EINVAL)
 
     def ioctl(self, fd: int, request: int) -> int:

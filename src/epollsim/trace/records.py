@@ -22,7 +22,8 @@ import os as _os
 from dataclasses import dataclass
 from typing import Any
 
-from ..abi.epoll import EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, mask_name
+from .strace import decode_args, decode_poll_result
+from .strace import epoll_mask as _mask
 
 NS_PER_S = 1_000_000_000
 BYTES_SHOWN = 32  # bytes of a buffer shown before "..."
@@ -247,28 +248,10 @@ def fmt_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-_MASKS: dict[int, str] = {}  # mask -> its names: enum iteration is slow, and few masks occur
-
-
-def _mask(mask: int) -> str:
-    name = _MASKS.get(mask)
-    if name is None:
-        name = mask_name(mask)
-        if len(_MASKS) < 4096:
-            _MASKS[mask] = name
-    return name
-
-
-_EPOLL_OPS = {EPOLL_CTL_ADD: "EPOLL_CTL_ADD", EPOLL_CTL_DEL: "EPOLL_CTL_DEL", EPOLL_CTL_MOD: "EPOLL_CTL_MOD"}
-
-
 def fmt_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, ...]:
-    """The arguments as strace would show them: epoll operations and masks by name."""
+    """The arguments as strace would show them: flags, operations and masks by name (``strace.py``)."""
     out = [fmt(a) for a in args]
-    if name == "epoll_ctl" and len(args) >= 2:
-        out[1] = _EPOLL_OPS.get(args[1], out[1])
-        if len(args) >= 4 and isinstance(args[3], int):
-            out[3] = _mask(args[3])
+    decode_args(name, args, out)
     out.extend(f"{key}={fmt(value)}" for key, value in kwargs.items())
     return tuple(out)
 
@@ -283,4 +266,8 @@ def fmt_result(name: str, result: Any, args: tuple[Any, ...], kwargs: dict[str, 
         if len(result) > ITEMS_SHOWN:
             pairs.append(f"...({len(result)} items)")
         return f"[{', '.join(pairs)}]"
+    if name == "poll" and isinstance(result, list):
+        return decode_poll_result(result)
+    if result is None:  # a call that returns nothing returned 0, as strace shows it
+        return "0"
     return fmt(result)

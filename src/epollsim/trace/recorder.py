@@ -283,31 +283,38 @@ class Tracer:
             json.dump(self.chrome(nudge_ns), f, indent=None, separators=(",", ":"))
             f.write("\n")
 
-    def svg(self) -> str:
-        """A timeline picture as SVG text: one lane per thread (see ``svg.py``)."""
+    def svg(self, start: float | None = None, end: float | None = None) -> str:
+        """A timeline picture as SVG text: one lane per thread (see ``layout.py``).
+
+        ``start`` and ``end`` (seconds of virtual time, as ``k.time.monotonic()``
+        reads them; either may be left open) draw only that window of the run.
+        """
         from .svg import timeline_svg
 
-        return timeline_svg(self.records, self.host_names())
+        return timeline_svg(self.records, self.host_names(), start=start, end=end)
 
-    def write_svg(self, path: StrPath) -> None:
+    def write_svg(self, path: StrPath, start: float | None = None, end: float | None = None) -> None:
         with open(path, "w", encoding="utf-8") as f:
-            f.write(self.svg())
+            f.write(self.svg(start, end))
 
-    def write_png(self, path: StrPath) -> None:
+    def write_png(self, path: StrPath, start: float | None = None, end: float | None = None) -> None:
         """The same picture as PNG; needs matplotlib (``pip install 'epollsim[pictures]'``)."""
         from .png import write_png
 
-        write_png(self.records, self.host_names(), os.fspath(path))
+        write_png(self.records, self.host_names(), os.fspath(path), start=start, end=end)
 
-    def write(self, path: StrPath) -> None:
-        """Write the trace in the format ``path``'s suffix names: .json, .svg, .png, else text."""
+    def write(self, path: StrPath, start: float | None = None, end: float | None = None) -> None:
+        """Write the trace in the format ``path``'s suffix names: .json, .svg, .png, else text.
+
+        ``start``/``end`` choose a window of virtual time for the pictures.
+        """
         lower = str(path).lower()
         if lower.endswith(".json"):
             self.write_chrome(path)
         elif lower.endswith(".svg"):
-            self.write_svg(path)
+            self.write_svg(path, start, end)
         elif lower.endswith(".png"):
-            self.write_png(path)
+            self.write_png(path, start, end)
         else:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(self.format() + "\n")

@@ -75,6 +75,32 @@ class Timeline:
     flows: list[Flow] = field(default_factory=list)
     moments: list[tuple[int, int]] = field(default_factory=list)  # (tick, virtual ns), ticks increasing
 
+    def window(self, start_ns: int | None = None, end_ns: int | None = None) -> Timeline:
+        """What happened from ``start_ns`` to ``end_ns`` of virtual time (either end open when None).
+
+        Slices that overlap the window are cut to it; instants and flows outside it
+        are left out, and so are threads with nothing in it.
+        """
+        if start_ns is None and end_ns is None:
+            return self
+        lo = -1 if start_ns is None else start_ns
+        hi = float("inf") if end_ns is None else end_ns
+        moments = [(tick, t) for tick, t in self.moments if lo <= t <= hi]
+        out = Timeline(self.hosts, moments=moments)
+        if not moments:
+            return out
+        first, last = moments[0][0], moments[-1][0]
+        for s in self.slices:
+            if s.end >= first and s.start <= last:
+                out.slices.append(Slice(s.track, s.kind, s.name, max(s.start, first), min(s.end, last), s.args,
+                                        s.text))
+        out.instants = [i for i in self.instants if first <= i.at <= last]
+        out.flows = [f for f in self.flows if first <= f.at <= last]
+        used = {s.track for s in out.slices} | {i.track for i in out.instants} | \
+            {f.src for f in out.flows} | {f.dst for f in out.flows}
+        out.tracks = {track: name for track, name in self.tracks.items() if track in used}
+        return out
+
     def ordered_tracks(self) -> list[Track]:
         """Hosts in the kernel's order (unknown ones last, by name), threads by tid."""
         rank = {h: i for i, h in enumerate(self.hosts)}

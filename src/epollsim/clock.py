@@ -53,6 +53,14 @@ class Timer:
 
 
 class Clock:
+    """The kernel's one virtual clock (``k.clock``): CLOCK_MONOTONIC in ns, and the timers armed on it.
+
+    ``now_ns`` is what ``k.time.monotonic_ns()`` reads (it starts at 1000 s of
+    uptime); CLOCK_REALTIME is ``now_ns + realtime_offset_ns``. The clock moves
+    only forward: when no thread can run, the scheduler jumps it to the next
+    timer's deadline; a test may move it itself with ``advance_to``.
+    """
+
     __slots__ = ("now_ns", "realtime_offset_ns", "_timers", "_seq")
 
     def __init__(self, start_ns: int = BOOT_MONOTONIC_NS) -> None:
@@ -62,6 +70,11 @@ class Clock:
         self._seq = itertools.count()
 
     def advance_to(self, deadline_ns: int) -> None:
+        """Move the clock to ``deadline_ns`` (ns of CLOCK_MONOTONIC), without firing timers.
+
+        The timers now due fire when the scheduler next looks (``fire_due``).
+        Moving backwards is a bug (``KernelBug``).
+        """
         if deadline_ns < self.now_ns:
             raise KernelBug(f"clock moved backwards: {deadline_ns} < {self.now_ns}")
         self.now_ns = deadline_ns

@@ -107,6 +107,22 @@ class PatchTarget(Protocol):
 _active: list[Patch] = []  # at most one
 
 
+class _Attributes:
+    """A class's attributes as a mapping, so ``Patch._assign`` sets and restores one (a class's
+    ``vars()`` is read-only)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self.obj, name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        setattr(self.obj, name, value)
+
+
 def _skipped(module_name: str, skip: tuple[str, ...]) -> bool:
     return any(module_name == s or module_name.startswith(s + ".") for s in skip)
 
@@ -163,7 +179,7 @@ class Patch:
         self.host = host
         self.skip = SKIP + tuple(skip)
         # (namespace, name, original), in the order they were assigned
-        self._undo: list[tuple[dict[str, Any], str, Any]] = []
+        self._undo: list[tuple[dict[str, Any] | _Attributes, str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
 
@@ -177,6 +193,7 @@ class Patch:
         try:
             self._patch_modules()
             self._patch_extras()
+            self._patch_ssl()
             self._rebind_copies()
         except BaseException:
             self._restore()
@@ -192,7 +209,7 @@ class Patch:
 
     # -- entering -----------------------------------------------------------------------
 
-    def _assign(self, namespace: dict[str, Any], name: str, value: Any) -> None:
+    def _assign(self, namespace: dict[str, Any] | _Attributes, name: str, value: Any) -> None:
         self._undo.append((namespace, name, namespace[name]))
         namespace[name] = value
 
@@ -236,6 +253,16 @@ class Patch:
         # (Thread.start calls _start_new_thread; 3.13 renamed it _start_joinable_thread.)
         start = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
         self._assign(vars(threading), start, _refuse_real_thread)
+
+    def _patch_ssl(self) -> None:
+        """TLS over the model's sockets: ``wrap_socket`` makes the host's SSLSocket (compat/ssl_socket.py)."""
+        ssl = sys.modules.get("ssl")
+        if ssl is None:
+            return  # never imported (asyncio imports it where OpenSSL exists): nothing to wrap with
+        model, real = self.host.socket._SSLSocket, ssl.SSLSocket
+        self._assign(_Attributes(ssl.SSLContext), "sslsocket_class", model)
+        self._assign(vars(ssl), "SSLSocket", model)
+        self._swaps[id(real)] = (real, model)
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []

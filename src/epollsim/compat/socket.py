@@ -18,6 +18,7 @@ from ._convert import c_int, format_i
 from ._module import StandIn, copy_constants, on_first_use
 from .socket_functions import SocketFunctions
 from .socket_object import _NS_PER_SEC, _AddressFamily, _parse_timeout, _SocketKind, socket
+from .ssl_socket import SSLSocketMixin
 
 SocketObject = socket  # for annotations inside SocketModule, whose "socket" is its own subclass
 
@@ -48,6 +49,10 @@ class SocketModule(SocketFunctions, StandIn):
         lambda m: type("socket", (socket,), {"__slots__": (), "_module": m, "_sys": m._sys, "__module__": "socket"})
     )
     SocketType: on_first_use[type[SocketObject]] = on_first_use(lambda m: m.socket)
+    # ssl.SSLSocket over this host's sockets (compat/ssl_socket.py), for k.patch() and wrap_socket.
+    _SSLSocket: on_first_use[type[Any]] = on_first_use(
+        lambda m: type("SSLSocket", (SSLSocketMixin, m.socket), {"_plain": m.socket, "__module__": "ssl"})
+    )
 
     def socketpair(self, family: Any = None, type: Any = SOCK_STREAM, proto: Any = 0) -> tuple[SocketObject, SocketObject]:
         """Lib/socket.py socketpair over _socket.socketpair (always SOCK_CLOEXEC)."""

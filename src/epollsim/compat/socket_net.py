@@ -74,7 +74,8 @@ class SocketNetMixin:
     def accept(self) -> tuple[Any, Any]:
         """Lib/socket.py accept: the new socket inherits blocking mode as CPython decides."""
         fd, addr = self._accept()
-        sock = type(self)(self._family, self._type, self._proto, fileno=fd)  # type: ignore[call-arg]
+        # Lib/socket.py: the module's socket class, not type(self) (an SSLSocket's accept wraps it after)
+        sock = self._module.socket(self._family, self._type, self._proto, fileno=fd)  # type: ignore[attr-defined]
         if self._module.getdefaulttimeout() is None and self.gettimeout():
             sock.setblocking(True)
         return sock, addr

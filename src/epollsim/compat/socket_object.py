@@ -153,7 +153,7 @@ class socket(SocketDataMixin, SocketNetMixin):
         # 3.11, the member's name ("AddressFamily.AF_UNIX") on 3.10, whose IntEnum.__str__ was Enum's
         closed = " [closed]" if self._closed else ""
         text = (
-            f"<socket.socket{closed} fd={self._fd}, family={self.family!s}, "
+            f"<{type(self).__module__}.{type(self).__qualname__}{closed} fd={self._fd}, family={self.family!s}, "
             f"type={self.type!s}, proto={self._proto}"
         )
         if not self._closed:

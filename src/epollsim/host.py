@@ -53,6 +53,7 @@ class Host:
         self.net = net
         # Its CLOCK_REALTIME: the kernel's, plus this host's offset and drift (clock.py).
         self.wall = wall if wall is not None else WallClock(clock)
+        self.hosts = {name: self}
         self._boot()
         self.time = time
         self.threading = threading
@@ -141,6 +142,7 @@ class Host:
         return host is self or (host is None and self.is_first)
 
     is_first = False  # the kernel's first host (Kernel sets it): threads with no host run there
+    hosts: dict[str, Host]  # the kernel's hosts, this one among them (Kernel.add_host sets it)
 
     @property
     def addresses(self) -> tuple[str, ...]:

@@ -115,6 +115,7 @@ class Kernel:
             net=stack, wall=wall,
         )
         self.hosts[name] = host
+        host.hosts = self.hosts  # every host sees the others (a patch routes between them)
         self.trace.attach(host)  # only while tracing
         return host
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from .errors import KernelBug
@@ -114,3 +115,36 @@ class Clock:
     def pending(self) -> int:
         """How many armed timers are waiting (for statistics and tests)."""
         return sum(1 for _, _, timer in self._timers if timer.active)
+
+
+class WallClock:
+    """One host's CLOCK_REALTIME: the kernel's wall clock plus ``offset_ns``, running at ``1 + drift``.
+
+    Hosts' clocks disagree as real machines' do (``Kernel.add_host(name, clock_offset=...,
+    clock_drift=...)``): ``time.time()``, ``datetime`` and CLOCK_REALTIME timerfds of the
+    host read this clock. The drift is kept as a fraction, so the arithmetic on ns stays
+    exact (a float holds 53 bits; nanoseconds since 1970 need 61). With no offset and no
+    drift it reads what every host read before: CLOCK_MONOTONIC plus the fixed offset.
+    """
+
+    __slots__ = ("clock", "offset_ns", "drift", "epoch_ns")
+
+    def __init__(self, clock: Clock, offset_ns: int = 0, drift: float = 0.0) -> None:
+        self.clock = clock
+        self.offset_ns = clock.realtime_offset_ns + offset_ns  # CLOCK_REALTIME - CLOCK_MONOTONIC at epoch_ns
+        self.drift = Fraction(drift).limit_denominator(10**9)
+        self.epoch_ns = clock.now_ns  # from when the drift accumulates
+
+    def now_ns(self) -> int:
+        now = self.clock.now_ns
+        if not self.drift:
+            return now + self.offset_ns
+        return now + self.offset_ns + (now - self.epoch_ns) * self.drift.numerator // self.drift.denominator
+
+    def monotonic_at(self, real_ns: int) -> int:
+        """The first CLOCK_MONOTONIC instant at which this clock reads at least ``real_ns``."""
+        if not self.drift:
+            return real_ns - self.offset_ns
+        num, den = self.drift.numerator, self.drift.denominator
+        # real = m + off + (m - e) * num / den, for m: ceil((real - off) * den + e * num) / (den + num))
+        return -(-((real_ns - self.offset_ns) * den + self.epoch_ns * num) // (den + num))

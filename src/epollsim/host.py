@@ -9,9 +9,10 @@ each has its own name, fd table and limits, and its own ``os``, ``select``,
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from .clock import Clock
+from .clock import Clock, WallClock
 from .compat._module import on_first_use
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
@@ -44,27 +45,104 @@ class Host:
         privileged: bool,
         max_user_watches: int,
         net: NetStack | None = None,
+        wall: WallClock | None = None,
     ) -> None:
         self.name = name
-        self.process = Process(
-            clock, sched, fids, nofile=nofile, privileged=privileged, max_user_watches=max_user_watches,
-            net=net,
-        )
+        self._boot_args = (clock, sched, fids, nofile, privileged, max_user_watches)
         # The host's network stack: its addresses and port tables (net/stack.py).
         self.net = net
+        # Its CLOCK_REALTIME: the kernel's, plus this host's offset and drift (clock.py).
+        self.wall = wall if wall is not None else WallClock(clock)
+        self.hosts = {name: self}
+        self._boot()
+        self.time = time
+        self.threading = threading
+
+    def _boot(self) -> None:
+        """A new process with its fd table, and the stand-ins bound to it."""
+        clock, sched, fids, nofile, privileged, max_user_watches = self._boot_args
+        self.process = Process(
+            clock, sched, fids, nofile=nofile, privileged=privileged, max_user_watches=max_user_watches,
+            net=self.net, wall=self.wall,
+        )
         self.sys = Syscalls(self.process)
         self.os = OsModule(self.sys)
         self.select = SelectModule(self.sys)
         self.socket = SocketModule(self.sys)
         self.fcntl = FcntlModule(self.sys)
-        self.time = time
-        self.threading = threading
+        for name in ("selectors", "asyncio"):  # made again on first use, over the new process
+            self.__dict__.pop(name, None)
 
     # Made on first use (compat/_module.py): most programs never touch them.
     selectors = on_first_use(lambda host: SelectorsModule(host.select))
     asyncio = on_first_use(
         lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time)
     )
+
+    # -- threads, crashes and restarts -----------------------------------------------
+
+    def start(self, target: Callable[..., Any], *args: Any, name: str | None = None,
+              daemon: bool = True) -> Any:
+        """Run ``target(*args)`` in a new model thread on this host; returns the ``Thread``.
+
+        A thread runs on the host that started it (the main thread on the first host), and
+        so do the threads it starts: ``crash()`` stops them all, and ``time.time()`` in them
+        reads this host's clock. ``host.start(host.asyncio.run, main())`` runs an asyncio
+        program on the host.
+        """
+        sched = self.process.sched
+        me = sched.current
+        saved, me.host = me.host, self
+        try:
+            thread = self.threading.Thread(target=target, args=args, name=name, daemon=daemon)
+            thread.start()
+        finally:
+            me.host = saved
+        return thread
+
+    @property
+    def up(self) -> bool:
+        """False between ``crash()`` and ``restart()``."""
+        return self.net is None or not self.net.down
+
+    def crash(self) -> None:
+        """The machine stops dead, as at a power cut.
+
+        Its threads stop where they are (no ``finally`` runs; their joiners wake); its
+        sockets and files vanish without a FIN or RST and its ports are free; its timers
+        never fire. Until ``restart()``, whatever the network carries to it, or was carrying,
+        is lost, so peers see silence: their TCP retransmits until it gives up.
+        """
+        sched = self.process.sched
+        if self.is_first:
+            raise RuntimeError(f"host {self.name!r} is the kernel's first host, where the main thread runs: "
+                               "crash another host")
+        if self._runs_here(sched.current):
+            raise RuntimeError(f"host {self.name!r} cannot crash itself: crash it from a thread of another host")
+        if not self.up:
+            raise RuntimeError(f"host {self.name!r} is already down")
+        for thread in [t for t in sched.threads.values() if self._runs_here(t)]:
+            sched.halt(thread)
+        socks = self.net.crash() if self.net is not None else []
+        for file in [*socks, *self.process.fdtable.files.values()]:
+            file.host_crashed()
+
+    def restart(self) -> None:
+        """Boot again after ``crash()``: the same name and addresses, an empty process (fds 0-2
+        on /dev/null), no bound ports. A segment for a connection from before the crash finds
+        no socket and is answered with a RST, as Linux answers it, so the peer sees ECONNRESET."""
+        if self.up:
+            raise RuntimeError(f"host {self.name!r} is up: crash() it first")
+        assert self.net is not None
+        self.net.down = False
+        self._boot()
+
+    def _runs_here(self, thread: Any) -> bool:
+        host = thread.host
+        return host is self or (host is None and self.is_first)
+
+    is_first = False  # the kernel's first host (Kernel sets it): threads with no host run there
+    hosts: dict[str, Host]  # the kernel's hosts, this one among them (Kernel.add_host sets it)
 
     @property
     def addresses(self) -> tuple[str, ...]:

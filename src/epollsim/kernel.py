@@ -16,7 +16,7 @@ import random
 
 from .abi.fcntl import INR_OPEN_CUR
 from .abi.limits import MAX_USER_WATCHES_DEFAULT
-from .clock import Clock
+from .clock import Clock, WallClock
 from .compat._module import on_first_use
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
@@ -61,7 +61,7 @@ class Kernel:
         self.clock = Clock()
         self.sched = Scheduler(self.clock, self.random, schedule)
         self._fids = itertools.count(1)
-        self.time = TimeModule(self.clock, self.sched)
+        self.time = TimeModule(self.clock, self.sched)  # time.time() reads the running thread's host's wall clock
         self.threading = ThreadingModule(self.clock, self.sched)
         self._nofile = nofile
         self._privileged = privileged
@@ -73,6 +73,7 @@ class Kernel:
         self.network = Network(self.clock, network_random(schedule, self.random))
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
+        self.localhost.is_first = True
         self.process = self.localhost.process
         self.sys = self.localhost.sys
         self.os = self.localhost.os
@@ -86,24 +87,35 @@ class Kernel:
     selectors = on_first_use(lambda k: k.localhost.selectors)
     asyncio = on_first_use(lambda k: k.localhost.asyncio)
 
-    def add_host(self, name: str, *, address: str | None = None, address6: str | None = None) -> Host:
+    def add_host(self, name: str, *, address: str | None = None, address6: str | None = None,
+                 clock_offset: float = 0.0, clock_drift: float = 0.0) -> Host:
         """Add a simulated machine called ``name``, with its own process, fd table and network stack.
 
         The host's addresses are 10.0.0.N and fd00::N (the N-th host) unless
         ``address`` (IPv4 or IPv6) and ``address6`` say otherwise; it also has
-        its own loopback (127.0.0.1, ::1).
+        its own loopback (127.0.0.1, ::1). Its wall clock (``time.time()``,
+        ``datetime``, CLOCK_REALTIME timerfds, in its threads: ``Host.start``)
+        is the kernel's plus ``clock_offset`` seconds, running ``clock_drift``
+        faster (``1e-4`` gains 100 us a second; negative loses); its
+        monotonic clock is everyone's.
         """
+        if not isinstance(clock_offset, (int, float)) or not isinstance(clock_drift, (int, float)):
+            raise TypeError("clock_offset and clock_drift are numbers of seconds and a rate")
+        if not -0.5 < clock_drift < 0.5:
+            raise ValueError(f"clock_drift must be between -0.5 and 0.5, not {clock_drift!r}")
         if not isinstance(name, str) or not name:
             raise ValueError(f"a host name must be a non-empty str, not {name!r}")
         if name in self.hosts:
             raise ValueError(f"there is already a host named {name!r}")
         stack = self.network.add_stack(name, address, address6)
+        wall = self.time.wall if not self.hosts else WallClock(self.clock, round(clock_offset * 1e9), clock_drift)
         host = Host(
             name, self.clock, self.sched, self._fids, self.time, self.threading,
             nofile=self._nofile, privileged=self._privileged, max_user_watches=self._max_user_watches,
-            net=stack,
+            net=stack, wall=wall,
         )
         self.hosts[name] = host
+        host.hosts = self.hosts  # every host sees the others (a patch routes between them)
         self.trace.attach(host)  # only while tracing
         return host
 

@@ -60,6 +60,7 @@ import types
 from typing import Any, Protocol
 
 from .errors import Unsupported
+from .patch_hosts import HostRouter
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -102,6 +103,7 @@ class PatchTarget(Protocol):
     threading: Any
     asyncio: Any
     fcntl: Any
+    process: Any  # its scheduler: which thread patches, and on which host each thread runs
 
 
 _active: list[Patch] = []  # at most one
@@ -182,6 +184,9 @@ class Patch:
         self._undo: list[tuple[dict[str, Any] | _Attributes, str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
+        self._thread: Any = None  # the thread that entered, and the host it ran on before
+        self._thread_host: Any = None
+        self._router: HostRouter | None = None  # with several hosts: names answer per thread's host
 
     def __enter__(self) -> Patch:
         if _active:
@@ -190,6 +195,12 @@ class Patch:
                 "(leave it before entering another)"
             )
         _active.append(self)
+        sched = self.host.process.sched
+        self._thread, self._thread_host = sched.current, sched.current.host
+        if self._thread_host is None:
+            self._thread.host = self.host  # the patching thread, and those it starts, run on this host
+        hosts = getattr(self.host, "hosts", {})
+        self._router = HostRouter(sched, self.host, hosts) if len(hosts) > 1 else None
         try:
             self._patch_modules()
             self._patch_extras()
@@ -230,6 +241,8 @@ class Patch:
                     replacement = _unsupported(f"{module_name}.{name}", original)
                 if replacement is original or (not _is_replaceable(original) and replacement == original):
                     continue  # the same object, or the same constant (keep socket.AF_INET an enum)
+                if self._router is not None and _is_replaceable(original):
+                    replacement = self._router.route(module_name, name, replacement)
                 self._assign(namespace, name, replacement)
                 if _is_replaceable(original):
                     self._swaps[id(original)] = (original, replacement)
@@ -238,15 +251,22 @@ class Patch:
             original = namespace.get(name)
             if original is not None:
                 replacement = getattr(self.host.os, name)
+                if self._router is not None:
+                    replacement = self._router.route("os", name, replacement)
                 self._assign(namespace, name, replacement)
                 self._swaps[id(original)] = (original, replacement)
 
     def _patch_extras(self) -> None:
-        model = self.host.asyncio
-        self._assign(vars(_asyncio_events), "_event_loop_policy", model.EventLoopPolicy())
+        model, router = self.host.asyncio, self._router
+        policy = model.EventLoopPolicy() if router is None else router.policy()
+        self._assign(vars(_asyncio_events), "_event_loop_policy", policy)
+        loop, policy_class = model.EventLoop, model.EventLoopPolicy
+        if router is not None:
+            loop = router.route("asyncio", "EventLoop", loop)
+            policy_class = router.route("asyncio", "EventLoopPolicy", policy_class)
         for namespace in (vars(asyncio), vars(_unix_events)):
-            self._assign(namespace, "SelectorEventLoop", model.EventLoop)
-            self._assign(namespace, "DefaultEventLoopPolicy", model.EventLoopPolicy)
+            self._assign(namespace, "SelectorEventLoop", loop)
+            self._assign(namespace, "DefaultEventLoopPolicy", policy_class)
         self._assign(vars(_queue), "SimpleQueue", _queue._PySimpleQueue)  # type: ignore[attr-defined]
         # A threading.Thread subclass made before the patch still derives from the real class;
         # its start() would make a real OS thread. Refuse that instead.
@@ -297,6 +317,8 @@ class Patch:
                         namespace[name] = swap[1]
             self._swaps.clear()
         finally:
+            if self._thread is not None and self._thread_host is None:
+                self._thread.host = None
             if self in _active:
                 _active.remove(self)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .clock import Clock
+from .clock import Clock, WallClock
 from .files.null import NullDevice
 from .net.stack import NetStack
 from .sched.scheduler import Scheduler
@@ -12,7 +12,7 @@ from .vfs.fdtable import FdTable
 
 
 class Process:
-    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "net", "privileged", "sched")
+    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "net", "privileged", "sched", "wall")
 
     def __init__(
         self,
@@ -24,8 +24,10 @@ class Process:
         privileged: bool,
         max_user_watches: int,
         net: NetStack | None = None,
+        wall: WallClock | None = None,
     ) -> None:
         self.clock = clock
+        self.wall = wall if wall is not None else WallClock(clock)  # the host's CLOCK_REALTIME
         self.sched = sched  # its threads
         self.fids = fids  # the kernel-wide, never-reused description ids
         self.fdtable = FdTable(nofile)

@@ -20,7 +20,7 @@ from ..abi.timerfd import (
     CLOCK_TAI,
     CLOCK_THREAD_CPUTIME_ID,
 )
-from ..clock import REALTIME_AT_START_NS, Clock
+from ..clock import REALTIME_AT_START_NS, Clock, WallClock
 from ..errors import Unsupported, oserror
 from ..sched.scheduler import Scheduler
 from ._convert import format_i, time_to_ns
@@ -48,6 +48,8 @@ class TimeModule(StandIn):
         self._clock = clock
         self._sched = sched
         self._boot_ns = clock.now_ns
+        # The first host's wall clock; a thread of another host reads that host's (Host.start).
+        self.wall = WallClock(clock)
 
     def monotonic_ns(self) -> int:
         return self._clock.now_ns
@@ -68,7 +70,8 @@ class TimeModule(StandIn):
         )
 
     def time_ns(self) -> int:
-        return self._clock.now_ns + self._clock.realtime_offset_ns  # CLOCK_REALTIME
+        host = self._sched.current.host  # CLOCK_REALTIME of the host the running thread is on
+        return (self.wall if host is None else host.wall).now_ns()
 
     def clock_gettime_ns(self, clk_id: Any, /) -> int:
         if sys.version_info >= (3, 13):  # time_clockid_converter turns every failure into this
@@ -83,7 +86,7 @@ class TimeModule(StandIn):
                 raise Unsupported("CPU-time clocks are not modelled by epollsim")
             raise oserror(EINVAL)
         offset = _CLOCK_OFFSETS[clk_id]
-        return self._clock.now_ns + (self._clock.realtime_offset_ns if offset is None else offset)
+        return self.time_ns() if offset is None else self._clock.now_ns + offset
 
     def clock_gettime(self, clk_id: Any, /) -> float:
         sec, nsec = divmod(self.clock_gettime_ns(clk_id), _NS)

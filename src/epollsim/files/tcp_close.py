@@ -64,6 +64,10 @@ class TimeWait:
     def _expire(self, _: object) -> None:
         self.stack.unbind(IPPROTO_TCP, self)
 
+    def host_crashed(self) -> None:
+        """Its host crashed: the port is already free (NetStack.crash); the timer must not act."""
+        self.timer.cancel()
+
 
 class TcpClose(TcpSock):
     """The teardown half of ``TcpSocket`` (a mixin: the state is the socket's)."""

@@ -142,6 +142,10 @@ class TcpTimers(TcpSock):
             self.fin_timer.cancel()
             self.fin_timer = None
 
+    def host_crashed(self) -> None:
+        """Its host crashed: no retransmission, delayed ACK or FIN timeout will ever act."""
+        self._kill_timers()
+
     def _arm_fin_timeout(self) -> None:
         if self.fin_timer is None:
             self.fin_timer = self.clock.call_at(self.clock.now_ns + TCP_FIN_TIMEOUT_NS, self._fin_timeout)

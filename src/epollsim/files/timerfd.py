@@ -45,7 +45,7 @@ from ..abi.timerfd import (
     TFD_SETTIME_FLAGS,
     TFD_TIMER_ABSTIME,
 )
-from ..clock import Clock, Timer
+from ..clock import Clock, Timer, WallClock
 from ..errors import oserror
 from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
@@ -54,20 +54,21 @@ from .blocking import WouldBlock
 
 class TimerFd(OpenFile):
     __slots__ = (
-        "clock", "clockid", "offset_ns", "ticks", "expired", "interval_ns", "expires_ns", "timer",
+        "clock", "clockid", "wall", "ticks", "expired", "interval_ns", "expires_ns", "timer",
         "settime_flags", "wqh",
     )
 
     kind = "timerfd"
     st_mode = ANON_INODE_MODE
 
-    def __init__(self, fid: int, clock: Clock, clockid: int, flags: int) -> None:
+    def __init__(self, fid: int, clock: Clock, clockid: int, flags: int, wall: WallClock | None = None) -> None:
         super().__init__(fid, O_RDWR | (flags & O_NONBLOCK))
         self.clock = clock
         self.clockid = clockid
-        # This clock's time minus the model's monotonic clock.
+        # A CLOCK_REALTIME timer runs on its host's wall clock (its offset and drift);
+        # the others on CLOCK_MONOTONIC (BOOTTIME is the same: the machine never suspends).
         realtime = clockid in (CLOCK_REALTIME, CLOCK_REALTIME_ALARM)
-        self.offset_ns = clock.realtime_offset_ns if realtime else 0
+        self.wall = (wall if wall is not None else WallClock(clock)) if realtime else None
         self.ticks = 0  # expirations not yet read
         self.expired = False  # the hrtimer fired and has not been forwarded since
         self.interval_ns = 0  # tintv; 0 for a one-shot timer
@@ -80,15 +81,18 @@ class TimerFd(OpenFile):
 
     def now_ns(self) -> int:
         """This timer's clock, now."""
-        return self.clock.now_ns + self.offset_ns
+        return self.clock.now_ns if self.wall is None else self.wall.now_ns()
 
     def _start(self) -> None:
         """hrtimer_start at ``expires_ns`` (absolute): fire now if already due."""
-        deadline = self.expires_ns - self.offset_ns
+        deadline = self.expires_ns if self.wall is None else self.wall.monotonic_at(self.expires_ns)
         if deadline <= self.clock.now_ns:
             self._triggered(None)
         else:
             self.timer = self.clock.call_at(deadline, self._triggered)
+
+    def host_crashed(self) -> None:
+        self._cancel()
 
     def _cancel(self) -> None:
         if self.timer is not None:

@@ -205,7 +205,7 @@ class Network:
                 self._drain()
             return True
         dst = self._by_addr.get(dst_addr)
-        if dst is None:
+        if dst is None or dst.down or src.down:  # no such host, or it is down (Host.crash)
             self.lost += 1
             return False
         path = self._path(src.name, dst.name)
@@ -224,7 +224,7 @@ class Network:
 
     def _arrive(self, arg: tuple[str, NetStack, Deliver, Any]) -> None:
         src_name, dst, deliver, packet = arg
-        if self._path(src_name, dst.name).cut:  # cut while in flight
+        if self._path(src_name, dst.name).cut or dst.down:  # cut while in flight, or its host crashed
             self.lost += 1
             return
         self._now(dst, deliver, packet)

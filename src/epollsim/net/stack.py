@@ -101,6 +101,10 @@ class NetStack:
         self.local_memo: dict[str, bool] = {}  # is_local's answers (Network.transmit reads it first)
         self.rng = rng
         self.network = network
+        self.down = False  # the host crashed: what is sent to it or from it is lost (host.py)
+        self._empty_tables()
+
+    def _empty_tables(self) -> None:
         # proto -> port -> bindings in bind order (a dict used as an ordered set)
         self._ports: dict[int, dict[int, dict[Binding, None]]] = {IPPROTO_TCP: {}, IPPROTO_UDP: {}}
         # The same bindings indexed for delivery: unconnected ones by port (listeners, UDP
@@ -114,6 +118,17 @@ class NetStack:
 
     def __repr__(self) -> str:
         return f"<NetStack {self.name} {self.addr4} {self.addr6}>"
+
+    def crash(self) -> list[Any]:
+        """The host went down: forget every binding and name, silently (no FIN, no RST).
+
+        Returns the sockets that were bound, in bind order, so the host can stop their
+        timers: nothing of theirs may act after the crash. The addresses stay the host's.
+        """
+        socks = [sock for proto in (IPPROTO_TCP, IPPROTO_UDP) for sock in self._by_sock[proto]]
+        self.down = True
+        self._empty_tables()
+        return socks
 
     # -- addresses ------------------------------------------------------------
 

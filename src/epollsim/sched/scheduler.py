@@ -136,6 +136,7 @@ class Scheduler:
         # trace recorder); None costs one attribute check on those paths.
         self.observer: Observer | None = None
         self._in_timers = False  # wake-ups now come from timers, not from the running thread
+        self.halted: list[GreenThread] = []  # threads stopped by a host's crash (halt), kept suspended
         self._weak = weakref.ref(self)
         self.main = self._adopt_current("MainThread")
         self.current = self.main
@@ -154,6 +155,7 @@ class Scheduler:
         # A thread first entered through a finished greenlet's return gets its value: ignore it.
         glet = greenlet.greenlet(parent=self.main.glet)
         thread = GreenThread(tid, name or f"Thread-{tid - 1}", glet, daemon)
+        thread.host = self.current.host  # a thread runs on its starter's host
         glet.run = lambda *_: self._run(thread, fn)
         self.threads[tid] = thread
         _owners[glet] = self._weak
@@ -365,6 +367,30 @@ class Scheduler:
             if nxt.loop is not loop or nxt.hooks != hooks:
                 _restore_thread_state(nxt)
             nxt.glet.switch()
+
+    def halt(self, thread: GreenThread) -> None:
+        """Stop ``thread`` for good where it is, as a machine's crash stops it: unhooked from what it
+        waited on, its timer cancelled, never run again, no ``finally`` run. Its joiners wake.
+        Its greenlet is kept (``halted``), so no garbage collection ever resumes it mid-run."""
+        if thread is self.current:
+            raise KernelBug("a thread cannot halt itself")
+        if thread.state == DEAD:
+            return
+        if thread.timer is not None:
+            thread.timer.cancel()
+            thread.timer = None
+        for entry in (thread.entry, *thread.entries):
+            if entry is not None and entry.queue is not None:
+                entry.queue.remove(entry)
+        thread.entries.clear()
+        if thread.state == RUNNABLE:
+            self.runnable.remove(thread)
+        thread.state = DEAD
+        thread.what = "halted"
+        self.halted.append(thread)
+        if self.observer is not None:
+            self.observer.exited(thread)
+        thread.exit_queue.wake_all()
 
     def fail(self, exc: BaseException) -> None:
         """Stop the run: ``exc`` is raised in the main thread, wherever it waits.

@@ -41,7 +41,7 @@ class GreenThread:
 
     __slots__ = (
         "tid", "name", "glet", "state", "entry", "entries", "key", "what", "woken", "timer",
-        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock",
+        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock", "host",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -66,6 +66,9 @@ class GreenThread:
         self.loop: Any = None
         self.hooks: Any = (None, None)
         self.vclock: VClock | None = None  # its vector clock, once race detection is on (hb.py)
+        # The host it runs on (host.py: Host.start), inherited by the threads it starts;
+        # None is the kernel's first host. A host's crash stops its threads.
+        self.host: Any = None
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name} ({self.state})>"

@@ -42,7 +42,7 @@ class TimerfdCalls(SyscallBase):
         """
         if flags & ~TFD_CREATE_FLAGS or clockid not in TIMERFD_CLOCKS:
             raise oserror(EINVAL)
-        file = TimerFd(next(self.proc.fids), self.proc.clock, clockid, flags)
+        file = TimerFd(next(self.proc.fids), self.proc.clock, clockid, flags, self.proc.wall)
         return self.proc.fdtable.install(file, cloexec=bool(flags & TFD_CLOEXEC))
 
     def timerfd_settime(self, fd: int, flags: int, new: tuple[int, int]) -> tuple[int, int]:

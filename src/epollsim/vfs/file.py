@@ -105,6 +105,9 @@ class OpenFile:
     def release(self) -> None:
         """The last reference went: let go of the kind's resources and wake peers."""
 
+    def host_crashed(self) -> None:
+        """Its host crashed (Host.crash): nothing of it may act again. Kinds with timers stop them."""
+
     def get(self) -> OpenFile:
         self.refs += 1
         return self

@@ -1,0 +1,141 @@
+"""Several hosts under one ``k.patch()``: each patched name answers for the running thread's host.
+
+Theory of operation
+-------------------
+A patch replaces the real modules' names with a host's stand-ins. With one host
+that is all. With several, an unmodified program runs its server on one host
+and its client on another (``server.start(main)``: a thread runs on the host
+that started it), and both call the very same ``socket.socket`` and
+``select.epoll``. So where the hosts' stand-ins differ (every name of ``os``,
+``socket``, ``select``, ``selectors``, ``fcntl``; not ``time`` or ``threading``,
+which are the kernel's), the patch installs a *router* instead:
+
+- a **function** router looks up the running thread's host at each call
+  (``sched.current.host``; a thread with none runs on the patch's host) and
+  calls that host's function: one attribute walk and one call more;
+- a **class** router (``socket.socket``, ``select.epoll``, the selector and
+  loop classes) is a class whose metaclass makes ``Router(...)`` build the
+  running host's instance, and whose ``isinstance``/``issubclass`` accept every
+  host's class. A class a program derives from a router (``class
+  MySock(socket.socket)`` inside the patch) is made concrete per host on first
+  use: ``MySock`` itself first in the MRO, then that host's class, so its
+  methods and ``super()`` work as they would over the real class;
+- asyncio's **policy** is routed the same way, one model policy per host.
+
+Routers exist only while a patch of a kernel with more than one host is active;
+a one-host kernel keeps today's direct replacements, at no cost.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import Unsupported
+from .sched.scheduler import Scheduler
+
+
+class HostRouter:
+    """Which host the running thread is on; and routers over the hosts' stand-ins."""
+
+    def __init__(self, sched: Scheduler, default: Any, hosts: dict[str, Any]) -> None:
+        self.sched = sched
+        self.default = default  # the patch's host: threads that run on no host in particular
+        self.hosts = hosts  # the kernel's dict: hosts added during the patch are routed to as well
+
+    def host(self) -> Any:
+        host = self.sched.current.host
+        return self.default if host is None else host
+
+    def route(self, module: str, name: str, template: Any) -> Any:
+        """A router for ``<module>.<name>``, or ``template`` itself when every host shares the module
+        (``time``, ``threading``: the kernel's) or the model has no such name (a stub that refuses)."""
+        modules = [getattr(h, module) for h in self.hosts.values()]
+        if all(m is modules[0] for m in modules):
+            return template
+        try:
+            getattr(modules[0], name)
+        except (Unsupported, AttributeError):
+            return template
+        if isinstance(template, type):
+            return _router_class(self, module, name, template)
+        return self._function(module, name, template)
+
+    def _function(self, module: str, name: str, template: Any) -> Callable[..., Any]:
+        host = self.host
+
+        def routed(*args: Any, **kwargs: Any) -> Any:
+            return getattr(getattr(host(), module), name)(*args, **kwargs)
+
+        for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+            try:
+                setattr(routed, attr, getattr(template, attr))
+            except (AttributeError, TypeError):
+                pass
+        return routed
+
+    def policy(self) -> Any:
+        """asyncio's event loop policy: each host's own (its loops, one current loop per thread)."""
+        policies: dict[int, Any] = {}
+        router = self
+
+        class RoutedPolicy:
+            def __getattr__(self, name: str) -> Any:
+                host = router.host()
+                policy = policies.get(id(host))
+                if policy is None:
+                    policy = policies[id(host)] = host.asyncio.EventLoopPolicy()
+                return getattr(policy, name)
+
+        return RoutedPolicy()
+
+
+class _RouterMeta(type):
+    """The metaclass of class routers: calls build the running host's class; checks accept every host's."""
+
+    _router: HostRouter
+    _module_name: str
+    _name: str
+    _root: type  # the router class itself (a derived class keeps it)
+    _concrete: dict[int, type]  # id(host) -> the class this (derived) router is on that host
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if "_routed_for" in cls.__dict__:  # a concrete class: make an instance, as any class does
+            return super().__call__(*args, **kwargs)
+        return cls._on(cls._router.host())(*args, **kwargs)
+
+    def _on(cls, host: Any) -> type:
+        target = cls._concrete.get(id(host))
+        if target is None:
+            base = getattr(getattr(host, cls._module_name), cls._name)
+            if cls is cls._root:
+                target = base
+            else:  # a program's class derived from the router: itself first, then the host's class
+                target = _RouterMeta(cls.__name__, (cls, base), {
+                    "_routed_for": host, "__module__": cls.__module__, "__qualname__": cls.__qualname__,
+                })
+            cls._concrete[id(host)] = target
+        return target
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if cls is cls._root:
+            return any(isinstance(obj, cls._on(h)) for h in cls._router.hosts.values())
+        return super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        if cls is cls._root:
+            return any(issubclass(sub, cls._on(h)) for h in cls._router.hosts.values())
+        return super().__subclasscheck__(sub)
+
+
+def _router_class(router: HostRouter, module: str, name: str, template: type) -> type:
+    def init_subclass(sub: type, **kwargs: Any) -> None:
+        if "_routed_for" not in sub.__dict__:
+            sub._concrete = {}  # type: ignore[attr-defined]
+
+    cls = _RouterMeta(name, (), {
+        "__module__": template.__module__, "__qualname__": template.__qualname__, "__doc__": template.__doc__,
+        "__init_subclass__": classmethod(init_subclass),
+    })
+    cls._router, cls._module_name, cls._name, cls._root, cls._concrete = router, module, name, cls, {}
+    return cls
+

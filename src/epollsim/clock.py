@@ -61,6 +61,11 @@ class Clock:
         self._timers: list[tuple[int, int, Timer]] = []
         self._seq = itertools.count()
 
+    def realtime_ns(self) -> int:
+        """CLOCK_REALTIME now: every wall-clock read of the model (``time.time``, ``clock_gettime``'s
+        realtime clocks, ``datetime.now``) goes through here, so one place decides the wall clock."""
+        return self.now_ns + self.realtime_offset_ns
+
     def advance_to(self, deadline_ns: int) -> None:
         if deadline_ns < self.now_ns:
             raise KernelBug(f"clock moved backwards: {deadline_ns} < {self.now_ns}")

@@ -16,6 +16,7 @@ from .compat._module import on_first_use
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
 from .compat.os import OsModule
+from .compat.random import Entropy
 from .compat.select import SelectModule
 from .compat.selectors import SelectorsModule
 from .compat.socket import SocketModule
@@ -44,6 +45,7 @@ class Host:
         privileged: bool,
         max_user_watches: int,
         net: NetStack | None = None,
+        entropy: Entropy | None = None,
     ) -> None:
         self.name = name
         self.process = Process(
@@ -59,6 +61,8 @@ class Host:
         self.fcntl = FcntlModule(self.sys)
         self.time = time
         self.threading = threading
+        # The program's randomness under the patch (compat/random.py): the kernel's, shared.
+        self.entropy = entropy if entropy is not None else Entropy(0)
 
     # Made on first use (compat/_module.py): most programs never touch them.
     selectors = on_first_use(lambda host: SelectorsModule(host.select))

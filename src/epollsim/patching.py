@@ -39,6 +39,12 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``Thread`` subclass defined before the patch derives from the real class and
    would start a real OS thread.
 
+4. **Randomness, clocks and garbage collection** (``patch_random.py``,
+   ``patch_clocks.py``, ``patch_gc.py``, each entered with one call below): the
+   seed fixes every random draw, every clock is virtual (``datetime`` too, and
+   clocks held in class attributes and default arguments), and the cyclic
+   collector runs only at deterministic points.
+
 On exit every recorded assignment is undone in reverse order, restoring the
 identical objects, and modules imported during the patch are scanned once more
 so none keeps a stand-in. Patches do not nest: entering a second one while one
@@ -57,8 +63,10 @@ import queue as _queue
 import sys
 import threading
 import types
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from . import patch_clocks, patch_gc, patch_random
 from .errors import Unsupported
 
 # The modules patched in place, with the modules their names may come from.
@@ -102,6 +110,7 @@ class PatchTarget(Protocol):
     threading: Any
     asyncio: Any
     fcntl: Any
+    entropy: Any
 
 
 _active: list[Patch] = []  # at most one
@@ -166,6 +175,8 @@ class Patch:
         self._undo: list[tuple[dict[str, Any], str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
+        # undo actions that are not assignments to a namespace, run first on exit, newest first
+        self._exit_hooks: list[Callable[[], None]] = []
 
     def __enter__(self) -> Patch:
         if _active:
@@ -175,9 +186,14 @@ class Patch:
             )
         _active.append(self)
         try:
+            patch_gc.enter(self)  # first: garbage made before the patch is collected outside it
             self._patch_modules()
             self._patch_extras()
+            patch_random.enter(self)
+            patch_clocks.enter(self)
             self._rebind_copies()
+            patch_clocks.rebind_held(self)
+            patch_gc.collect_at_exit(self)
         except BaseException:
             self._restore()
             raise
@@ -195,6 +211,21 @@ class Patch:
     def _assign(self, namespace: dict[str, Any], name: str, value: Any) -> None:
         self._undo.append((namespace, name, namespace[name]))
         namespace[name] = value
+
+    def replace(self, namespace: dict[str, Any], name: str, value: Any) -> None:
+        """``namespace[name] = value`` until exit, and copies of the original in other modules'
+        globals rebound to ``value`` too."""
+        original = namespace[name]
+        self._assign(namespace, name, value)
+        self._swaps[id(original)] = (original, value)
+
+    def at_exit(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` on exit, before the assignments are undone (newest first)."""
+        self._exit_hooks.append(undo)
+
+    def swapped(self) -> dict[int, tuple[Any, Any]]:
+        """id(original) -> (original, replacement) for every object replaced so far."""
+        return self._swaps
 
     def _patch_modules(self) -> None:
         for module_name, owners in PATCHED.items():
@@ -258,9 +289,13 @@ class Patch:
 
     def _restore(self) -> None:
         try:
-            while self._undo:
-                namespace, name, original = self._undo.pop()
-                namespace[name] = original
+            try:
+                while self._exit_hooks:
+                    self._exit_hooks.pop()()
+            finally:
+                while self._undo:
+                    namespace, name, original = self._undo.pop()
+                    namespace[name] = original
             # Modules imported during the patch copied stand-ins: give them the originals.
             back = {id(new): (new, old) for old, new in self._swaps.values()}
             for _, namespace in self._module_namespaces():

@@ -20,6 +20,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from .time import as_seconds_double
+
 _US = 1_000_000
 
 
@@ -60,7 +62,7 @@ class DatetimeClocks:
         return self._from_ns(cls, self._time_ns(), None)
 
     def today(self, cls: Any) -> Any:
-        t = self._time_ns() / 1e9  # time.time()
+        t = as_seconds_double(self._time_ns())  # time.time()
         if not issubclass(cls, _dt.datetime):
             return cls(*_utc_fields(math.floor(t))[:3])  # date_fromtimestamp: _PyTime_ROUND_FLOOR
         frac, whole = math.modf(t)  # datetime.fromtimestamp: _PyTime_ROUND_HALF_EVEN

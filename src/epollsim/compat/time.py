@@ -117,7 +117,7 @@ class TimeModule(StandIn):
         return sec + nsec * 1e-9  # CPython: tp.tv_sec + tp.tv_nsec * 1e-9
 
     def time(self) -> float:
-        return self.time_ns() / _NS
+        return as_seconds_double(self.time_ns())
 
     def sleep(self, secs: Any, /) -> None:
         if (secs.__class__ is int or secs.__class__ is float) and secs == 0:
@@ -160,6 +160,13 @@ class TimeModule(StandIn):
         return _strftime(format, self.gmtime() if t is None else t)
 
     strptime = staticmethod(_real_time.strptime)
+
+
+def as_seconds_double(ns: int) -> float:
+    """Nanoseconds as CPython's float seconds (pytime.c _PyTime_AsSecondsDouble): the int made a
+    double, then divided; not ``ns / 10**9``, which rounds once, not twice (they differ past 2**53 ns,
+    where CLOCK_REALTIME is)."""
+    return ns / 1e9 if ns % _NS else float(ns // _NS)
 
 
 def _clock_id(clk_id: Any) -> int:

@@ -78,6 +78,8 @@ def _set_type_attr(cls: type, name: str, value: Any) -> None:
 
 
 def enter(patch: _Patch) -> None:
+    if getattr(patch.host, "process", None) is None:  # not a simulated host: datetime stays real
+        return
     clocks = DatetimeClocks(patch.host.time.time_ns)
 
     def now(cls: Any, tz: Any = None) -> Any:

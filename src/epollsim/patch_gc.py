@@ -69,11 +69,15 @@ class IdleCollector:
 
 
 def enter(patch: _Patch) -> None:
-    """First thing on entry: freeze every object, automatic collection off, idle hook on."""
+    """First thing on entry: freeze every object, automatic collection off, idle hook on
+    (for a simulated host's patch: a patch of recording wrappers over the real modules has none)."""
+    process = getattr(patch.host, "process", None)
+    if process is None:
+        return
     enabled = gc.isenabled()
     gc.disable()
     gc.freeze()
-    sched = patch.host.process.sched
+    sched = process.sched
     previous = sched.on_idle
     sched.on_idle = IdleCollector(sched.clock)
 
@@ -88,4 +92,6 @@ def enter(patch: _Patch) -> None:
 
 def collect_at_exit(patch: _Patch) -> None:
     """Last thing on entry, so the first on exit: the patch's garbage is finalized on the model."""
+    if getattr(patch.host, "process", None) is None:
+        return
     patch.at_exit(gc.collect)

@@ -44,23 +44,16 @@ class _Patch(Protocol):
 
 
 def enter(patch: _Patch) -> None:
-    entropy: Entropy | None = getattr(patch.host, "entropy", None)
-    if entropy is None:  # not a simulated host (observe.py's recording of the real modules)
+    found: Entropy | None = getattr(patch.host, "entropy", None)
+    if found is None:  # not a simulated host (observe.py's recording of the real modules)
         return
+    entropy: Entropy = found
     namespace = vars(os)
     for name in ("urandom", "getrandom"):
         if name in namespace:
             patch.replace(namespace, name, getattr(entropy, name))
 
-    generator = entropy.generator
-    hidden = real_random._inst  # type: ignore[attr-defined]
-    namespace = vars(real_random)
-    for name in sorted(namespace):
-        value = namespace[name]
-        if getattr(value, "__self__", None) is hidden:  # a bound method, Python's or C's
-            patch.replace(namespace, name, getattr(generator, value.__name__))
-    patch._assign(namespace, "_inst", generator)
-
+    # First, so that random.seed() (a bound method of the generator, taken below) seeds from the entropy.
     cls = real_random.Random
     real_seed = vars(cls)["seed"]
 
@@ -71,6 +64,15 @@ def enter(patch: _Patch) -> None:
     seed.__qualname__ = real_seed.__qualname__
     cls.seed = seed  # type: ignore[method-assign]
     patch.at_exit(lambda: setattr(cls, "seed", real_seed))
+
+    generator = entropy.generator
+    hidden = real_random._inst  # type: ignore[attr-defined]
+    namespace = vars(real_random)
+    for name in sorted(namespace):
+        value = namespace[name]
+        if getattr(value, "__self__", None) is hidden:  # a bound method, Python's or C's
+            patch.replace(namespace, name, getattr(generator, value.__name__))
+    patch._assign(namespace, "_inst", generator)
 
     namespace = vars(tempfile)
     patch._assign(namespace, "_name_sequence", None)

@@ -23,7 +23,10 @@ def draws() -> list[Any]:
     """One draw from every source a program has."""
     shuffled = list(range(10))
     random.shuffle(shuffled)
-    return [
+    reseeded = random.Random(5)
+    reseeded.seed()
+    random.seed()  # from the entropy too
+    return [reseeded.random(), 
         random.random(), random.getrandbits(64), randint(0, 10**9), shuffled,
         random.Random().random(), random.SystemRandom().random(), random.SystemRandom().getrandbits(70),
         os.urandom(8), os.getrandom(8), os.getrandom(4, os.GRND_NONBLOCK),

@@ -157,7 +157,10 @@ def _rebind(namespaces: Iterable[tuple[str, dict[str, Any]]], swaps: dict[int, t
             else:
                 new = swap_of(member)
             if new is not None:
-                setattr(cls, name, new)
+                try:
+                    setattr(cls, name, new)
+                except (TypeError, AttributeError):  # a metaclass that refuses (an Enum's member)
+                    continue
                 undo.append(lambda name=name, member=member: setattr(cls, name, member))
 
     for module_name, namespace in namespaces:

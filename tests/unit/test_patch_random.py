@@ -147,3 +147,42 @@ def test_urandom_and_getrandom_fail_as_the_real_ones() -> None:
     with k.patch():
         assert os.urandom(0) == os.getrandom(0) == b""
         assert len(os.getrandom(5, os.GRND_RANDOM | os.GRND_NONBLOCK)) == len(os.getrandom(5, GRND_INSECURE)) == 5
+
+
+def test_an_asyncio_protocol_with_random_masks_and_jitter_replays() -> None:
+    """A websocket-style client masks each frame with os.urandom(4) and retries after a random
+    delay: the trace (bytes on the wire, virtual times) is the seed's."""
+    import asyncio
+
+    def run_traced(seed: int) -> tuple[str, list[bytes]]:
+        k = epollsim.Kernel(seed)
+        seen: list[bytes] = []
+
+        async def main() -> None:
+            async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                while frame := await reader.read(100):
+                    seen.append(frame)
+                    writer.write(b"ok")
+                writer.close()
+
+            server = await asyncio.start_server(serve, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            for word in (b"ping", b"pong", b"ping"):
+                key = os.urandom(4)
+                writer.write(key + bytes(b ^ key[i % 4] for i, b in enumerate(word)))
+                await reader.read(2)
+                await asyncio.sleep(random.uniform(0.01, 0.1))  # jitter
+            writer.close()
+            await writer.wait_closed()
+            server.close()
+            await server.wait_closed()
+
+        with k.trace, k.patch():
+            asyncio.run(main())
+        return k.trace.digest(), seen
+
+    first = run_traced(1)
+    assert first == run_traced(1)
+    other = run_traced(2)
+    assert first[0] != other[0] and first[1] != other[1]

@@ -117,7 +117,8 @@ _active: list[Patch] = []  # at most one
 
 
 def _skipped(module_name: str, skip: tuple[str, ...]) -> bool:
-    return any(module_name == s or module_name.startswith(s + ".") for s in skip)
+    # str methods over a tuple, not a generator: the scan asks this of every module, three times a patch
+    return module_name in skip or module_name.startswith(tuple(s + "." for s in skip))
 
 
 def _unsupported(qualname: str, original: Any) -> Any:
@@ -186,7 +187,7 @@ class Patch:
             )
         _active.append(self)
         try:
-            patch_gc.enter(self)  # first: garbage made before the patch is collected outside it
+            patch_gc.enter(self)  # first: every object made before the patch is frozen, collection off
             self._patch_modules()
             self._patch_extras()
             patch_random.enter(self)
@@ -270,9 +271,8 @@ class Patch:
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
-        skip, packages = self.skip, tuple(s + "." for s in self.skip)  # _skipped, at C speed
         for name, module in sorted(sys.modules.items(), key=lambda item: item[0]):
-            if isinstance(module, types.ModuleType) and name not in skip and not name.startswith(packages):
+            if isinstance(module, types.ModuleType) and not _skipped(name, self.skip):
                 namespace = getattr(module, "__dict__", None)
                 if isinstance(namespace, dict):
                     found.append((name, namespace))

@@ -17,6 +17,7 @@ from .compat._module import on_first_use
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
 from .compat.os import OsModule
+from .compat.random import Entropy
 from .compat.select import SelectModule
 from .compat.selectors import SelectorsModule
 from .compat.socket import SocketModule
@@ -46,6 +47,7 @@ class Host:
         max_user_watches: int,
         net: NetStack | None = None,
         wall: WallClock | None = None,
+        entropy: Entropy | None = None,
     ) -> None:
         self.name = name
         self._boot_args = (clock, sched, fids, nofile, privileged, max_user_watches)
@@ -57,6 +59,8 @@ class Host:
         self._boot()
         self.time = time
         self.threading = threading
+        # The program's randomness under the patch (compat/random.py): the kernel's, shared.
+        self.entropy = entropy if entropy is not None else Entropy(0)
 
     def _boot(self) -> None:
         """A new process with its fd table, and the stand-ins bound to it."""

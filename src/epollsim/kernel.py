@@ -18,6 +18,7 @@ from .abi.fcntl import INR_OPEN_CUR
 from .abi.limits import MAX_USER_WATCHES_DEFAULT
 from .clock import Clock, WallClock
 from .compat._module import on_first_use
+from .compat.random import Entropy
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
 from .host import Host
@@ -58,6 +59,9 @@ class Kernel:
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
+        # The program's randomness (compat/random.py): derived from the seed, apart from self.random,
+        # so a program's own draws never change which thread runs next.
+        self.entropy = Entropy(seed)
         self.clock = Clock()
         self.sched = Scheduler(self.clock, self.random, schedule)
         self._fids = itertools.count(1)
@@ -112,7 +116,7 @@ class Kernel:
         host = Host(
             name, self.clock, self.sched, self._fids, self.time, self.threading,
             nofile=self._nofile, privileged=self._privileged, max_user_watches=self._max_user_watches,
-            net=stack, wall=wall,
+            net=stack, wall=wall, entropy=self.entropy,
         )
         self.hosts[name] = host
         host.hosts = self.hosts  # every host sees the others (a patch routes between them)

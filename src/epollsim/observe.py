@@ -370,6 +370,10 @@ class RecordingTarget:
         self.fcntl = RecordingModule(base.fcntl, "fcntl", recorder, only=("fcntl", "ioctl"))
         self.threading = base.threading
         self.asyncio = getattr(base, "asyncio", None)
+        # A simulated host's (None for the real modules: the seal of patch_gc/patch_random/patch_clocks
+        # then leaves randomness, datetime and garbage collection real).
+        self.process = getattr(base, "process", None)
+        self.entropy = getattr(base, "entropy", None)
 
 
 class RecordingPatch(Patch):

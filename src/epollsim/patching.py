@@ -39,6 +39,12 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``Thread`` subclass defined before the patch derives from the real class and
    would start a real OS thread.
 
+4. **Randomness, clocks and garbage collection** (``patch_random.py``,
+   ``patch_clocks.py``, ``patch_gc.py``, each entered with one call below): the
+   seed fixes every random draw, every clock is virtual (``datetime`` too, and
+   clocks held in class attributes and default arguments), and the cyclic
+   collector runs only at deterministic points.
+
 On exit every recorded assignment is undone in reverse order, restoring the
 identical objects, and modules imported during the patch are scanned once more
 so none keeps a stand-in. Patches do not nest: entering a second one while one
@@ -57,8 +63,10 @@ import queue as _queue
 import sys
 import threading
 import types
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from . import patch_clocks, patch_gc, patch_random
 from .errors import Unsupported
 from .patch_hosts import HostRouter
 
@@ -104,6 +112,7 @@ class PatchTarget(Protocol):
     asyncio: Any
     fcntl: Any
     process: Any  # its scheduler: which thread patches, and on which host each thread runs
+    entropy: Any
 
 
 _active: list[Patch] = []  # at most one
@@ -126,7 +135,8 @@ class _Attributes:
 
 
 def _skipped(module_name: str, skip: tuple[str, ...]) -> bool:
-    return any(module_name == s or module_name.startswith(s + ".") for s in skip)
+    # str methods over a tuple, not a generator: the scan asks this of every module, three times a patch
+    return module_name in skip or module_name.startswith(tuple(s + "." for s in skip))
 
 
 def _unsupported(qualname: str, original: Any) -> Any:
@@ -187,6 +197,8 @@ class Patch:
         self._thread: Any = None  # the thread that entered, and the host it ran on before
         self._thread_host: Any = None
         self._router: HostRouter | None = None  # with several hosts: names answer per thread's host
+        # undo actions that are not assignments to a namespace, run first on exit, newest first
+        self._exit_hooks: list[Callable[[], None]] = []
 
     def __enter__(self) -> Patch:
         if _active:
@@ -202,10 +214,15 @@ class Patch:
         hosts = getattr(self.host, "hosts", {})
         self._router = HostRouter(sched, self.host, hosts) if len(hosts) > 1 else None
         try:
+            patch_gc.enter(self)  # first: every object made before the patch is frozen, collection off
             self._patch_modules()
             self._patch_extras()
             self._patch_ssl()
+            patch_random.enter(self)
+            patch_clocks.enter(self)
             self._rebind_copies()
+            patch_clocks.rebind_held(self)
+            patch_gc.collect_at_exit(self)
         except BaseException:
             self._restore()
             raise
@@ -223,6 +240,21 @@ class Patch:
     def _assign(self, namespace: dict[str, Any] | _Attributes, name: str, value: Any) -> None:
         self._undo.append((namespace, name, namespace[name]))
         namespace[name] = value
+
+    def replace(self, namespace: dict[str, Any], name: str, value: Any) -> None:
+        """``namespace[name] = value`` until exit, and copies of the original in other modules'
+        globals rebound to ``value`` too."""
+        original = namespace[name]
+        self._assign(namespace, name, value)
+        self._swaps[id(original)] = (original, value)
+
+    def at_exit(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` on exit, before the assignments are undone (newest first)."""
+        self._exit_hooks.append(undo)
+
+    def swapped(self) -> dict[int, tuple[Any, Any]]:
+        """id(original) -> (original, replacement) for every object replaced so far."""
+        return self._swaps
 
     def _patch_modules(self) -> None:
         for module_name, owners in PATCHED.items():
@@ -305,9 +337,13 @@ class Patch:
 
     def _restore(self) -> None:
         try:
-            while self._undo:
-                namespace, name, original = self._undo.pop()
-                namespace[name] = original
+            try:
+                while self._exit_hooks:
+                    self._exit_hooks.pop()()
+            finally:
+                while self._undo:
+                    namespace, name, original = self._undo.pop()
+                    namespace[name] = original
             # Modules imported during the patch copied stand-ins: give them the originals.
             back = {id(new): (new, old) for old, new in self._swaps.values()}
             for _, namespace in self._module_namespaces():

@@ -18,7 +18,7 @@ SRC = pathlib.Path(epollsim.__file__).parent
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
     "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
-    "syscalls", "compat", "patch_hosts", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "cli", "__init__", "__main__",
+    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "cli", "__init__", "__main__",
 ]
 
 
@@ -59,6 +59,7 @@ def test_no_real_time_or_randomness_in_the_model(path: pathlib.Path) -> None:
     allowed = {
         pathlib.Path("kernel.py"),  # owns the one seeded random.Random
         pathlib.Path("compat/time.py"),  # the stand-in reads the real module's names, never its clock
+        pathlib.Path("compat/random.py"),  # the program's entropy: generators seeded from the kernel's seed
         pathlib.Path("testing/backends.py"),  # the real backend hands tests the real time module
         pathlib.Path("diff.py"),  # diff's real side runs the program on the host's own modules, time included
     }

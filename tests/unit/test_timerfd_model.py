@@ -159,11 +159,21 @@ def test_describe_shows_what_fdinfo_shows() -> None:
     assert file.kind == "timerfd"
 
 
-@pytest.mark.parametrize("clk_id", [2, 3, -6])
-def test_cpu_time_clocks_are_unsupported(clk_id: int) -> None:
+@pytest.mark.parametrize("clk_id", [-6, -(2**20)])
+def test_cpu_time_clocks_of_other_processes_and_threads_are_unsupported(clk_id: int) -> None:
     k = epollsim.Kernel()
     with pytest.raises(epollsim.Unsupported):
         k.time.clock_gettime(clk_id)
+    with pytest.raises(epollsim.Unsupported):
+        k.time.clock_getres(clk_id)
+
+
+@pytest.mark.parametrize("clk_id", [2, 3])
+def test_the_cpu_time_clocks_count_virtual_time_since_boot(clk_id: int) -> None:
+    k = epollsim.Kernel()
+    assert k.time.clock_gettime_ns(clk_id) == 0
+    k.time.sleep(1.5)
+    assert k.time.clock_gettime_ns(clk_id) == 1_500_000_000 == k.time.process_time_ns()
 
 
 def test_clock_gettime_reads_the_virtual_clocks() -> None:

@@ -37,6 +37,21 @@ _CLOCK_OFFSETS: dict[int, int | None] = {
     CLOCK_MONOTONIC: 0, CLOCK_MONOTONIC_RAW: 0, CLOCK_MONOTONIC_COARSE: 0, CLOCK_BOOTTIME: 0,
     CLOCK_REALTIME: None, CLOCK_REALTIME_COARSE: None, CLOCK_TAI: None,
 }
+# The CPU-time clocks: a simulated thread computes in no time and a blocked one uses no
+# CPU, so none would ever move; they count the virtual time since boot instead, as if the
+# process had had the CPU all along (a clock that never moves would hang a program that
+# waits for it to). Every thread's is the process's.
+_CPU_CLOCKS = (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID)
+# clock_getres: hrtimer clocks are 1 ns; the coarse clocks tick with the jiffy (HZ=250 on
+# the CI machine: 4 ms; kernel/time/posix-timers.c posix_get_coarse_res).
+_COARSE_RES = 0.004
+_CLOCK_INFO = {
+    "monotonic": ("clock_gettime(CLOCK_MONOTONIC)", True, False),
+    "perf_counter": ("clock_gettime(CLOCK_MONOTONIC)", True, False),
+    "time": ("clock_gettime(CLOCK_REALTIME)", False, True),
+    "process_time": ("clock_gettime(CLOCK_PROCESS_CPUTIME_ID)", True, False),
+    "thread_time": ("clock_gettime(CLOCK_THREAD_CPUTIME_ID)", True, False),
+}
 
 
 class TimeModule(StandIn):
@@ -61,39 +76,51 @@ class TimeModule(StandIn):
     perf_counter = monotonic
 
     def get_clock_info(self, name: str, /) -> Any:
-        """The clocks as the model keeps them: nanosecond steps, never adjusted but ``time``."""
-        if name not in ("monotonic", "perf_counter", "time"):
+        """The clocks as the model keeps them: nanosecond steps, never adjusted but ``time``
+        (the implementation is the call Linux's CPython names, on the virtual clock)."""
+        if name not in _CLOCK_INFO:
             raise ValueError("unknown clock")
+        implementation, monotonic, adjustable = _CLOCK_INFO[name]
         return types.SimpleNamespace(
-            implementation=f"epollsim virtual clock ({name})", monotonic=name != "time",
-            adjustable=name == "time", resolution=1e-09,
+            implementation=implementation, monotonic=monotonic, adjustable=adjustable, resolution=1e-09,
         )
+
+    def process_time_ns(self) -> int:
+        return self._clock.now_ns - self._boot_ns  # see _CPU_CLOCKS
+
+    def process_time(self) -> float:
+        return self.process_time_ns() / _NS
+
+    thread_time_ns = process_time_ns
+    thread_time = process_time
 
     def time_ns(self) -> int:
         host = self._sched.current.host  # CLOCK_REALTIME of the host the running thread is on
         return (self.wall if host is None else host.wall).now_ns()
 
     def clock_gettime_ns(self, clk_id: Any, /) -> int:
-        if sys.version_info >= (3, 13):  # time_clockid_converter turns every failure into this
-            try:
-                clk_id = format_i(clk_id)
-            except (TypeError, OverflowError):
-                raise TypeError(f"clk_id should be integer, not {type(clk_id).__name__}") from None
-        else:
-            clk_id = format_i(clk_id)
+        clk_id = _clock_id(clk_id)
         if clk_id not in _CLOCK_OFFSETS:
-            if clk_id in (CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) or clk_id < 0:
-                raise Unsupported("CPU-time clocks are not modelled by epollsim")
+            if clk_id in _CPU_CLOCKS:
+                return self.process_time_ns()
             raise oserror(EINVAL)
         offset = _CLOCK_OFFSETS[clk_id]
         return self.time_ns() if offset is None else self._clock.now_ns + offset
+
+    def clock_getres(self, clk_id: Any, /) -> float:
+        clk_id = _clock_id(clk_id)
+        if clk_id in (CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME_COARSE):
+            return _COARSE_RES
+        if clk_id not in _CLOCK_OFFSETS and clk_id not in _CPU_CLOCKS:
+            raise oserror(EINVAL)
+        return 1e-09
 
     def clock_gettime(self, clk_id: Any, /) -> float:
         sec, nsec = divmod(self.clock_gettime_ns(clk_id), _NS)
         return sec + nsec * 1e-9  # CPython: tp.tv_sec + tp.tv_nsec * 1e-9
 
     def time(self) -> float:
-        return self.time_ns() / _NS
+        return as_seconds_double(self.time_ns())
 
     def sleep(self, secs: Any, /) -> None:
         if (secs.__class__ is int or secs.__class__ is float) and secs == 0:
@@ -136,6 +163,27 @@ class TimeModule(StandIn):
         return _strftime(format, self.gmtime() if t is None else t)
 
     strptime = staticmethod(_real_time.strptime)
+
+
+def as_seconds_double(ns: int) -> float:
+    """Nanoseconds as CPython's float seconds (pytime.c _PyTime_AsSecondsDouble): the int made a
+    double, then divided; not ``ns / 10**9``, which rounds once, not twice (they differ past 2**53 ns,
+    where CLOCK_REALTIME is)."""
+    return ns / 1e9 if ns % _NS else float(ns // _NS)
+
+
+def _clock_id(clk_id: Any) -> int:
+    """The clk_id argument's conversion (3.13: time_clockid_converter; before: "i")."""
+    if sys.version_info >= (3, 13):  # time_clockid_converter turns every failure into this
+        try:
+            clk_id = format_i(clk_id)
+        except (TypeError, OverflowError):
+            raise TypeError(f"clk_id should be integer, not {type(clk_id).__name__}") from None
+    else:
+        clk_id = format_i(clk_id)
+    if clk_id < 0:  # a CPU clock of a given process or thread (clock_getcpuclockid)
+        raise Unsupported("the CPU-time clocks of other processes and threads are not modelled by epollsim")
+    return clk_id
 
 
 _gmtime = _real_time.gmtime

@@ -137,6 +137,9 @@ class Scheduler:
         self.observer: Observer | None = None
         self._in_timers = False  # wake-ups now come from timers, not from the running thread
         self.halted: list[GreenThread] = []  # threads stopped by a host's crash (halt), kept suspended
+        # Called when no thread can run, before the clock jumps (or a deadlock is declared):
+        # the patch's garbage collection (patch_gc.py). It may make threads runnable.
+        self.on_idle: Callable[[], None] | None = None
         self._weak = weakref.ref(self)
         self.main = self._adopt_current("MainThread")
         self.current = self.main
@@ -318,6 +321,10 @@ class Scheduler:
     def _next_thread(self) -> GreenThread | None:
         """Choose who runs next; fire timers when nobody can; None when nothing ever can."""
         while not self.runnable:
+            if self.on_idle is not None:
+                self.on_idle()
+                if self.runnable:
+                    break
             if self.observer is not None:
                 if not self._advance_observed():
                     return None

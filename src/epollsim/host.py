@@ -13,11 +13,13 @@ from collections.abc import Iterator
 
 from .clock import Clock
 from .compat._module import on_first_use
+from .compat._convert import c_int
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
 from .compat.os import OsModule
 from .compat.select import SelectModule
 from .compat.selectors import SelectorsModule
+from .compat.signal import SignalModule
 from .compat.socket import SocketModule
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
@@ -57,14 +59,28 @@ class Host:
         self.select = SelectModule(self.sys)
         self.socket = SocketModule(self.sys)
         self.fcntl = FcntlModule(self.sys)
+        self.process.signals.host = name
+        self.signal = SignalModule(self.sys)  # now: CPython sets SIGINT's handler at startup
         self.time = time
         self.threading = threading
 
     # Made on first use (compat/_module.py): most programs never touch them.
     selectors = on_first_use(lambda host: SelectorsModule(host.select))
     asyncio = on_first_use(
-        lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time)
+        lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time, host.signal)
     )
+
+    def kill(self, signum: int) -> None:
+        """Send ``signum`` to the host's process, as ``kill(pid, signum)`` from outside it would.
+
+        A Python handler runs in the host's main thread: at once if that is the caller,
+        else when it next runs (a blocking call it sleeps in is interrupted and retried);
+        SIGINT's default handler raises KeyboardInterrupt; a signal whose disposition is
+        SIG_DFL and whose default action terminates ends the program with ``Terminated``.
+        """
+        signals = self.process.signals
+        signals.kill(c_int(signum))
+        signals.check()
 
     @property
     def addresses(self) -> tuple[str, ...]:

@@ -79,6 +79,8 @@ class Kernel:
         self.select = self.localhost.select
         self.socket = self.localhost.socket
         self.fcntl = self.localhost.fcntl
+        self.signal = self.localhost.signal
+        self.kill = self.localhost.kill  # signals to the first host's process (Host.kill)
         if trace:
             self.trace.start()
 

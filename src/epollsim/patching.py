@@ -69,6 +69,7 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "time": ("time",),
     "threading": ("threading", "_thread"),
     "fcntl": ("fcntl",),
+    "signal": ("signal", "_signal"),
 }
 
 # The fd calls of ``os`` the model offers, patched by name: ``os`` as a whole stays
@@ -102,6 +103,7 @@ class PatchTarget(Protocol):
     threading: Any
     asyncio: Any
     fcntl: Any
+    signal: Any
 
 
 _active: list[Patch] = []  # at most one

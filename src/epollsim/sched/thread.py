@@ -41,7 +41,7 @@ class GreenThread:
 
     __slots__ = (
         "tid", "name", "glet", "state", "entry", "entries", "key", "what", "woken", "timer",
-        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock",
+        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock", "pending_calls",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -66,6 +66,8 @@ class GreenThread:
         self.loop: Any = None
         self.hooks: Any = (None, None)
         self.vclock: VClock | None = None  # its vector clock, once race detection is on (hb.py)
+        # Calls to run when it next resumes (Py_AddPendingCall: a signal's Python handlers).
+        self.pending_calls: list[Callable[[], None]] | None = None
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name} ({self.state})>"

@@ -1,0 +1,372 @@
+"""A stand-in for ``signal``: CPython's signal module over one host's signals (sched/signals.py).
+
+Theory of operation
+-------------------
+CPython (Modules/signalmodule.c) keeps, per process, a table of Python handlers
+(``Handlers[i].func``: SIG_DFL, SIG_IGN, a callable, or NULL for a disposition
+it did not set, which ``getsignal`` answers with None), a tripped flag per
+signal, and the wake-up fd. ``signal.signal(sig, callable)`` installs the C
+function ``signal_handler`` as the kernel's handler; SIG_DFL and SIG_IGN are
+passed down as they are. When a signal arrives, ``signal_handler`` runs
+``trip_signal``: mark the signal tripped, make the main thread's eval loop call
+``PyErr_CheckSignals``, and write the signal number as one byte to the wake-up
+fd (a full non-blocking fd is reported only with ``warn_on_full_buffer``).
+``PyErr_CheckSignals``, in the main thread only, calls each tripped signal's
+Python handler with ``(signum, frame)``; if one raises, the exception leaves the
+code that was running and the rest stay tripped.
+
+Here each host has its own copy of that state (``SignalModule``, made per
+host), and ``trip_signal`` is the catcher the host's ``SignalState`` calls at
+delivery. ``check_signals`` is queued on the host's main thread with the
+scheduler's pending calls, so it runs when that thread next resumes, before the
+call it slept in returns (CPython runs it just after), or at once when the main
+thread itself sent the signal (``raise_signal``, ``pthread_kill``, ``host.kill``,
+which call ``PyErr_CheckSignals`` before returning). The startup state is
+CPython's: SIGINT's handler is ``default_int_handler`` (KeyboardInterrupt),
+SIGPIPE and SIGXFSZ are ignored, every other signal is SIG_DFL.
+
+``Lib/signal.py``'s wrappers (``signal``, ``getsignal``, ``valid_signals``:
+enum conversions) are reproduced line for line; ``default_int_handler`` and
+``strsignal`` are the real C functions (pure: they touch no process state).
+The real process's handlers, wake-up fd and timers are never read or changed.
+Not modelled: ``pthread_sigmask``, ``sigpending``, ``sigwait``, ``sigwaitinfo``,
+``sigtimedwait``, ``pidfd_send_signal``, and ``setitimer``'s CPU-time timers.
+"""
+from __future__ import annotations
+
+import os as _real_os
+import signal as _real_signal
+import sys
+from errno import EAGAIN, EINVAL, ESRCH
+from typing import Any
+
+from ..abi.signal import (
+    GLIBC_RESERVED,
+    ITIMER_PROF,
+    ITIMER_REAL,
+    ITIMER_VIRTUAL,
+    NSIG,
+    SIGALRM,
+    SIGINT,
+    SIGPIPE,
+    SIGXFSZ,
+)
+from ..abi.fcntl import F_GETFL, O_NONBLOCK
+from ..errors import Unsupported, oserror
+from ..sched.signals import SIG_DFL, SIG_IGN, SignalState
+from ..sched.thread import DEAD
+from ..syscalls import Syscalls
+from ._convert import c_int, time_to_ns, unsigned_mask
+from ._module import StandIn, copy_constants
+
+_Signals = _real_signal.Signals
+_Handlers = _real_signal.Handlers
+_NS = 1_000_000_000
+_US = 1_000
+
+# Frames of epollsim's own code are not the program's: a handler gets the program's frame.
+_PACKAGE_DIR = _real_os.path.dirname(_real_os.path.dirname(_real_os.path.abspath(__file__))) + _real_os.sep
+
+
+def _enum_to_int(value: Any) -> Any:
+    """Lib/signal.py: convert an IntEnum member to a numeric value; other values pass through."""
+    try:
+        return int(value)
+    except (ValueError, TypeError):
+        return value
+
+
+def _int_to_enum(value: Any, enum_klass: Any) -> Any:
+    """Lib/signal.py: convert a numeric value to an IntEnum member; other values pass through."""
+    if not isinstance(value, int):
+        return value
+    try:
+        return enum_klass(value)
+    except ValueError:
+        return value
+
+
+def signal_name(signum: int) -> str:
+    """``SIGTERM``, or ``signal 40`` for one without a name."""
+    try:
+        return _Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _check_range(signum: int) -> None:
+    if not 1 <= signum < NSIG:
+        raise ValueError("signal number out of range")
+
+
+def _program_frame() -> Any:
+    """The innermost frame of the program (outside epollsim): the frame a handler is given."""
+    frame: Any = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
+
+
+class SignalModule(StandIn):
+    """``host.signal``: handlers, the wake-up fd and signals of one host's process."""
+
+    _mirrors = _real_signal
+
+    # The enums, constants and exception of the real module: Linux's numbers, the same objects.
+    Signals = _Signals
+    Handlers = _Handlers
+    Sigmasks = _real_signal.Sigmasks
+    ItimerError = _real_signal.ItimerError
+    NSIG = NSIG
+    # Pure C functions touching no process state: the real ones (so getsignal(SIGINT) is
+    # signal.default_int_handler, patched or not).
+    default_int_handler = staticmethod(_real_signal.default_int_handler)
+    strsignal = staticmethod(_real_signal.strsignal)
+
+    def __init__(self, sys_: Syscalls) -> None:
+        self._sys = sys_
+        proc = sys_.proc
+        self._sched = proc.sched
+        self._clock = proc.clock
+        self._state: SignalState = proc.signals
+        self._state.names = signal_name
+        # Handlers[i].func, as CPython's signal_module_exec leaves it: SIG_DFL everywhere,
+        # SIGINT's default_int_handler, SIGPIPE and SIGXFSZ ignored (_PySignal_Init / init_sigs).
+        self._handlers: list[Any] = [SIG_DFL] * NSIG
+        self._tripped = [False] * NSIG
+        self._is_tripped = False
+        self._wakeup_fd = -1
+        self._warn_on_full_buffer = True
+        self._alarm: Any = None  # the armed ITIMER_REAL: (clock timer, interval ns)
+        self._handlers[SIGINT] = _real_signal.default_int_handler
+        self._state.sigaction(SIGINT, self._trip_signal)
+        for signum in (SIGPIPE, SIGXFSZ):
+            self._handlers[signum] = SIG_IGN
+            self._state.sigaction(signum, SIG_IGN)
+
+    # -- the C side: signal_handler / trip_signal, PyErr_CheckSignals -------------------------
+
+    def _trip_signal(self, signum: int) -> None:
+        """CPython's signal_handler: mark it tripped, ask the main thread to check, write the byte."""
+        self._tripped[signum] = True
+        self._is_tripped = True
+        self._sched.add_pending_call(self._state.main, self._check_signals)
+        fd = self._wakeup_fd
+        if fd != -1:
+            try:
+                self._sys.write(fd, bytes((signum,)))
+            except OSError as exc:
+                if self._warn_on_full_buffer or exc.errno != EAGAIN:
+                    self._sched.add_pending_call(self._state.main, lambda: _report_wakeup_write_error(exc))
+
+    def _check_signals(self) -> None:
+        """_PyErr_CheckSignalsTstate: run the Python handler of each tripped signal, in order."""
+        if not self._is_tripped or self._sched.current is not self._state.main:
+            return
+        self._is_tripped = False
+        frame = None
+        for signum in range(1, NSIG):
+            if not self._tripped[signum]:
+                continue
+            self._tripped[signum] = False
+            func = self._handlers[signum]
+            if func is None or (type(func) is int and func in (SIG_IGN, SIG_DFL)):
+                # bpo-43406: the handler changed after the signal arrived.
+                _write_unraisable(OSError(f"Signal {signum} ignored due to race condition"), "None")
+                continue
+            if frame is None:
+                frame = _program_frame()
+            try:
+                func(signum, frame)
+            except BaseException:
+                self._is_tripped = True  # re-schedule a check for the signals left tripped
+                if any(self._tripped):
+                    self._sched.add_pending_call(self._state.main, self._check_signals)
+                raise
+
+    def _check(self) -> None:
+        """PyErr_CheckSignals from the calling thread (a no-op outside the main thread)."""
+        self._state.check()
+
+    def _main_only(self, what: str) -> None:
+        if self._sched.current is not self._state.main:
+            raise ValueError(f"{what} only works in main thread of the main interpreter")
+
+    # -- _signal's functions --------------------------------------------------------------
+
+    def _signal(self, signalnum: Any, handler: Any) -> Any:
+        signalnum = c_int(signalnum)
+        self._main_only("signal")
+        _check_range(signalnum)
+        func: Any
+        if callable(handler):
+            func = self._trip_signal
+        elif type(handler) is int and handler == SIG_IGN:
+            func = SIG_IGN
+        elif type(handler) is int and handler == SIG_DFL:
+            func = SIG_DFL
+        else:
+            raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object")
+        self._check()  # "Check for pending signals before changing signal handler"
+        self._state.sigaction(signalnum, func)
+        old = self._handlers[signalnum]
+        self._handlers[signalnum] = handler
+        return old
+
+    def _getsignal(self, signalnum: Any) -> Any:
+        signalnum = c_int(signalnum)
+        _check_range(signalnum)
+        return self._handlers[signalnum]
+
+    # -- Lib/signal.py's wrappers --------------------------------------------------------------
+
+    def signal(self, signalnum: Any, handler: Any, /) -> Any:
+        handler = self._signal(_enum_to_int(signalnum), _enum_to_int(handler))
+        return _int_to_enum(handler, _Handlers)
+
+    def getsignal(self, signalnum: Any, /) -> Any:
+        handler = self._getsignal(_enum_to_int(signalnum))
+        return _int_to_enum(handler, _Handlers)
+
+    def valid_signals(self) -> set[Any]:
+        return {_int_to_enum(x, _Signals) for x in range(1, NSIG) if x not in GLIBC_RESERVED}
+
+    # Lib/signal.py's wrappers of what is not modelled: named here, so that a patch replaces them
+    # (the real wrappers call the real _signal, which would change the real process's mask).
+
+    def pthread_sigmask(self, how: Any, mask: Any, /) -> Any:
+        raise Unsupported("signal.pthread_sigmask is not modelled by epollsim (no signal masks)")
+
+    def sigpending(self) -> Any:
+        raise Unsupported("signal.sigpending is not modelled by epollsim (no signal masks)")
+
+    def sigwait(self, sigset: Any, /) -> Any:
+        raise Unsupported("signal.sigwait is not modelled by epollsim (no signal masks)")
+
+    # -- the rest of _signal ------------------------------------------------------------------
+
+    def set_wakeup_fd(self, fd: Any, /, *, warn_on_full_buffer: Any = True) -> int:
+        fd = c_int(fd)
+        warn = bool(warn_on_full_buffer)
+        self._main_only("set_wakeup_fd")
+        if fd != -1:
+            self._sys.fstat(fd)  # _Py_fstat_noraise: EBADF
+            if not self._sys.fcntl(fd, F_GETFL) & O_NONBLOCK:  # _Py_get_blocking
+                raise ValueError(f"the fd {fd} must be in non-blocking mode")
+        old = self._wakeup_fd
+        self._wakeup_fd = fd
+        self._warn_on_full_buffer = warn
+        return old
+
+    def siginterrupt(self, signalnum: Any, flag: Any, /) -> None:
+        signalnum = c_int(signalnum)
+        flag = c_int(flag)
+        _check_range(signalnum)
+        self._state.set_restart(signalnum, not flag)
+
+    def raise_signal(self, signalnum: Any, /) -> None:
+        """raise(3): the signal goes to the calling thread (tgkill), then PyErr_CheckSignals."""
+        signalnum = c_int(signalnum)
+        self._state.kill(signalnum, self._sched.current)
+        self._check()
+
+    def pthread_kill(self, thread_id: Any, signalnum: Any, /) -> None:
+        thread_id = unsigned_mask(thread_id, 64)  # unsigned_long(bitwise=True)
+        signalnum = c_int(signalnum)
+        thread = self._sched.threads.get(thread_id)
+        if thread is None or thread.state == DEAD:
+            raise oserror(ESRCH)
+        self._state.kill(signalnum, thread)
+        self._check()
+
+    def pause(self) -> None:
+        """pause(2): sleep until a signal's handler runs (then its exception, if any, leaves)."""
+        self._sched.block([], 0, None, "signal.pause()")
+        self._check()
+
+    # -- ITIMER_REAL and alarm on the virtual clock (kernel/time/itimer.c) -----------------------
+
+    def setitimer(self, which: Any, seconds: Any, interval: Any = 0.0, /) -> tuple[float, float]:
+        which = c_int(which)
+        value_ns = _timeval_ns(seconds)
+        interval_ns = _timeval_ns(interval)
+        if which in (ITIMER_VIRTUAL, ITIMER_PROF):
+            raise Unsupported("setitimer's CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF) are not modelled by epollsim")
+        if which != ITIMER_REAL or value_ns < 0 or interval_ns < 0:
+            raise self.ItimerError(EINVAL, _real_os.strerror(EINVAL))
+        old = self._itimer_real()
+        if self._alarm is not None:
+            self._alarm[0].cancel()
+            self._alarm = None
+        if value_ns:
+            self._arm(self._clock.now_ns + value_ns, interval_ns)
+        return old
+
+    def getitimer(self, which: Any, /) -> tuple[float, float]:
+        which = c_int(which)
+        if which in (ITIMER_VIRTUAL, ITIMER_PROF):
+            raise Unsupported("getitimer's CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF) are not modelled by epollsim")
+        if which != ITIMER_REAL:
+            raise self.ItimerError(EINVAL, _real_os.strerror(EINVAL))
+        return self._itimer_real()
+
+    def alarm(self, seconds: Any, /) -> int:
+        """alarm(2) as glibc makes it of setitimer: the old remainder rounded to the nearest second,
+        but never 0 while one was set."""
+        seconds = c_int(seconds)
+        old_ns = 0 if self._alarm is None else max(self._alarm[0].deadline_ns - self._clock.now_ns, _US)
+        self.setitimer(ITIMER_REAL, seconds & 0xFFFFFFFF)
+        sec, usec = divmod(old_ns // _US, 1_000_000)
+        return sec + 1 if usec >= 500_000 or (sec == 0 and usec > 0) else sec
+
+    def _arm(self, deadline_ns: int, interval_ns: int) -> None:
+        self._alarm = (self._clock.call_at(deadline_ns, self._expire, interval_ns), interval_ns)
+
+    def _expire(self, interval_ns: int) -> None:
+        """it_real_fn: SIGALRM to the process; a periodic timer is re-armed first."""
+        self._alarm = None
+        if interval_ns:
+            self._arm(self._clock.now_ns + interval_ns, interval_ns)
+        self._state.kill(SIGALRM)
+
+    def _itimer_real(self) -> tuple[float, float]:
+        """(remaining, interval) in seconds, as getitimer's timevals (microseconds, truncated;
+        an expired-but-armed timer reports 1 us: itimer_get_remtime)."""
+        if self._alarm is None:
+            return (0.0, 0.0)
+        timer, interval_ns = self._alarm
+        remaining = max(timer.deadline_ns - self._clock.now_ns, _US)
+        return (_timeval_float(remaining), _timeval_float(interval_ns))
+
+    def __repr__(self) -> str:
+        return "<module 'signal' (epollsim)>"
+
+
+def _timeval_ns(value: Any) -> int:
+    """timeval_from_double: seconds to a timeval (microseconds, rounded up), in ns."""
+    ns = time_to_ns(value, _NS)
+    us = -(-ns // _US)
+    return us * _US
+
+
+def _timeval_float(ns: int) -> float:
+    sec, usec = divmod(ns // _US, 1_000_000)
+    return sec + usec / 1e6  # CPython's itimer_retval: tv_sec + tv_usec / 1000000.0
+
+
+def _write_unraisable(exc: BaseException, obj: str) -> None:
+    print(f"Exception ignored in: {obj}", file=sys.stderr)
+    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def _report_wakeup_write_error(exc: OSError) -> None:
+    """report_wakeup_write_error: the failed write of the wake-up byte, as an unraisable error."""
+    print("Exception ignored when trying to write to the signal wakeup fd:", file=sys.stderr)
+    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+# The SIG*, ITIMER_* and SIG_BLOCK... constants: the real module's enum members (Linux's numbers).
+for _name, _value in vars(_real_signal).items():
+    if _name.isupper() and isinstance(_value, int) and _name not in vars(SignalModule):
+        setattr(SignalModule, _name, _value)
+copy_constants(SignalModule, prefixes=())  # every other name of the real signal module: Unsupported

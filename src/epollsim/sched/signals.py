@@ -1,0 +1,160 @@
+"""One process's signals: dispositions, delivery, default actions, and waking a sleeper.
+
+Theory of operation
+-------------------
+Linux keeps one table of sigactions per process (kernel/signal.c, do_sigaction):
+each signal's handler is SIG_DFL, SIG_IGN or a function of the program, with
+flags (SA_RESTART). kill(2) sends a signal to the process, and complete_signal
+picks a thread that does not block it, the main thread first; tgkill(2) (raise,
+pthread_kill) aims at one thread. A caught signal makes the thread run the
+handler on its next return to user space; a thread asleep in an interruptible
+wait is woken (signal_wake_up) and its call fails with EINTR, or is restarted
+when the handler has SA_RESTART, except for the calls signal(7) lists as never
+restarted (epoll_wait, poll, select, nanosleep, ...: ``NEVER_RESTARTED``).
+
+The model's program is CPython, whose handler for every signal with a Python
+handler is the C function ``signal_handler`` (compat/signal.py's
+``trip_signal``): it only marks the signal tripped, asks the main thread to run
+the Python handlers (Py_AddPendingCall) and writes the wake-up fd's byte. Here
+that "catcher" runs at delivery, in the sender's context, which is as soon as
+Linux would run it; the Python handlers run in the main thread through the
+scheduler's pending calls (sched/scheduler.py, the interrupt section): at once if
+the main thread is the sender, else when it next resumes. A target asleep in a
+wait is interrupted, and its call, retried as PEP 475 retries, sleeps again until
+its own deadline, unless a handler raised: then that exception leaves the call.
+
+SIG_DFL's default actions (abi/signal.py): ignore, or terminate (with or
+without a core) the process: ``Terminated`` is raised in the host's main thread.
+Stop and continue are not modelled (``Unsupported``).
+
+There are no signal masks here (pthread_sigmask, sigpending, sigwait are not
+modelled), so a signal is never left pending in the kernel: it is delivered when
+sent, and CPython's tripped flags coalesce repeats as Linux's pending set would.
+Every host's main thread is the kernel's main thread (``threading.main_thread()``
+of the model) unless ``main`` is set to another green thread.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from errno import EINVAL
+from typing import Any, Protocol
+
+from ..abi.signal import CORE, IGNORE, NSIG, SIGKILL, TERMINATE, UNCATCHABLE, default_action
+from ..errors import Terminated, Unsupported, oserror
+from .scheduler import Scheduler
+from .thread import BLOCKED, RUNNING, GreenThread, describe
+
+SIG_DFL = 0
+SIG_IGN = 1
+
+# signal(7), "Interruption of system calls and library functions by signal handlers": the
+# waits that fail with EINTR even with SA_RESTART, by the "what" a sleeper gives the scheduler.
+NEVER_RESTARTED = ("epoll_wait", "poll", "select", "time.sleep", "signal.pause", "sigtimedwait")
+
+Catcher = Callable[[int], None]
+
+
+class SignalObserver(Protocol):
+    """What the trace recorder is told of each signal sent (``SignalState.observer``)."""
+
+    def signalled(self, host: str, signum: int, sender: GreenThread, target: GreenThread, action: str) -> None: ...
+
+
+class SigAction:
+    """One signal's disposition: SIG_DFL, SIG_IGN or a catcher, and SA_RESTART."""
+
+    __slots__ = ("handler", "restart")
+
+    def __init__(self, handler: int | Catcher = SIG_DFL, restart: bool = False) -> None:
+        self.handler = handler
+        self.restart = restart
+
+
+class SignalState:
+    """A process's sigactions and the delivery of signals to its threads."""
+
+    __slots__ = ("actions", "host", "main", "names", "observer", "sched")
+
+    def __init__(self, sched: Scheduler, host: str = "") -> None:
+        self.sched = sched
+        self.host = host  # for reports
+        self.main: GreenThread = sched.main  # where process-wide signals go, and Python handlers run
+        self.actions: dict[int, SigAction] = {}  # absent: SIG_DFL without SA_RESTART
+        self.observer: SignalObserver | None = None
+        self.names: Callable[[int], str] = lambda signum: f"signal {signum}"
+
+    def sigaction(self, signum: int, handler: int | Catcher) -> None:
+        """Set ``signum``'s handler, keeping its SA_RESTART (EINVAL as do_sigaction gives it)."""
+        self._check_catchable(signum)
+        action = self.actions.get(signum)
+        if action is None:
+            self.actions[signum] = SigAction(handler)
+        else:
+            action.handler = handler
+
+    def set_restart(self, signum: int, restart: bool) -> None:
+        """siginterrupt(3): SA_RESTART on (``restart``) or off, keeping the handler."""
+        self._check_catchable(signum)
+        self.actions.setdefault(signum, SigAction()).restart = restart
+
+    def handler(self, signum: int) -> int | Catcher:
+        action = self.actions.get(signum)
+        return SIG_DFL if action is None else action.handler
+
+    def _check_catchable(self, signum: int) -> None:
+        if not 1 <= signum < NSIG or signum in UNCATCHABLE:
+            raise oserror(EINVAL)
+
+    # -- delivery ------------------------------------------------------------------------
+
+    def kill(self, signum: int, thread: GreenThread | None = None) -> None:
+        """Send ``signum`` to the process (kill(2); ``thread`` None) or to one of its threads
+        (tgkill(2)). Signal 0 only checks. The sender runs its own pending calls afterwards
+        (``check``), as CPython's os.kill, raise_signal and pthread_kill do."""
+        if not 0 <= signum < NSIG:
+            raise oserror(EINVAL)
+        if signum == 0:
+            return
+        target = self.main if thread is None else thread
+        action = self.actions.get(signum)
+        handler: Any = SIG_DFL if action is None or signum == SIGKILL else action.handler
+        if handler == SIG_DFL:
+            what = default_action(signum)
+        else:
+            what = "ignore" if handler == SIG_IGN else "handler"
+        if self.observer is not None:
+            self.observer.signalled(self.host, signum, self.sched.current, target, what)
+        if what == IGNORE:
+            return
+        if what in (TERMINATE, CORE):
+            self._terminate(signum, what == CORE)
+            return
+        if what != "handler":
+            raise Unsupported(f"the default action of {self.names(signum)} ({what}) is not modelled by epollsim")
+        handler(signum)  # the catcher: CPython's signal_handler (compat/signal.py)
+        if target.state == BLOCKED and not (action is not None and action.restart and _restartable(target)):
+            self.sched.interrupt(target)
+
+    def _terminate(self, signum: int, core: bool) -> None:
+        """The default action "terminate": the host's program ends with ``Terminated``."""
+        exc = Terminated(self.host, signum, self.names(signum), core)
+        main = self.main
+        if main is self.sched.current and main.state == RUNNING:
+            raise exc
+
+        def die() -> None:
+            raise exc
+
+        self.sched.add_pending_call(main, die)
+        self.sched.interrupt(main)
+
+    def check(self) -> None:
+        """Run the calling thread's pending calls if it has any (PyErr_CheckSignals after a kill)."""
+        current = self.sched.current
+        if current.pending_calls is not None and current.state == RUNNING:
+            self.sched.run_pending_calls(current)
+
+
+def _restartable(thread: GreenThread) -> bool:
+    """Whether SA_RESTART restarts the wait ``thread`` sleeps in (not one of NEVER_RESTARTED)."""
+    return not describe(thread.what).startswith(NEVER_RESTARTED)

@@ -34,6 +34,7 @@ Not modelled: ``pthread_sigmask``, ``sigpending``, ``sigwait``, ``sigwaitinfo``,
 """
 from __future__ import annotations
 
+import functools
 import os as _real_os
 import signal as _real_signal
 import sys
@@ -157,7 +158,7 @@ class SignalModule(StandIn):
                 self._sys.write(fd, bytes((signum,)))
             except OSError as exc:
                 if self._warn_on_full_buffer or exc.errno != EAGAIN:
-                    self._sched.add_pending_call(self._state.main, lambda: _report_wakeup_write_error(exc))
+                    self._sched.add_pending_call(self._state.main, functools.partial(_report_wakeup_write_error, exc))
 
     def _check_signals(self) -> None:
         """_PyErr_CheckSignalsTstate: run the Python handler of each tripped signal, in order."""

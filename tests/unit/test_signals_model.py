@@ -339,3 +339,40 @@ def test_the_wakeup_fd_full_is_reported_only_with_warn_on_full_buffer(capsys: py
     k.signal.set_wakeup_fd(w, warn_on_full_buffer=False)
     k.signal.raise_signal(SIGUSR1)
     assert capsys.readouterr().err == ""
+
+
+def _killed_by_sigterm(k: epollsim.Kernel) -> None:
+    r, w = k.os.pipe()
+    k.threading.Thread(target=lambda: (k.time.sleep(1), k.kill(SIGTERM))).start()
+    k.os.read(r, 1)
+
+
+def test_the_runner_reports_a_program_killed_by_a_signal() -> None:
+    from epollsim.runner import run_one
+
+    outcome = run_one(_killed_by_sigterm, 0)
+    assert not outcome.passed
+    assert outcome.kind == "Terminated"
+    assert "killed by signal 15 (SIGTERM)" in outcome.message
+    assert outcome.virtual_ns == 1_001_000_000_000
+
+
+def test_os_kill_of_the_own_pid_under_the_patch_reaches_the_model_only() -> None:
+    import os
+
+    k = epollsim.Kernel()
+    before = real_handlers()
+    got: list[int] = []
+    with k.patch():
+        signal.signal(SIGUSR1, lambda signum, frame: got.append(signum))
+        os.kill(os.getpid(), SIGUSR1)  # the handler runs before os.kill returns
+        assert got == [SIGUSR1]
+        os.killpg(0, SIGUSR1)
+        assert got == [SIGUSR1, SIGUSR1]
+        with pytest.raises(Terminated, match="SIGTERM"):
+            os.kill(0, SIGTERM)
+        with pytest.raises(epollsim.Unsupported, match="another process"):
+            os.kill(1, 0)
+        with pytest.raises(OSError):
+            os.kill(os.getpid(), 99)
+    assert real_handlers() == before

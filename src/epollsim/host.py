@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .clock import Clock
-from .compat._module import on_first_use
 from .compat._convert import c_int
+from .compat._module import on_first_use
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
 from .compat.os import OsModule

@@ -41,6 +41,7 @@ import sys
 from errno import EAGAIN, EINVAL, ESRCH
 from typing import Any
 
+from ..abi.fcntl import F_GETFL, O_NONBLOCK
 from ..abi.signal import (
     GLIBC_RESERVED,
     ITIMER_PROF,
@@ -52,7 +53,6 @@ from ..abi.signal import (
     SIGPIPE,
     SIGXFSZ,
 )
-from ..abi.fcntl import F_GETFL, O_NONBLOCK
 from ..errors import Unsupported, oserror
 from ..sched.signals import SIG_DFL, SIG_IGN, SignalState
 from ..sched.thread import DEAD

@@ -41,9 +41,9 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from ..clock import Clock
+from ..compat.signal import signal_name
 from ..sched.scheduler import Scheduler
 from ..sched.thread import GreenThread
-from ..compat.signal import signal_name
 from ..syscalls import Syscalls
 from ..syscalls.base import SyscallBase
 from ..vfs.waitqueue import WaitQueue

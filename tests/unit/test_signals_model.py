@@ -376,3 +376,21 @@ def test_os_kill_of_the_own_pid_under_the_patch_reaches_the_model_only() -> None
         with pytest.raises(OSError):
             os.kill(os.getpid(), 99)
     assert real_handlers() == before
+
+
+def test_host_asyncio_run_sets_its_sigint_handler_on_the_host_only() -> None:
+    k = epollsim.Kernel()
+    seen: list[Any] = []
+
+    async def main() -> None:
+        seen.append(signal.getsignal(SIGINT))  # the real process's: untouched
+        seen.append(k.signal.getsignal(SIGINT))  # the host's: asyncio.Runner's
+        k.threading.Thread(target=lambda: (k.time.sleep(1), k.kill(SIGINT))).start()
+        await asyncio.sleep(100)
+
+    with pytest.raises(KeyboardInterrupt):
+        k.asyncio.run(main())
+    assert seen[0] is signal.default_int_handler
+    assert seen[1] is not signal.default_int_handler and "Runner._on_sigint" in repr(seen[1])
+    assert k.signal.getsignal(SIGINT) is signal.default_int_handler
+    assert k.time.monotonic() == 1001.0

@@ -131,26 +131,21 @@ class SignalModule(StandIn):
         self._clock = proc.clock
         self._state: SignalState = proc.signals
         self._state.names = signal_name
-        # Handlers[i].func, as CPython's signal_module_exec leaves it: SIG_DFL everywhere,
-        # SIGINT's default_int_handler, SIGPIPE and SIGXFSZ ignored (_PySignal_Init / init_sigs).
-        self._handlers: list[Any] = [SIG_DFL] * NSIG
-        self._tripped = [False] * NSIG
-        self._is_tripped = False
+        # Handlers[i].func, as CPython's signal_module_exec leaves it: SIGINT's handler is
+        # default_int_handler, SIGPIPE and SIGXFSZ are ignored (_PySignal_Init), every other
+        # signal is SIG_DFL (absent here).
+        self._handlers: dict[int, Any] = {SIGINT: _real_signal.default_int_handler, SIGPIPE: SIG_IGN, SIGXFSZ: SIG_IGN}
+        self._tripped: dict[int, None] = {}  # the signals tripped and not yet handled (an ordered set)
         self._wakeup_fd = -1
         self._warn_on_full_buffer = True
         self._alarm: Any = None  # the armed ITIMER_REAL: (clock timer, interval ns)
-        self._handlers[SIGINT] = _real_signal.default_int_handler
-        self._state.sigaction(SIGINT, self._trip_signal)
-        for signum in (SIGPIPE, SIGXFSZ):
-            self._handlers[signum] = SIG_IGN
-            self._state.sigaction(signum, SIG_IGN)
+        self._state.handlers.update({SIGINT: self._trip_signal, SIGPIPE: SIG_IGN, SIGXFSZ: SIG_IGN})
 
     # -- the C side: signal_handler / trip_signal, PyErr_CheckSignals -------------------------
 
     def _trip_signal(self, signum: int) -> None:
         """CPython's signal_handler: mark it tripped, ask the main thread to check, write the byte."""
-        self._tripped[signum] = True
-        self._is_tripped = True
+        self._tripped[signum] = None
         self._sched.add_pending_call(self._state.main, self._check_signals)
         fd = self._wakeup_fd
         if fd != -1:
@@ -161,16 +156,15 @@ class SignalModule(StandIn):
                     self._sched.add_pending_call(self._state.main, functools.partial(_report_wakeup_write_error, exc))
 
     def _check_signals(self) -> None:
-        """_PyErr_CheckSignalsTstate: run the Python handler of each tripped signal, in order."""
-        if not self._is_tripped or self._sched.current is not self._state.main:
+        """_PyErr_CheckSignalsTstate: run the Python handler of each tripped signal, lowest first."""
+        if not self._tripped or self._sched.current is not self._state.main:
             return
-        self._is_tripped = False
         frame = None
         for signum in range(1, NSIG):
-            if not self._tripped[signum]:
+            if signum not in self._tripped:
                 continue
-            self._tripped[signum] = False
-            func = self._handlers[signum]
+            del self._tripped[signum]
+            func = self._handlers.get(signum, SIG_DFL)
             if func is None or (type(func) is int and func in (SIG_IGN, SIG_DFL)):
                 # bpo-43406: the handler changed after the signal arrived.
                 _write_unraisable(OSError(f"Signal {signum} ignored due to race condition"), "None")
@@ -180,8 +174,7 @@ class SignalModule(StandIn):
             try:
                 func(signum, frame)
             except BaseException:
-                self._is_tripped = True  # re-schedule a check for the signals left tripped
-                if any(self._tripped):
+                if self._tripped:  # re-schedule a check for the signals left tripped
                     self._sched.add_pending_call(self._state.main, self._check_signals)
                 raise
 
@@ -210,14 +203,14 @@ class SignalModule(StandIn):
             raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object")
         self._check()  # "Check for pending signals before changing signal handler"
         self._state.sigaction(signalnum, func)
-        old = self._handlers[signalnum]
+        old = self._handlers.get(signalnum, SIG_DFL)
         self._handlers[signalnum] = handler
         return old
 
     def _getsignal(self, signalnum: Any) -> Any:
         signalnum = c_int(signalnum)
         _check_range(signalnum)
-        return self._handlers[signalnum]
+        return self._handlers.get(signalnum, SIG_DFL)
 
     # -- Lib/signal.py's wrappers --------------------------------------------------------------
 

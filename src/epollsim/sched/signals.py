@@ -60,46 +60,46 @@ class SignalObserver(Protocol):
     def signalled(self, host: str, signum: int, sender: GreenThread, target: GreenThread, action: str) -> None: ...
 
 
-class SigAction:
-    """One signal's disposition: SIG_DFL, SIG_IGN or a catcher, and SA_RESTART."""
-
-    __slots__ = ("handler", "restart")
-
-    def __init__(self, handler: int | Catcher = SIG_DFL, restart: bool = False) -> None:
-        self.handler = handler
-        self.restart = restart
+def _unnamed(signum: int) -> str:
+    return f"signal {signum}"
 
 
 class SignalState:
-    """A process's sigactions and the delivery of signals to its threads."""
+    """A process's sigactions and the delivery of signals to its threads.
 
-    __slots__ = ("actions", "host", "main", "names", "observer", "sched")
+    ``handlers`` holds each signal's handler that is not SIG_DFL (SIG_IGN or a catcher), and
+    ``restart`` the signals whose sigaction has SA_RESTART (an ordered set of ints).
+    """
+
+    __slots__ = ("handlers", "host", "main", "names", "observer", "restart", "sched")
 
     def __init__(self, sched: Scheduler, host: str = "") -> None:
         self.sched = sched
         self.host = host  # for reports
         self.main: GreenThread = sched.main  # where process-wide signals go, and Python handlers run
-        self.actions: dict[int, SigAction] = {}  # absent: SIG_DFL without SA_RESTART
+        self.handlers: dict[int, int | Catcher] = {}
+        self.restart: dict[int, None] = {}
         self.observer: SignalObserver | None = None
-        self.names: Callable[[int], str] = lambda signum: f"signal {signum}"
+        self.names: Callable[[int], str] = _unnamed  # "SIGTERM" (the signal stand-in sets it)
 
     def sigaction(self, signum: int, handler: int | Catcher) -> None:
         """Set ``signum``'s handler, keeping its SA_RESTART (EINVAL as do_sigaction gives it)."""
         self._check_catchable(signum)
-        action = self.actions.get(signum)
-        if action is None:
-            self.actions[signum] = SigAction(handler)
+        if handler == SIG_DFL:
+            self.handlers.pop(signum, None)
         else:
-            action.handler = handler
+            self.handlers[signum] = handler
 
     def set_restart(self, signum: int, restart: bool) -> None:
         """siginterrupt(3): SA_RESTART on (``restart``) or off, keeping the handler."""
         self._check_catchable(signum)
-        self.actions.setdefault(signum, SigAction()).restart = restart
+        if restart:
+            self.restart[signum] = None
+        else:
+            self.restart.pop(signum, None)
 
     def handler(self, signum: int) -> int | Catcher:
-        action = self.actions.get(signum)
-        return SIG_DFL if action is None else action.handler
+        return self.handlers.get(signum, SIG_DFL)
 
     def _check_catchable(self, signum: int) -> None:
         if not 1 <= signum < NSIG or signum in UNCATCHABLE:
@@ -116,8 +116,7 @@ class SignalState:
         if signum == 0:
             return
         target = self.main if thread is None else thread
-        action = self.actions.get(signum)
-        handler: Any = SIG_DFL if action is None or signum == SIGKILL else action.handler
+        handler: Any = SIG_DFL if signum == SIGKILL else self.handlers.get(signum, SIG_DFL)
         if handler == SIG_DFL:
             what = default_action(signum)
         else:
@@ -132,7 +131,7 @@ class SignalState:
         if what != "handler":
             raise Unsupported(f"the default action of {self.names(signum)} ({what}) is not modelled by epollsim")
         handler(signum)  # the catcher: CPython's signal_handler (compat/signal.py)
-        if target.state == BLOCKED and not (action is not None and action.restart and _restartable(target)):
+        if target.state == BLOCKED and not (signum in self.restart and _restartable(target)):
             self.sched.interrupt(target)
 
     def _terminate(self, signum: int, core: bool) -> None:

@@ -9,7 +9,8 @@ each has its own name, fd table and limits, and its own ``os``, ``select``,
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from .clock import Clock
 from .compat._convert import c_int
@@ -69,6 +70,17 @@ class Host:
     asyncio = on_first_use(
         lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time, host.signal)
     )
+
+    def start_main(self, target: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
+        """Start the host's program: ``target(*args)`` in a new model thread that becomes the
+        host's main thread, the one its signals go to, where its Python handlers run and where
+        its ``signal.signal`` and ``set_wakeup_fd`` may be called (until then every host's main
+        thread is the kernel's). Returns the ``k.threading.Thread``; the thread is named
+        ``"<host>:main"`` unless ``name`` says otherwise."""
+        thread = self.threading.Thread(target=target, args=args, name=name or f"{self.name}:main")
+        thread.start()
+        self.process.signals.main = thread._green
+        return thread
 
     def kill(self, signum: int) -> None:
         """Send ``signum`` to the host's process, as ``kill(pid, signum)`` from outside it would.

@@ -394,3 +394,54 @@ def test_host_asyncio_run_sets_its_sigint_handler_on_the_host_only() -> None:
     assert seen[1] is not signal.default_int_handler and "Runner._on_sigint" in repr(seen[1])
     assert k.signal.getsignal(SIGINT) is signal.default_int_handler
     assert k.time.monotonic() == 1001.0
+
+
+def test_a_host_started_with_start_main_handles_sigterm_in_its_own_main_thread() -> None:
+    k = epollsim.Kernel()
+    server = k.add_host("server")
+    log: list[str] = []
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stop = loop.create_future()
+        loop.add_signal_handler(SIGTERM, stop.set_result, None)  # server's main thread: allowed
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write((await reader.readline()).upper())
+            await writer.drain()
+            writer.close()
+
+        srv = await asyncio.start_server(handle, "0.0.0.0", 8000)
+        log.append("serving")
+        await stop
+        srv.close()
+        await srv.wait_closed()
+        log.append(f"graceful shutdown at {loop.time()}")
+
+    thread = server.start_main(server.asyncio.run, serve())
+    assert thread.name == "server:main"
+    with pytest.raises(ValueError, match="main thread"):
+        server.signal.signal(SIGTERM, signal.SIG_IGN)  # the kernel's thread is not server's main
+    k.signal.signal(SIGTERM, signal.SIG_IGN)  # localhost's main thread is still the kernel's
+    k.time.sleep(1)
+    s = k.socket.create_connection((server.addresses[0], 8000))
+    s.sendall(b"hello\n")
+    assert s.recv(100) == b"HELLO\n"
+    s.close()
+    k.kill(SIGTERM)  # ignored on localhost
+    server.kill(SIGTERM)
+    thread.join()
+    assert log == ["serving", "graceful shutdown at 1001.0"]
+
+
+def test_a_default_terminate_signal_ends_a_started_main_thread(capsys: pytest.CaptureFixture[str]) -> None:
+    k = epollsim.Kernel()
+    server = k.add_host("server")
+    thread = server.start_main(k.time.sleep, 100)
+    k.time.sleep(1)
+    server.kill(signal.SIGHUP)
+    thread.join()
+    assert k.time.monotonic() == 1001.0
+    err = capsys.readouterr().err
+    assert "Exception in thread server:main" in err
+    assert "Terminated: host 'server': the program was killed by signal 1 (SIGHUP)" in err

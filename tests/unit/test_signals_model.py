@@ -224,6 +224,11 @@ def test_a_signal_is_in_the_trace() -> None:
         "  1000.000000000 s  MainThread@localhost  --- SIGUSR1 (10) from killer@localhost: handler ---",
         "  1002.000000000 s  MainThread@localhost  --- SIGALRM (14) from (timer): ignore ---",
     ]
+    events = [e for e in k.trace.chrome()["traceEvents"] if e.get("cat") == "signal"]
+    assert [(e["name"], e["args"]["from"]) for e in events] == [
+        ("SIGUSR1 (10)", "killer@localhost"), ("SIGALRM (14)", "(timer)"),
+    ]
+    assert k.trace.svg().count('class="signal"') == 2
 
 
 def test_the_same_seed_gives_the_same_trace() -> None:

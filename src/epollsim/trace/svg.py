@@ -175,6 +175,10 @@ def render(tl: Timeline, title: str = "epollsim trace") -> str:
                 out.append(f'<path class="timeout" d="M{_fmt(x - 4)},{mid - 4} L{_fmt(x + 4)},{mid + 4} '
                            f'M{_fmt(x - 4)},{mid + 4} L{_fmt(x + 4)},{mid - 4}" stroke="#1f77b4" '
                            f'stroke-width="1.5"><title>{tip}</title></path>')
+            elif i.kind == "signal":  # a lightning-bolt-like zigzag
+                out.append(f'<path class="signal" d="M{_fmt(x + 2)},{mid - 7} L{_fmt(x - 3)},{mid + 1} '
+                           f'L{_fmt(x + 3)},{mid - 1} L{_fmt(x - 2)},{mid + 7}" fill="none" stroke="#d62728" '
+                           f'stroke-width="1.5"><title>{tip}</title></path>')
         out.append("</g>")
 
     # A rule between hosts.

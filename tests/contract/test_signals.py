@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import signal as _signal
+import sys
 import types
 from typing import Any
 
@@ -210,7 +211,8 @@ def test_a_blocking_read_is_interrupted_and_retried_after_the_handler(backend: B
     r, w = os.pipe()
     main = threading.get_ident()
     order: list[str] = []
-    sig.signal(SIGUSR1, lambda signum, frame: order.append("handler"))
+    frames: list[str] = []
+    sig.signal(SIGUSR1, lambda signum, frame: (order.append("handler"), frames.append(frame.f_code.co_name)))
 
     def sender() -> None:
         time.sleep(0.05)
@@ -225,6 +227,7 @@ def test_a_blocking_read_is_interrupted_and_retried_after_the_handler(backend: B
     assert os.read(r, 10) == b"data"  # EINTR, the handler, then read again (PEP 475)
     t.join()
     assert order == ["kill", "handler", "write"]
+    assert frames == ["test_a_blocking_read_is_interrupted_and_retried_after_the_handler"]  # the reader's
     os.close(r)
     os.close(w)
 
@@ -282,3 +285,38 @@ def test_the_signal_enums_are_the_real_modules(backend: Backend) -> None:
     sig = backend.signal
     assert sig.Signals is _signal.Signals and sig.Handlers is _signal.Handlers
     assert sig.SIGTERM is _signal.SIGTERM and sig.NSIG == 65
+
+
+def test_a_full_wakeup_fd_is_reported_unless_warn_on_full_buffer_is_false(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sig, os = backend.signal, backend.os
+    reports: list[tuple[str, str, Any, Any]] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda args: reports.append(
+        (args.exc_type.__name__, str(args.exc_value), args.err_msg, args.object)
+    ))
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    with pytest.raises(BlockingIOError):
+        while True:
+            os.write(w, b"x" * 65536)
+    got: list[int] = []
+    sig.signal(SIGUSR1, lambda signum, frame: got.append(signum))
+    sig.set_wakeup_fd(w)
+    sig.raise_signal(SIGUSR1)
+    sig.raise_signal(SIGUSR1)  # the report is a pending call: it has surely run by now
+    assert len(reports) == 2
+    message = "Exception ignored when trying to write to the signal wakeup fd"
+    if sys.version_info >= (3, 12):
+        assert reports[0] == ("BlockingIOError", "[Errno 11] Resource temporarily unavailable", message, None)
+        assert capsys.readouterr().err == ""
+    else:
+        assert reports[0] == ("BlockingIOError", "[Errno 11] Resource temporarily unavailable", None, None)
+        assert capsys.readouterr().err == f"{message}:\n{message}:\n"
+    sig.set_wakeup_fd(w, warn_on_full_buffer=False)
+    sig.raise_signal(SIGUSR1)
+    assert len(reports) == 2
+    assert got == [SIGUSR1] * 3
+    sig.set_wakeup_fd(-1)
+    os.close(r)
+    os.close(w)

@@ -38,8 +38,9 @@ import functools
 import os as _real_os
 import signal as _real_signal
 import sys
+import traceback
 from errno import EAGAIN, EINVAL, ESRCH
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..abi.fcntl import F_GETFL, O_NONBLOCK
 from ..abi.signal import (
@@ -167,7 +168,7 @@ class SignalModule(StandIn):
             func = self._handlers.get(signum, SIG_DFL)
             if func is None or (type(func) is int and func in (SIG_IGN, SIG_DFL)):
                 # bpo-43406: the handler changed after the signal arrived.
-                _write_unraisable(OSError(f"Signal {signum} ignored due to race condition"), "None")
+                _write_unraisable(OSError(f"Signal {signum} ignored due to race condition"), None)
                 continue
             if frame is None:
                 frame = _program_frame()
@@ -348,15 +349,45 @@ def _timeval_float(ns: int) -> float:
     return sec + usec / 1e6  # CPython's itimer_retval: tv_sec + tv_usec / 1000000.0
 
 
-def _write_unraisable(exc: BaseException, obj: str) -> None:
-    print(f"Exception ignored in: {obj}", file=sys.stderr)
+class _UnraisableArgs(NamedTuple):
+    """What sys.unraisablehook reads (the real UnraisableHookArgs cannot be made from Python)."""
+
+    exc_type: type[BaseException]
+    exc_value: BaseException
+    exc_traceback: Any
+    err_msg: str | None
+    object: Any
+
+
+def _write_unraisable(exc: BaseException, err_msg: str | None) -> None:
+    """PyErr_WriteUnraisable: a hook the program set gets the error; else the default hook's text."""
+    try:
+        raise exc.with_traceback(None)
+    except BaseException as raised:  # a traceback from here, as CPython's has the current frame
+        exc = raised
+    hook = sys.unraisablehook
+    if hook is not sys.__unraisablehook__:
+        hook(_UnraisableArgs(type(exc), exc, exc.__traceback__, err_msg, None))
+        return
+    # write_unraisable_exc_file, for an object that is None
+    if err_msg is not None:
+        print(f"{err_msg}:", file=sys.stderr)
+    print("Traceback (most recent call last):", file=sys.stderr)
+    traceback.print_tb(exc.__traceback__, file=sys.stderr)
     print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+_WAKEUP_ERROR = "Exception ignored when trying to write to the signal wakeup fd"
 
 
 def _report_wakeup_write_error(exc: OSError) -> None:
-    """report_wakeup_write_error: the failed write of the wake-up byte, as an unraisable error."""
-    print("Exception ignored when trying to write to the signal wakeup fd:", file=sys.stderr)
-    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    """report_wakeup_write_error: the failed write of the wake-up byte, as an unraisable error
+    (3.12 gave the text to the hook; before, it was printed first)."""
+    if sys.version_info >= (3, 12):
+        _write_unraisable(exc, _WAKEUP_ERROR)
+    else:
+        print(f"{_WAKEUP_ERROR}:", file=sys.stderr)
+        _write_unraisable(exc, None)
 
 
 # The SIG*, ITIMER_* and SIG_BLOCK... constants: the real module's enum members (Linux's numbers).

@@ -39,17 +39,13 @@ import os as _real_os
 import signal as _real_signal
 import sys
 import traceback
-from errno import EAGAIN, EINVAL, ESRCH
+from errno import EAGAIN, ESRCH
 from typing import Any, NamedTuple
 
 from ..abi.fcntl import F_GETFL, O_NONBLOCK
 from ..abi.signal import (
     GLIBC_RESERVED,
-    ITIMER_PROF,
-    ITIMER_REAL,
-    ITIMER_VIRTUAL,
     NSIG,
-    SIGALRM,
     SIGINT,
     SIGPIPE,
     SIGXFSZ,
@@ -58,13 +54,12 @@ from ..errors import Unsupported, oserror
 from ..sched.signals import SIG_DFL, SIG_IGN, SignalState
 from ..sched.thread import DEAD
 from ..syscalls import Syscalls
-from ._convert import c_int, time_to_ns, unsigned_mask
+from ._convert import c_int, unsigned_mask
 from ._module import StandIn, copy_constants
+from .signal_itimer import ItimerFunctions
 
 _Signals = _real_signal.Signals
 _Handlers = _real_signal.Handlers
-_NS = 1_000_000_000
-_US = 1_000
 
 # Frames of epollsim's own code are not the program's: a handler gets the program's frame.
 _PACKAGE_DIR = _real_os.path.dirname(_real_os.path.dirname(_real_os.path.abspath(__file__))) + _real_os.sep
@@ -109,7 +104,7 @@ def _program_frame() -> Any:
     return frame
 
 
-class SignalModule(StandIn):
+class SignalModule(ItimerFunctions, StandIn):
     """``host.signal``: handlers, the wake-up fd and signals of one host's process."""
 
     _mirrors = _real_signal
@@ -279,74 +274,8 @@ class SignalModule(StandIn):
         self._sched.block([], 0, None, "signal.pause()")
         self._check()
 
-    # -- ITIMER_REAL and alarm on the virtual clock (kernel/time/itimer.c) -----------------------
-
-    def setitimer(self, which: Any, seconds: Any, interval: Any = 0.0, /) -> tuple[float, float]:
-        which = c_int(which)
-        value_ns = _timeval_ns(seconds)
-        interval_ns = _timeval_ns(interval)
-        if which in (ITIMER_VIRTUAL, ITIMER_PROF):
-            raise Unsupported("setitimer's CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF) are not modelled by epollsim")
-        if which != ITIMER_REAL or value_ns < 0 or interval_ns < 0:
-            raise self.ItimerError(EINVAL, _real_os.strerror(EINVAL))
-        old = self._itimer_real()
-        if self._alarm is not None:
-            self._alarm[0].cancel()
-            self._alarm = None
-        if value_ns:
-            self._arm(self._clock.now_ns + value_ns, interval_ns)
-        return old
-
-    def getitimer(self, which: Any, /) -> tuple[float, float]:
-        which = c_int(which)
-        if which in (ITIMER_VIRTUAL, ITIMER_PROF):
-            raise Unsupported("getitimer's CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF) are not modelled by epollsim")
-        if which != ITIMER_REAL:
-            raise self.ItimerError(EINVAL, _real_os.strerror(EINVAL))
-        return self._itimer_real()
-
-    def alarm(self, seconds: Any, /) -> int:
-        """alarm(2) as glibc makes it of setitimer: the old remainder rounded to the nearest second,
-        but never 0 while one was set."""
-        seconds = c_int(seconds)
-        old_ns = 0 if self._alarm is None else max(self._alarm[0].deadline_ns - self._clock.now_ns, _US)
-        self.setitimer(ITIMER_REAL, seconds & 0xFFFFFFFF)
-        sec, usec = divmod(old_ns // _US, 1_000_000)
-        return sec + 1 if usec >= 500_000 or (sec == 0 and usec > 0) else sec
-
-    def _arm(self, deadline_ns: int, interval_ns: int) -> None:
-        self._alarm = (self._clock.call_at(deadline_ns, self._expire, interval_ns), interval_ns)
-
-    def _expire(self, interval_ns: int) -> None:
-        """it_real_fn: SIGALRM to the process; a periodic timer is re-armed first."""
-        self._alarm = None
-        if interval_ns:
-            self._arm(self._clock.now_ns + interval_ns, interval_ns)
-        self._state.kill(SIGALRM)
-
-    def _itimer_real(self) -> tuple[float, float]:
-        """(remaining, interval) in seconds, as getitimer's timevals (microseconds, truncated;
-        an expired-but-armed timer reports 1 us: itimer_get_remtime)."""
-        if self._alarm is None:
-            return (0.0, 0.0)
-        timer, interval_ns = self._alarm
-        remaining = max(timer.deadline_ns - self._clock.now_ns, _US)
-        return (_timeval_float(remaining), _timeval_float(interval_ns))
-
     def __repr__(self) -> str:
         return "<module 'signal' (epollsim)>"
-
-
-def _timeval_ns(value: Any) -> int:
-    """timeval_from_double: seconds to a timeval (microseconds, rounded up), in ns."""
-    ns = time_to_ns(value, _NS)
-    us = -(-ns // _US)
-    return us * _US
-
-
-def _timeval_float(ns: int) -> float:
-    sec, usec = divmod(ns // _US, 1_000_000)
-    return sec + usec / 1e6  # CPython's itimer_retval: tv_sec + tv_usec / 1000000.0
 
 
 class _UnraisableArgs(NamedTuple):

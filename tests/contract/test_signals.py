@@ -320,3 +320,64 @@ def test_a_full_wakeup_fd_is_reported_unless_warn_on_full_buffer_is_false(
     sig.set_wakeup_fd(-1)
     os.close(r)
     os.close(w)
+
+
+def test_pthread_sigmask_checks_its_arguments(backend: Backend) -> None:
+    sig = backend.signal
+    for bad in (0, sig.NSIG):
+        with pytest.raises(ValueError) as info:
+            sig.pthread_sigmask(sig.SIG_BLOCK, [bad])
+        assert str(info.value) == f"signal number {bad} out of range [1; 64]"
+    with pytest.raises(TypeError, match="^'int' object is not iterable$"):
+        sig.pthread_sigmask(sig.SIG_BLOCK, 5)
+    with pytest.raises(OSError) as oserr:
+        sig.pthread_sigmask(7, [])
+    assert oserr.value.errno == errno.EINVAL
+    with pytest.warns(RuntimeWarning, match="invalid signal number 32, please use valid_signals"):
+        sig.pthread_sigmask(sig.SIG_BLOCK, [32])
+    assert sig.pthread_sigmask(sig.SIG_BLOCK, [sig.SIGKILL, sig.SIGSTOP, SIGUSR1]) == set()
+    assert sig.pthread_sigmask(sig.SIG_UNBLOCK, [SIGUSR1]) == {sig.Signals.SIGUSR1}  # never SIGKILL
+    assert sig.pthread_sigmask(sig.SIG_SETMASK, []) == set()
+
+
+def test_a_blocked_signal_waits_in_sigpending_until_sigwait_takes_it(backend: Backend) -> None:
+    sig = backend.signal
+    got: list[int] = []
+    sig.signal(SIGUSR1, lambda signum, frame: got.append(signum))
+    sig.pthread_sigmask(sig.SIG_BLOCK, [SIGUSR1])
+    sig.raise_signal(SIGUSR1)
+    sig.raise_signal(SIGUSR1)  # a standard signal is pending once
+    assert got == []
+    assert sig.sigpending() == {sig.Signals.SIGUSR1}
+    assert sig.sigwait([SIGUSR2, SIGUSR1]) is sig.Signals.SIGUSR1
+    assert sig.sigpending() == set()
+    sig.pthread_sigmask(sig.SIG_UNBLOCK, [SIGUSR1])
+    assert got == []
+
+
+def test_unblocking_a_pending_signal_runs_its_handler_before_pthread_sigmask_returns(backend: Backend) -> None:
+    sig = backend.signal
+    got: list[int] = []
+    sig.signal(SIGUSR1, lambda signum, frame: got.append(signum))
+    sig.signal(SIGUSR2, lambda signum, frame: got.append(signum))
+    sig.pthread_sigmask(sig.SIG_BLOCK, [SIGUSR1, SIGUSR2])
+    sig.raise_signal(SIGUSR2)
+    sig.raise_signal(SIGUSR1)
+    sig.raise_signal(SIGUSR1)
+    assert sig.pthread_sigmask(sig.SIG_SETMASK, []) == {sig.Signals.SIGUSR1, sig.Signals.SIGUSR2}
+    assert got == [SIGUSR1, SIGUSR2]  # once each, lowest first
+
+
+def test_ignoring_a_pending_signal_discards_it(backend: Backend) -> None:
+    sig = backend.signal
+    sig.pthread_sigmask(sig.SIG_BLOCK, [SIGUSR2, sig.SIGCHLD])
+    sig.signal(SIGUSR2, sig.SIG_IGN)
+    sig.raise_signal(SIGUSR2)  # blocked signals are queued even when ignored
+    sig.raise_signal(sig.SIGCHLD)
+    assert sig.sigpending() == {sig.Signals.SIGUSR2, sig.Signals.SIGCHLD}
+    sig.signal(SIGUSR2, lambda signum, frame: None)
+    assert sig.sigpending() == {sig.Signals.SIGUSR2, sig.Signals.SIGCHLD}
+    sig.signal(SIGUSR2, sig.SIG_IGN)  # do_sigaction flushes it
+    sig.signal(sig.SIGCHLD, sig.SIG_DFL)  # SIGCHLD's default action ignores: flushed too
+    assert sig.sigpending() == set()
+    sig.pthread_sigmask(sig.SIG_SETMASK, [])

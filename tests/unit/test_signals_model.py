@@ -304,9 +304,12 @@ def test_the_patch_never_changes_the_real_processs_signal_state() -> None:
         assert signal.set_wakeup_fd(w) == -1
         signal.siginterrupt(SIGUSR1, False)
         signal.setitimer(signal.ITIMER_REAL, 100)
-        with pytest.raises(epollsim.Unsupported):
-            signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR1])
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR1, SIGUSR2]) == set()
+        k.kill(SIGUSR1)
+        assert signal.sigpending() == {signal.SIGUSR1}
     assert real_handlers() == before
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == set()  # the real mask
+    assert signal.sigpending() == set()
     assert signal.set_wakeup_fd(-1) == -1  # the real wake-up fd was never set
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
@@ -450,3 +453,54 @@ def test_a_default_terminate_signal_ends_a_started_main_thread(capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "Exception in thread server:main" in err
     assert "Terminated: host 'server': the program was killed by signal 1 (SIGHUP)" in err
+
+
+def test_a_sigwait_thread_takes_the_signals_the_main_thread_blocks() -> None:
+    k = epollsim.Kernel()
+    k.signal.pthread_sigmask(signal.SIG_BLOCK, [SIGTERM, signal.SIGHUP])  # SIG_DFL: would terminate
+    got: list[tuple[Any, float]] = []
+
+    def waiter() -> None:
+        for _ in range(2):
+            got.append((k.signal.sigwait({SIGTERM, signal.SIGHUP}), k.time.monotonic()))
+
+    t = k.threading.Thread(target=waiter)
+    t.start()
+    k.time.sleep(1)
+    k.kill(SIGTERM)  # pending in the process: the sigwait thread is woken and takes it
+    k.time.sleep(1)
+    k.kill(signal.SIGHUP)
+    t.join()
+    assert got == [(signal.SIGTERM, 1001.0), (signal.SIGHUP, 1002.0)]
+    assert k.signal.sigpending() == set()
+
+
+def test_pthread_kill_to_a_thread_blocking_the_signal_leaves_it_pending_for_that_thread() -> None:
+    k = epollsim.Kernel()
+    got: list[Any] = []
+    ready = k.threading.Event()
+
+    def worker() -> None:
+        k.signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR1])
+        ready.set()
+        got.append(k.signal.sigwait([SIGUSR1]))
+
+    t = k.threading.Thread(target=worker)
+    t.start()
+    ready.wait()
+    k.signal.pthread_kill(t.ident, SIGUSR1)
+    assert k.signal.sigpending() == set()  # pending for the worker, not for the main thread
+    t.join()
+    assert got == [signal.SIGUSR1]
+
+
+def test_a_blocked_signal_is_traced_as_pending() -> None:
+    k = epollsim.Kernel(trace=True)
+    k.signal.pthread_sigmask(signal.SIG_BLOCK, [SIGUSR1])
+    k.signal.signal(SIGUSR1, lambda signum, frame: None)
+    k.kill(SIGUSR1)
+    k.signal.pthread_sigmask(signal.SIG_UNBLOCK, [SIGUSR1])
+    assert [line.split("  ")[-1] for line in k.trace.lines() if "---" in line] == [
+        "--- SIGUSR1 (10) from MainThread@localhost: pending ---",
+        "--- SIGUSR1 (10) from MainThread@localhost: handler ---",
+    ]

@@ -29,16 +29,19 @@ SIGPIPE and SIGXFSZ are ignored, every other signal is SIG_DFL.
 enum conversions) are reproduced line for line; ``default_int_handler`` and
 ``strsignal`` are the real C functions (pure: they touch no process state).
 The real process's handlers, wake-up fd and timers are never read or changed.
-Not modelled: ``pthread_sigmask``, ``sigpending``, ``sigwait``, ``sigwaitinfo``,
-``sigtimedwait``, ``pidfd_send_signal``, and ``setitimer``'s CPU-time timers.
+``pthread_sigmask``, ``sigpending`` and ``sigwait`` work on the host's masks
+(sched/signals.py). Not modelled: ``sigwaitinfo``, ``sigtimedwait``,
+``pidfd_send_signal``, and ``setitimer``'s CPU-time timers.
 """
 from __future__ import annotations
 
 import functools
+import operator
 import os as _real_os
 import signal as _real_signal
 import sys
 import traceback
+import warnings
 from errno import EAGAIN, ESRCH
 from typing import Any, NamedTuple
 
@@ -50,7 +53,7 @@ from ..abi.signal import (
     SIGPIPE,
     SIGXFSZ,
 )
-from ..errors import Unsupported, oserror
+from ..errors import oserror
 from ..sched.signals import SIG_DFL, SIG_IGN, SignalState
 from ..sched.thread import DEAD
 from ..syscalls import Syscalls
@@ -94,6 +97,25 @@ def signal_name(signum: int) -> str:
 def _check_range(signum: int) -> None:
     if not 1 <= signum < NSIG:
         raise ValueError("signal number out of range")
+
+
+def _sigset(iterable: Any) -> int:
+    """_Py_Sigset_Converter: an iterable of signal numbers as a mask (bit ``1 << signum``);
+    glibc's reserved 32 and 33 are left out with CPython's RuntimeWarning."""
+    mask = 0
+    for item in iterable:
+        signum = operator.index(item)
+        if not 0 < signum < NSIG:
+            raise ValueError(f"signal number {signum} out of range [1; {NSIG - 1}]")
+        if signum in GLIBC_RESERVED:  # sigaddset fails: EINVAL
+            warnings.warn(f"invalid signal number {signum}, please use valid_signals()", RuntimeWarning, stacklevel=3)
+            continue
+        mask |= 1 << signum
+    return mask
+
+
+def _sigset_members(mask: int) -> list[int]:
+    return [signum for signum in range(1, NSIG) if mask >> signum & 1]
 
 
 def _program_frame() -> Any:
@@ -221,17 +243,20 @@ class SignalModule(ItimerFunctions, StandIn):
     def valid_signals(self) -> set[Any]:
         return {_int_to_enum(x, _Signals) for x in range(1, NSIG) if x not in GLIBC_RESERVED}
 
-    # Lib/signal.py's wrappers of what is not modelled: named here, so that a patch replaces them
-    # (the real wrappers call the real _signal, which would change the real process's mask).
+    # -- masks: _signal's sigset functions, with Lib/signal.py's wrappers --------------------
 
-    def pthread_sigmask(self, how: Any, mask: Any, /) -> Any:
-        raise Unsupported("signal.pthread_sigmask is not modelled by epollsim (no signal masks)")
+    def pthread_sigmask(self, how: Any, mask: Any, /) -> set[Any]:
+        how = c_int(how)
+        old = self._state.sigprocmask(how, _sigset(mask))
+        self._check()  # "if signals was unblocked, signal handlers have been called"
+        return {_int_to_enum(x, _Signals) for x in _sigset_members(old)}
 
-    def sigpending(self) -> Any:
-        raise Unsupported("signal.sigpending is not modelled by epollsim (no signal masks)")
+    def sigpending(self) -> set[Any]:
+        return {_int_to_enum(x, _Signals) for x in _sigset_members(self._state.pending_for(self._sched.current))}
 
     def sigwait(self, sigset: Any, /) -> Any:
-        raise Unsupported("signal.sigwait is not modelled by epollsim (no signal masks)")
+        retsig = self._state.sigwait(_sigset(sigset))
+        return _int_to_enum(retsig, _Signals)
 
     # -- the rest of _signal ------------------------------------------------------------------
 

@@ -27,11 +27,16 @@ SIG_DFL's default actions (abi/signal.py): ignore, or terminate (with or
 without a core) the process: ``Terminated`` is raised in the host's main thread.
 Stop and continue are not modelled (``Unsupported``).
 
-There are no signal masks here (pthread_sigmask, sigpending, sigwait are not
-modelled), so a signal is never left pending in the kernel: it is delivered when
-sent, and CPython's tripped flags coalesce repeats as Linux's pending set would.
-Every host's main thread is the kernel's main thread (``threading.main_thread()``
-of the model) unless ``main`` is set to another green thread.
+Each thread has a blocked set (pthread_sigmask). A signal its target blocks is
+queued, in the thread's pending set (tgkill) or the process's (kill), until the
+thread unblocks it or ``sigwait`` takes it; a standard signal pending twice is
+pending once. A process-wide signal targets the main thread only: when the main
+thread blocks it, it stays pending even if another thread does not block it
+(Linux would hand it to that thread). New threads start with an empty mask
+(Linux copies the creator's).
+
+A host's main thread is the kernel's main thread (``threading.main_thread()`` of
+the model) unless ``main`` is set to another green thread (``Host.start_main``).
 """
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ from typing import Any, Protocol
 
 from ..abi.signal import CORE, IGNORE, NSIG, SIGKILL, TERMINATE, UNCATCHABLE, default_action
 from ..errors import Terminated, Unsupported, oserror
+from ..vfs.waitqueue import WaitQueue
 from .scheduler import Scheduler
 from .thread import BLOCKED, RUNNING, GreenThread, describe
 
@@ -60,6 +66,9 @@ class SignalObserver(Protocol):
     def signalled(self, host: str, signum: int, sender: GreenThread, target: GreenThread, action: str) -> None: ...
 
 
+_UNCATCHABLE_MASK = sum(1 << signum for signum in UNCATCHABLE)
+
+
 def _unnamed(signum: int) -> str:
     return f"signal {signum}"
 
@@ -71,7 +80,10 @@ class SignalState:
     ``restart`` the signals whose sigaction has SA_RESTART (an ordered set of ints).
     """
 
-    __slots__ = ("handlers", "host", "main", "names", "observer", "restart", "sched")
+    __slots__ = (
+        "blocked", "handlers", "host", "main", "names", "observer", "pending", "restart", "sched",
+        "thread_pending", "waiters",
+    )
 
     def __init__(self, sched: Scheduler, host: str = "") -> None:
         self.sched = sched
@@ -81,6 +93,13 @@ class SignalState:
         self.restart: dict[int, None] = {}
         self.observer: SignalObserver | None = None
         self.names: Callable[[int], str] = _unnamed  # "SIGTERM" (the signal stand-in sets it)
+        # Masks of signal numbers (bit ``1 << signum``): each thread's blocked set (by tid; none
+        # for a thread never masked), the process's pending set (shared_pending) and each
+        # thread's own (tgkill to a thread blocking the signal), and the sigwait sleepers.
+        self.blocked: dict[int, int] = {}
+        self.pending = 0
+        self.thread_pending: dict[int, int] = {}
+        self.waiters = WaitQueue()
 
     def sigaction(self, signum: int, handler: int | Catcher) -> None:
         """Set ``signum``'s handler, keeping its SA_RESTART (EINVAL as do_sigaction gives it)."""
@@ -89,6 +108,17 @@ class SignalState:
             self.handlers.pop(signum, None)
         else:
             self.handlers[signum] = handler
+        if handler == SIG_IGN or (handler == SIG_DFL and default_action(signum) == IGNORE):
+            # do_sigaction: an action that ignores discards the signal where it is pending
+            # (POSIX 3.3.1.3), in the process and in every thread.
+            bit = 1 << signum
+            self.pending &= ~bit
+            for tid, mask in list(self.thread_pending.items()):
+                if mask & bit:
+                    if mask & ~bit:
+                        self.thread_pending[tid] = mask & ~bit
+                    else:
+                        del self.thread_pending[tid]
 
     def set_restart(self, signum: int, restart: bool) -> None:
         """siginterrupt(3): SA_RESTART on (``restart``) or off, keeping the handler."""
@@ -116,6 +146,20 @@ class SignalState:
         if signum == 0:
             return
         target = self.main if thread is None else thread
+        bit = 1 << signum
+        if self.blocked.get(target.tid, 0) & bit:  # queued until unblocked or taken by sigwait
+            if self.observer is not None:
+                self.observer.signalled(self.host, signum, self.sched.current, target, "pending")
+            if thread is None:
+                self.pending |= bit
+            else:
+                self.thread_pending[target.tid] = self.thread_pending.get(target.tid, 0) | bit
+            self.waiters.wake_all()
+            return
+        self._deliver(signum, target)
+
+    def _deliver(self, signum: int, target: GreenThread) -> None:
+        """Act on ``signum`` for ``target``, which does not block it (get_signal)."""
         handler: Any = SIG_DFL if signum == SIGKILL else self.handlers.get(signum, SIG_DFL)
         if handler == SIG_DFL:
             what = default_action(signum)
@@ -146,6 +190,65 @@ class SignalState:
 
         self.sched.add_pending_call(main, die)
         self.sched.interrupt(main)
+
+    # -- masks: sigprocmask, sigpending, sigwait (kernel/signal.c) -----------------------------
+
+    def sigprocmask(self, how: int, mask: int) -> int:
+        """Change the calling thread's blocked set (SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2) and
+        return the old one; SIGKILL and SIGSTOP are never blocked. The signals pending for it
+        that it no longer blocks are delivered now, lowest first (to the caller, as Linux does
+        on its return to user space)."""
+        me = self.sched.current
+        old = self.blocked.get(me.tid, 0)
+        if how == 0:
+            new = old | mask
+        elif how == 1:
+            new = old & ~mask
+        elif how == 2:
+            new = mask
+        else:
+            raise oserror(EINVAL)
+        new &= ~_UNCATCHABLE_MASK
+        if new:
+            self.blocked[me.tid] = new
+        else:
+            self.blocked.pop(me.tid, None)
+        ready = (self.pending | self.thread_pending.get(me.tid, 0)) & ~new
+        while ready:
+            signum = (ready & -ready).bit_length() - 1
+            ready &= ~(1 << signum)
+            self._take(me, signum)
+            self._deliver(signum, me)
+        return old
+
+    def pending_for(self, thread: GreenThread) -> int:
+        """sigpending: what is pending for ``thread`` or its process."""
+        return self.pending | self.thread_pending.get(thread.tid, 0)
+
+    def sigwait(self, mask: int) -> int:
+        """Take the lowest pending signal of ``mask`` (the caller's own first), waiting for one
+        to be sent (do_sigtimedwait; glibc's sigwait retries after a handler ran)."""
+        me = self.sched.current
+        while True:
+            ready = self.pending_for(me) & mask
+            if ready:
+                signum = (ready & -ready).bit_length() - 1
+                self._take(me, signum)
+                return signum
+            self.sched.block_on(self.waiters, "head", 0, None, "signal.sigwait()")
+
+    def _take(self, thread: GreenThread, signum: int) -> None:
+        """dequeue_signal: from the thread's own pending set first, then the process's."""
+        bit = 1 << signum
+        mine = self.thread_pending.get(thread.tid, 0)
+        if mine & bit:
+            mine &= ~bit
+            if mine:
+                self.thread_pending[thread.tid] = mine
+            else:
+                del self.thread_pending[thread.tid]
+        else:
+            self.pending &= ~bit
 
     def check(self) -> None:
         """Run the calling thread's pending calls if it has any (PyErr_CheckSignals after a kill)."""

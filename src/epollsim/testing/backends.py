@@ -175,6 +175,7 @@ class RealBackend(Backend):
         self.threading = _threading
         self.time = _time
         self._signal_state: dict[int, Any] | None = None
+        self._signal_mask: set[Any] = set()
 
     @property
     def signal(self) -> Any:  # type: ignore[override]
@@ -182,6 +183,7 @@ class RealBackend(Backend):
         at cleanup (read on first use: most tests never touch signals)."""
         if self._signal_state is None:
             self._signal_state = {sig: _signal.getsignal(sig) for sig in _signal.valid_signals()}
+            self._signal_mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, [])
         return _signal
 
     def _restore_signals(self) -> None:
@@ -190,6 +192,9 @@ class RealBackend(Backend):
             return
         self._signal_state = None
         _signal.set_wakeup_fd(-1)
+        for sig in _signal.sigpending():  # taken, not delivered: a test's blocked signal must not kill pytest
+            _signal.sigwait({sig})
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, self._signal_mask)
         for sig, handler in state.items():
             if handler is not None and _signal.getsignal(sig) is not handler:
                 _signal.signal(sig, handler)

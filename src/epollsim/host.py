@@ -102,8 +102,8 @@ class Host:
         return (self.net.addr4, self.net.addr6)
 
     def patch(self, *, skip: tuple[str, ...] = ()) -> Patch:
-        """A context manager making ``socket``, ``select``, ``selectors``, ``time``, ``threading``
-        and ``asyncio`` this host's while it is active (patching.py); ``skip`` names more
+        """A context manager making ``socket``, ``select``, ``selectors``, ``time``, ``threading``,
+        ``signal`` and ``asyncio`` this host's while it is active (patching.py); ``skip`` names more
         modules (and their submodules) whose imported names are left alone."""
         return Patch(self, skip)
 

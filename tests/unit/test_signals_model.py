@@ -453,6 +453,8 @@ def test_a_default_terminate_signal_ends_a_started_main_thread(capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "Exception in thread server:main" in err
     assert "Terminated: host 'server': the program was killed by signal 1 (SIGHUP)" in err
+    with pytest.raises(ProcessLookupError):  # the host's program has ended
+        server.kill(0)
 
 
 def test_a_sigwait_thread_takes_the_signals_the_main_thread_blocks() -> None:

@@ -41,14 +41,14 @@ the model) unless ``main`` is set to another green thread (``Host.start_main``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from errno import EINVAL
+from errno import EINVAL, ESRCH
 from typing import Any, Protocol
 
 from ..abi.signal import CORE, IGNORE, NSIG, SIGKILL, TERMINATE, UNCATCHABLE, default_action
 from ..errors import Terminated, Unsupported, oserror
 from ..vfs.waitqueue import WaitQueue
 from .scheduler import Scheduler
-from .thread import BLOCKED, RUNNING, GreenThread, describe
+from .thread import BLOCKED, DEAD, RUNNING, GreenThread, describe
 
 SIG_DFL = 0
 SIG_IGN = 1
@@ -143,9 +143,11 @@ class SignalState:
         (``check``), as CPython's os.kill, raise_signal and pthread_kill do."""
         if not 0 <= signum < NSIG:
             raise oserror(EINVAL)
+        target = self.main if thread is None else thread
+        if target.state == DEAD:  # the host's program has ended: no such process (or thread)
+            raise oserror(ESRCH)
         if signum == 0:
             return
-        target = self.main if thread is None else thread
         bit = 1 << signum
         if self.blocked.get(target.tid, 0) & bit:  # queued until unblocked or taken by sigwait
             if self.observer is not None:

@@ -381,3 +381,24 @@ def test_ignoring_a_pending_signal_discards_it(backend: Backend) -> None:
     sig.signal(sig.SIGCHLD, sig.SIG_DFL)  # SIGCHLD's default action ignores: flushed too
     assert sig.sigpending() == set()
     sig.pthread_sigmask(sig.SIG_SETMASK, [])
+
+
+def test_sigwaitinfo_and_sigtimedwait_give_the_senders_siginfo(backend: Backend) -> None:
+    import os as _os
+
+    sig, os = backend.signal, backend.os
+    sig.pthread_sigmask(sig.SIG_BLOCK, [SIGUSR1, sig.SIGALRM])
+    os.kill(_os.getpid(), SIGUSR1)
+    info = sig.sigwaitinfo([SIGUSR1])
+    assert isinstance(info, _signal.struct_siginfo)
+    assert tuple(info) == (SIGUSR1, 0, 0, _os.getpid(), _os.getuid(), 0, _os.getpid())  # SI_USER
+    sig.raise_signal(SIGUSR1)
+    assert sig.sigtimedwait([SIGUSR1], 0).si_signo == SIGUSR1
+    assert sig.sigtimedwait([SIGUSR1], 0) is None
+    assert sig.sigtimedwait([SIGUSR1], 0.01) is None
+    with pytest.raises(ValueError, match="^timeout must be non-negative$"):
+        sig.sigtimedwait([SIGUSR1], -1)
+    sig.setitimer(sig.ITIMER_REAL, 0.01)
+    info = sig.sigwaitinfo([sig.SIGALRM])
+    assert tuple(info) == (sig.SIGALRM, 0x80, 0, 0, 0, 0, 0)  # SI_KERNEL: sent by the timer
+    sig.pthread_sigmask(sig.SIG_SETMASK, [])

@@ -30,8 +30,8 @@ enum conversions) are reproduced line for line; ``default_int_handler`` and
 ``strsignal`` are the real C functions (pure: they touch no process state).
 The real process's handlers, wake-up fd and timers are never read or changed.
 ``pthread_sigmask``, ``sigpending`` and ``sigwait`` work on the host's masks
-(sched/signals.py). Not modelled: ``sigwaitinfo``, ``sigtimedwait``,
-``pidfd_send_signal``, and ``setitimer``'s CPU-time timers.
+(sched/signals.py), and so do ``sigwaitinfo`` and ``sigtimedwait``. Not
+modelled: ``pidfd_send_signal`` and ``setitimer``'s CPU-time timers.
 """
 from __future__ import annotations
 
@@ -54,10 +54,10 @@ from ..abi.signal import (
     SIGXFSZ,
 )
 from ..errors import oserror
-from ..sched.signals import SIG_DFL, SIG_IGN, SignalState
+from ..sched.signals import SI_USER, SIG_DFL, SIG_IGN, SignalState
 from ..sched.thread import DEAD
 from ..syscalls import Syscalls
-from ._convert import c_int, unsigned_mask
+from ._convert import c_int, time_to_ns, unsigned_mask
 from ._module import StandIn, copy_constants
 from .signal_itimer import ItimerFunctions
 
@@ -112,6 +112,14 @@ def _sigset(iterable: Any) -> int:
             continue
         mask |= 1 << signum
     return mask
+
+
+def _siginfo(signum: int, code: int) -> Any:
+    """fill_siginfo: a struct_siginfo; a signal a process sent names it (the model's process
+    answers to the real pid and uid, as ``os.getpid()`` does), where si_band shares si_pid's
+    place in the kernel's union; the kernel's own (SI_KERNEL) name nobody."""
+    pid, uid = (_real_os.getpid(), _real_os.getuid()) if code == SI_USER else (0, 0)
+    return _real_signal.struct_siginfo((signum, code, 0, pid, uid, 0, pid))
 
 
 def _sigset_members(mask: int) -> list[int]:
@@ -255,8 +263,23 @@ class SignalModule(ItimerFunctions, StandIn):
         return {_int_to_enum(x, _Signals) for x in _sigset_members(self._state.pending_for(self._sched.current))}
 
     def sigwait(self, sigset: Any, /) -> Any:
-        retsig = self._state.sigwait(_sigset(sigset))
-        return _int_to_enum(retsig, _Signals)
+        taken = self._state.sigwait(_sigset(sigset))
+        assert taken is not None  # no deadline
+        return _int_to_enum(taken[0], _Signals)
+
+    def sigwaitinfo(self, sigset: Any, /) -> Any:
+        taken = self._state.sigwait(_sigset(sigset), None, "sigwaitinfo()")
+        assert taken is not None  # no deadline
+        return _siginfo(*taken)
+
+    def sigtimedwait(self, sigset: Any, timeout: Any, /) -> Any:
+        """The signal's struct_siginfo, or None when ``timeout`` seconds pass first (EAGAIN)."""
+        mask = _sigset(sigset)
+        ns = time_to_ns(timeout, 1_000_000_000)
+        if ns < 0:
+            raise ValueError("timeout must be non-negative")
+        taken = self._state.sigwait(mask, self._clock.now_ns + ns, "sigtimedwait()")
+        return None if taken is None else _siginfo(*taken)
 
     # -- the rest of _signal ------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 from ..abi.signal import ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIGALRM
 from ..clock import Clock
 from ..errors import Unsupported
-from ..sched.signals import SignalState
+from ..sched.signals import SI_KERNEL, SignalState
 from ._convert import c_int, time_to_ns
 
 _NS = 1_000_000_000
@@ -76,7 +76,7 @@ class ItimerFunctions:
         self._alarm = None
         if interval_ns:
             self._arm(self._clock.now_ns + interval_ns, interval_ns)
-        self._state.kill(SIGALRM)
+        self._state.kill(SIGALRM, code=SI_KERNEL)
 
     def _itimer_real(self) -> tuple[float, float]:
         """(remaining, interval) in seconds, as getitimer's timevals (microseconds, truncated;

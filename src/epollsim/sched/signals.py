@@ -52,6 +52,10 @@ from .thread import BLOCKED, DEAD, RUNNING, GreenThread, describe
 
 SIG_DFL = 0
 SIG_IGN = 1
+# si_code (include/uapi/asm-generic/siginfo.h): sent by a process (kill, tgkill: this machine's
+# kernel reports SI_USER for both), or by the kernel itself (an interval timer).
+SI_USER = 0
+SI_KERNEL = 0x80
 
 # signal(7), "Interruption of system calls and library functions by signal handlers": the
 # waits that fail with EINTR even with SA_RESTART, by the "what" a sleeper gives the scheduler.
@@ -81,8 +85,8 @@ class SignalState:
     """
 
     __slots__ = (
-        "blocked", "handlers", "host", "main", "names", "observer", "pending", "restart", "sched",
-        "thread_pending", "waiters",
+        "blocked", "codes", "handlers", "host", "main", "names", "observer", "pending", "restart",
+        "sched", "thread_pending", "waiters",
     )
 
     def __init__(self, sched: Scheduler, host: str = "") -> None:
@@ -99,6 +103,7 @@ class SignalState:
         self.blocked: dict[int, int] = {}
         self.pending = 0
         self.thread_pending: dict[int, int] = {}
+        self.codes: dict[tuple[int, int], int] = {}  # (tid, or 0 for the process; signum) -> si_code
         self.waiters = WaitQueue()
 
     def sigaction(self, signum: int, handler: int | Catcher) -> None:
@@ -137,7 +142,7 @@ class SignalState:
 
     # -- delivery ------------------------------------------------------------------------
 
-    def kill(self, signum: int, thread: GreenThread | None = None) -> None:
+    def kill(self, signum: int, thread: GreenThread | None = None, code: int = SI_USER) -> None:
         """Send ``signum`` to the process (kill(2); ``thread`` None) or to one of its threads
         (tgkill(2)). Signal 0 only checks. The sender runs its own pending calls afterwards
         (``check``), as CPython's os.kill, raise_signal and pthread_kill do."""
@@ -153,9 +158,14 @@ class SignalState:
             if self.observer is not None:
                 self.observer.signalled(self.host, signum, self.sched.current, target, "pending")
             if thread is None:
+                if not self.pending & bit:
+                    self.codes[(0, signum)] = code
                 self.pending |= bit
             else:
-                self.thread_pending[target.tid] = self.thread_pending.get(target.tid, 0) | bit
+                mine = self.thread_pending.get(target.tid, 0)
+                if not mine & bit:
+                    self.codes[(target.tid, signum)] = code
+                self.thread_pending[target.tid] = mine | bit
             self.waiters.wake_all()
             return
         self._deliver(signum, target)
@@ -227,20 +237,21 @@ class SignalState:
         """sigpending: what is pending for ``thread`` or its process."""
         return self.pending | self.thread_pending.get(thread.tid, 0)
 
-    def sigwait(self, mask: int) -> int:
+    def sigwait(self, mask: int, deadline_ns: int | None = None, what: str = "signal.sigwait()") -> tuple[int, int] | None:
         """Take the lowest pending signal of ``mask`` (the caller's own first), waiting for one
-        to be sent (do_sigtimedwait; glibc's sigwait retries after a handler ran)."""
+        to be sent until ``deadline_ns`` (do_sigtimedwait; the wait is retried after a handler
+        ran, as glibc's sigwait and CPython's sigwaitinfo retry): (signum, si_code), or None."""
         me = self.sched.current
         while True:
             ready = self.pending_for(me) & mask
             if ready:
                 signum = (ready & -ready).bit_length() - 1
-                self._take(me, signum)
-                return signum
-            self.sched.block_on(self.waiters, "head", 0, None, "signal.sigwait()")
+                return signum, self._take(me, signum)
+            if not self.sched.block_on(self.waiters, "head", 0, deadline_ns, what):
+                return None
 
-    def _take(self, thread: GreenThread, signum: int) -> None:
-        """dequeue_signal: from the thread's own pending set first, then the process's."""
+    def _take(self, thread: GreenThread, signum: int) -> int:
+        """dequeue_signal: from the thread's own pending set first, then the process's; its si_code."""
         bit = 1 << signum
         mine = self.thread_pending.get(thread.tid, 0)
         if mine & bit:
@@ -249,8 +260,9 @@ class SignalState:
                 self.thread_pending[thread.tid] = mine
             else:
                 del self.thread_pending[thread.tid]
-        else:
-            self.pending &= ~bit
+            return self.codes.pop((thread.tid, signum), SI_USER)
+        self.pending &= ~bit
+        return self.codes.pop((0, signum), SI_USER)
 
     def check(self) -> None:
         """Run the calling thread's pending calls if it has any (PyErr_CheckSignals after a kill)."""

@@ -369,6 +369,7 @@ class RecordingTarget:
         self.os = RecordingModule(base.os, "os", recorder, only=OS_CALLS)
         self.fcntl = RecordingModule(base.fcntl, "fcntl", recorder, only=("fcntl", "ioctl"))
         self.threading = base.threading
+        self.signal = base.signal
         self.asyncio = getattr(base, "asyncio", None)
 
 

@@ -402,3 +402,24 @@ def test_sigwaitinfo_and_sigtimedwait_give_the_senders_siginfo(backend: Backend)
     info = sig.sigwaitinfo([sig.SIGALRM])
     assert tuple(info) == (sig.SIGALRM, 0x80, 0, 0, 0, 0, 0)  # SI_KERNEL: sent by the timer
     sig.pthread_sigmask(sig.SIG_SETMASK, [])
+
+
+def test_epipe_sends_sigpipe_unless_msg_nosignal(backend: Backend) -> None:
+    sig, os, socket = backend.signal, backend.os, backend.socket
+    got: list[Any] = []
+    sig.signal(sig.SIGPIPE, lambda signum, frame: got.append(signum))
+    r, w = os.pipe()
+    os.close(r)
+    with pytest.raises(BrokenPipeError):
+        os.write(w, b"x")
+    a, b = socket.socketpair()
+    b.close()
+    with pytest.raises(BrokenPipeError):
+        a.send(b"x")
+    with pytest.raises(BrokenPipeError):
+        a.send(b"x", socket.MSG_NOSIGNAL)
+    for _ in range(3):
+        backend.time.sleep(0)  # CPython runs the handler at its next check, the model before EPIPE
+    assert got == [sig.SIGPIPE, sig.SIGPIPE]
+    a.close()
+    os.close(w)

@@ -506,3 +506,15 @@ def test_a_blocked_signal_is_traced_as_pending() -> None:
         "--- SIGUSR1 (10) from MainThread@localhost: pending ---",
         "--- SIGUSR1 (10) from MainThread@localhost: handler ---",
     ]
+
+
+def test_a_program_that_resets_sigpipe_dies_of_a_write_to_a_closed_pipe() -> None:
+    k = epollsim.Kernel()
+    k.signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    r, w = k.os.pipe()
+    k.os.close(r)
+    with pytest.raises(Terminated, match=r"signal 13 \(SIGPIPE\)"):
+        k.os.write(w, b"x")
+    k.signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    with pytest.raises(BrokenPipeError):
+        k.os.write(w, b"x")

@@ -158,11 +158,12 @@ class _RealModules:
         import fcntl
         import select
         import selectors
+        import signal
         import socket
         import time
 
         self.os, self.select, self.selectors, self.socket, self.time = os, select, selectors, socket, time
-        self.threading, self.fcntl = threading, fcntl
+        self.threading, self.fcntl, self.signal = threading, fcntl, signal
         self.asyncio = None
 
 

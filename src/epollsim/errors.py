@@ -48,6 +48,30 @@ class DataRace(EpollsimError):
         return DataRace, (str(self), self.earlier, self.later)  # picklable (explore's worker processes)
 
 
+class Terminated(BaseException):
+    """A host's program was ended by a signal whose disposition is its default action, terminate
+    (``host.kill(signal.SIGTERM)`` with no handler set, or SIGKILL): raised in the host's main
+    thread. A ``BaseException``, as ``SystemExit`` is, so a program's ``except Exception`` does
+    not swallow its own death.
+
+    ``host`` is the host's name, ``signum`` the signal, ``core`` whether Linux would dump core.
+    """
+
+    def __init__(self, host: str, signum: int, name: str, core: bool) -> None:
+        dumped = " (core dumped)" if core else ""
+        super().__init__(
+            f"host {host!r}: the program was killed by signal {signum} ({name}){dumped}: "
+            "its disposition is SIG_DFL, whose default action terminates the process"
+        )
+        self.host = host
+        self.signum = signum
+        self.signame = name
+        self.core = core
+
+    def __reduce__(self) -> tuple[type[Terminated], tuple[str, int, str, bool]]:
+        return Terminated, (self.host, self.signum, self.signame, self.core)  # picklable (pool workers)
+
+
 _MESSAGES = {code: _os.strerror(code) for code in _errno.errorcode}
 
 

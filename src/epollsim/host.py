@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .clock import Clock, WallClock
+from .compat._convert import c_int
 from .compat._module import on_first_use
 from .compat.asyncio import AsyncioModule
 from .compat.fcntl import FcntlModule
@@ -20,6 +21,7 @@ from .compat.os import OsModule
 from .compat.random import Entropy
 from .compat.select import SelectModule
 from .compat.selectors import SelectorsModule
+from .compat.signal import SignalModule
 from .compat.socket import SocketModule
 from .compat.threading import ThreadingModule
 from .compat.time import TimeModule
@@ -74,13 +76,15 @@ class Host:
         self.select = SelectModule(self.sys)
         self.socket = SocketModule(self.sys)
         self.fcntl = FcntlModule(self.sys)
+        self.process.signals.host = self.name
+        self.signal = SignalModule(self.sys)  # now: CPython sets SIGINT's handler at startup
         for name in ("selectors", "asyncio"):  # made again on first use, over the new process
             self.__dict__.pop(name, None)
 
     # Made on first use (compat/_module.py): most programs never touch them.
     selectors = on_first_use(lambda host: SelectorsModule(host.select))
     asyncio = on_first_use(
-        lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time)
+        lambda host: AsyncioModule(host.socket, host.selectors, host.os, host.threading, host.time, host.signal)
     )
 
     # -- threads, crashes and restarts -----------------------------------------------
@@ -147,6 +151,27 @@ class Host:
 
     is_first = False  # the kernel's first host (Kernel sets it): threads with no host run there
     hosts: dict[str, Host]  # the kernel's hosts, this one among them (Kernel.add_host sets it)
+    def start_main(self, target: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
+        """Start the host's program: ``target(*args)`` in a new model thread that becomes the
+        host's main thread, the one its signals go to, where its Python handlers run and where
+        its ``signal.signal`` and ``set_wakeup_fd`` may be called (until then every host's main
+        thread is the kernel's). It runs on the host, as ``start`` does. Returns the
+        ``k.threading.Thread``; the thread is named ``"<host>:main"`` unless ``name`` says otherwise."""
+        thread = self.start(target, *args, name=name or f"{self.name}:main", daemon=False)
+        self.process.signals.main = thread._green
+        return thread
+
+    def kill(self, signum: int) -> None:
+        """Send ``signum`` to the host's process, as ``kill(pid, signum)`` from outside it would.
+
+        A Python handler runs in the host's main thread: at once if that is the caller,
+        else when it next runs (a blocking call it sleeps in is interrupted and retried);
+        SIGINT's default handler raises KeyboardInterrupt; a signal whose disposition is
+        SIG_DFL and whose default action terminates ends the program with ``Terminated``.
+        """
+        signals = self.process.signals
+        signals.kill(c_int(signum))
+        signals.check()
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -156,8 +181,8 @@ class Host:
         return (self.net.addr4, self.net.addr6)
 
     def patch(self, *, skip: tuple[str, ...] = ()) -> Patch:
-        """A context manager making ``socket``, ``select``, ``selectors``, ``time``, ``threading``
-        and ``asyncio`` this host's while it is active (patching.py); ``skip`` names more
+        """A context manager making ``socket``, ``select``, ``selectors``, ``time``, ``threading``,
+        ``signal`` and ``asyncio`` this host's while it is active (patching.py); ``skip`` names more
         modules (and their submodules) whose imported names are left alone."""
         return Patch(self, skip)
 

@@ -84,6 +84,8 @@ class Kernel:
         self.select = self.localhost.select
         self.socket = self.localhost.socket
         self.fcntl = self.localhost.fcntl
+        self.signal = self.localhost.signal
+        self.kill = self.localhost.kill  # signals to the first host's process (Host.kill)
         if trace:
             self.trace.start()
 
@@ -132,8 +134,8 @@ class Kernel:
 
     def patch(self, *, skip: tuple[str, ...] = ()) -> Patch:
         """``with k.patch():`` runs unmodified code on the first host's stand-ins: the real
-        ``socket``, ``select``, ``selectors``, ``time``, ``threading`` and ``asyncio`` are the
-        model's inside the block and exactly themselves again after it (see patching.py)."""
+        ``socket``, ``select``, ``selectors``, ``time``, ``threading``, ``signal`` and ``asyncio``
+        are the model's inside the block and exactly themselves again after it (see patching.py)."""
         return self.localhost.patch(skip=skip)
 
     def file(self, fd: int) -> OpenFile:

@@ -369,6 +369,7 @@ class RecordingTarget:
         self.os = RecordingModule(base.os, "os", recorder, only=OS_CALLS)
         self.fcntl = RecordingModule(base.fcntl, "fcntl", recorder, only=("fcntl", "ioctl"))
         self.threading = base.threading
+        self.signal = base.signal
         self.asyncio = getattr(base, "asyncio", None)
         # A simulated host's (None for the real modules: the seal of patch_gc/patch_random/patch_clocks
         # then leaves randomness, datetime and garbage collection real).

@@ -78,6 +78,7 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "time": ("time",),
     "threading": ("threading", "_thread"),
     "fcntl": ("fcntl",),
+    "signal": ("signal", "_signal"),
 }
 
 # The fd calls of ``os`` the model offers, patched by name: ``os`` as a whole stays
@@ -88,6 +89,7 @@ OS_FD_CALLS: tuple[str, ...] = (
     "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "eventfd", "eventfd_read",
     "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
     "timerfd_create", "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
+    "kill", "killpg",  # signals to the process: the host's (compat/os_signals.py), never the real one
 )
 
 # Modules whose globals are never rebound: epollsim (it holds the real modules on
@@ -113,6 +115,7 @@ class PatchTarget(Protocol):
     fcntl: Any
     process: Any  # its scheduler: which thread patches, and on which host each thread runs
     entropy: Any
+    signal: Any
 
 
 _active: list[Patch] = []  # at most one
@@ -207,12 +210,14 @@ class Patch:
                 "(leave it before entering another)"
             )
         _active.append(self)
-        sched = self.host.process.sched
-        self._thread, self._thread_host = sched.current, sched.current.host
-        if self._thread_host is None:
-            self._thread.host = self.host  # the patching thread, and those it starts, run on this host
-        hosts = getattr(self.host, "hosts", {})
-        self._router = HostRouter(sched, self.host, hosts) if len(hosts) > 1 else None
+        process = self.host.process  # None: a recording of the real kernel (observe.py), no threads to place
+        if process is not None:
+            sched = process.sched
+            self._thread, self._thread_host = sched.current, sched.current.host
+            if self._thread_host is None:
+                self._thread.host = self.host  # the patching thread, and those it starts, run on this host
+            hosts = getattr(self.host, "hosts", {})
+            self._router = HostRouter(sched, self.host, hosts) if len(hosts) > 1 else None
         try:
             patch_gc.enter(self)  # first: every object made before the patch is frozen, collection off
             self._patch_modules()
@@ -309,9 +314,10 @@ class Patch:
     def _patch_ssl(self) -> None:
         """TLS over the model's sockets: ``wrap_socket`` makes the host's SSLSocket (compat/ssl_socket.py)."""
         ssl = sys.modules.get("ssl")
-        if ssl is None:
-            return  # never imported (asyncio imports it where OpenSSL exists): nothing to wrap with
-        model, real = self.host.socket._SSLSocket, ssl.SSLSocket
+        model = getattr(self.host.socket, "_SSLSocket", None)  # None: a recording of the real kernel
+        if ssl is None or model is None:
+            return  # (asyncio imports ssl where OpenSSL exists: without it there is nothing to wrap with)
+        real = ssl.SSLSocket  # the model's _create serves every host's sockets
         self._assign(_Attributes(ssl.SSLContext), "sslsocket_class", model)
         self._assign(vars(ssl), "SSLSocket", model)
         self._swaps[id(real)] = (real, model)

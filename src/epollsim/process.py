@@ -1,4 +1,4 @@
-"""One simulated process: its fd table and the credentials the kernel checks."""
+"""One simulated process: its fd table, its signals and the credentials the kernel checks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,12 +7,13 @@ from .clock import Clock, WallClock
 from .files.null import NullDevice
 from .net.stack import NetStack
 from .sched.scheduler import Scheduler
+from .sched.signals import SignalState
 from .vfs.epoll import EpollUser
 from .vfs.fdtable import FdTable
 
 
 class Process:
-    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "net", "privileged", "sched", "wall")
+    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "net", "privileged", "sched", "signals", "wall")
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class Process:
         # False, is what a container's root usually has.
         self.privileged = privileged
         self.net = net  # the host's network stack (addresses, ports)
+        self.signals = SignalState(sched)  # its sigactions and signal delivery (sched/signals.py)
         # Every process starts with 0, 1 and 2 open; here they are /dev/null.
         null = NullDevice(next(fids), 0o2)
         for _ in range(3):

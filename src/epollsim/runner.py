@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Unsupported
+from .errors import Terminated, Unsupported
 from .kernel import Kernel
 from .programs import (  # noqa: F401  (re-exported: the runner's public names before programs.py)
     Program,
@@ -165,7 +165,7 @@ def run_with_error(
         except SystemExit as exc:  # sys.exit() ends a run: a failure unless its status is 0
             if exc.code not in (None, 0):
                 error, thread = exc, "MainThread"
-        except Exception as exc:  # the program's failure: reported as data, never swallowed
+        except (Exception, Terminated) as exc:  # the program's failure (or death by a signal): reported as data
             error, thread = exc, "MainThread"
         else:
             for name, died in thread_errors(kernel, watched)[:1]:

@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 CPython's own selector event loop runs on the model: ``asyncio_rebind.py``
 re-creates its code over the host's stand-ins (``socket``, ``selectors``,
-``os``, ``threading``, ``time``), and ``asyncio_loop.py`` adds what differs on a
+``os``, ``threading``, ``time``, ``signal``), and ``asyncio_loop.py`` adds what differs on a
 simulated machine (the virtual clock, model threads for executors, the
 model's resolver, orders fixed in every run). This module is the ``asyncio``
 the user holds: the entry points that make loops (``run``, ``Runner``,
@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._module import StandIn, copy_constants
 from .asyncio_loop import EventLoopPolicy, Future, Task, ThreadPoolExecutor, _ModelLoop
-from .asyncio_rebind import rebased_loop_classes
+from .asyncio_rebind import rebased_loop_classes, rebased_runner
 
 if TYPE_CHECKING:
     from .os import OsModule
     from .selectors import SelectorsModule
+    from .signal import SignalModule
     from .socket import SocketModule
     from .threading import ThreadingModule
     from .time import TimeModule
@@ -113,7 +114,9 @@ class AsyncioModule(StandIn):
         os: OsModule,
         threading: ThreadingModule,
         time: TimeModule,
+        signal: SignalModule,
     ) -> None:
+        self._signal = signal
         self._socket = socket
         self._selectors = selectors
         self._os = os
@@ -125,7 +128,9 @@ class AsyncioModule(StandIn):
 
     @functools.cached_property
     def EventLoop(self) -> type[asyncio.AbstractEventLoop]:  # noqa: N802 (asyncio's name)
-        rebased = rebased_loop_classes(self._socket, self._selectors, self._os, self._threading, self._time)
+        rebased = rebased_loop_classes(
+            self._socket, self._selectors, self._os, self._threading, self._time, self._signal
+        )
         # loop.time() is the model's time.monotonic itself (called once per loop iteration).
         attrs = {"_host_asyncio": self, "__module__": "asyncio", "time": staticmethod(self._time.monotonic)}
         return type("EventLoop", (_ModelLoop, rebased), attrs)
@@ -191,7 +196,14 @@ class AsyncioModule(StandIn):
             self, *, debug: bool | None = None, loop_factory: Callable[[], Any] | None = None
         ) -> asyncio.Runner:
             """``asyncio.Runner`` whose default loop factory is the model's."""
-            return asyncio.Runner(debug=debug, loop_factory=loop_factory or self.EventLoop)
+            return self._Runner(debug=debug, loop_factory=loop_factory or self.EventLoop)
+
+        @functools.cached_property
+        def _Runner(self) -> type[asyncio.Runner]:  # noqa: N802
+            """asyncio.Runner rebound over the host's ``signal`` and ``threading``: the SIGINT
+            handler it sets while running (a KeyboardInterrupt cancels the main task) is the
+            host's, never the real process's."""
+            return rebased_runner(self._signal, self._threading)
 
     def run(self, main: Coroutine[Any, Any, Any], *, debug: bool | None = None) -> Any:
         """``asyncio.run(main)`` on a new model loop, in the calling model thread."""
@@ -199,7 +211,7 @@ class AsyncioModule(StandIn):
             raise RuntimeError("asyncio.run() cannot be called from a running event loop")
         if sys.version_info < (3, 11):
             return self._run_310(main, debug)
-        with asyncio.Runner(debug=debug, loop_factory=self.EventLoop) as runner:
+        with self._Runner(debug=debug, loop_factory=self.EventLoop) as runner:
             return runner.run(main)
 
     def _run_310(self, main: Coroutine[Any, Any, Any], debug: bool | None) -> Any:

@@ -16,7 +16,9 @@ on a simulated machine:
   socketpair self-pipe.
 - ``getaddrinfo``/``getnameinfo`` call the host's resolver directly (no thread:
   the model's resolver never waits).
-- signal handlers and subprocesses raise ``Unsupported``; ``sock_sendfile``
+- signal handlers are CPython's own (``add_signal_handler`` over the host's
+  ``signal``: its wake-up fd is the loop's self-pipe); subprocesses raise
+  ``Unsupported``; ``sock_sendfile``
   falls back to send (no ``os.sendfile`` in the model).
 - orders that the real loop takes from memory addresses or PYTHONHASHSEED are
   fixed: tasks and futures hash by creation number (so ``asyncio.wait``'s sets
@@ -217,9 +219,6 @@ class _ModelLoop:
 
     async def getnameinfo(self, sockaddr: Any, flags: int = 0) -> tuple[str, str]:
         return self._host_asyncio._socket.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
-
-    def add_signal_handler(self, sig: int, callback: Callable[..., Any], *args: Any) -> None:
-        raise Unsupported("loop.add_signal_handler is not modelled by epollsim: there are no signals")
 
     def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
         raise Unsupported("asyncio subprocesses are not modelled by epollsim")

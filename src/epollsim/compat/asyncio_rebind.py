@@ -8,7 +8,8 @@ globals of three files: ``base_events`` (``socket.socket``, ``socket.getaddrinfo
 ``time.get_clock_info``), ``selector_events`` (``socket.socketpair`` for the
 self-pipe, ``selectors.DefaultSelector``) and ``unix_events`` (``socket.socket``
 for AF_UNIX, and ``os.fstat``/``os.set_blocking``/``os.read``/``os.write`` in
-the pipe transports). Everything else in asyncio (tasks, futures, streams,
+the pipe transports, and ``signal`` for ``add_signal_handler``: the
+host's wake-up fd and handlers). Everything else in asyncio (tasks, futures, streams,
 timeouts, TaskGroups, transports over an already-made socket) works on
 whatever loop it is handed.
 
@@ -113,7 +114,7 @@ def _rebound_module(module: types.ModuleType, replacements: dict[str, Any]) -> d
 
 
 def rebased_loop_classes(
-    socket: Any, selectors: Any, os: Any, threading: Any, time: Any
+    socket: Any, selectors: Any, os: Any, threading: Any, time: Any, signal: Any
 ) -> type:
     """The rebased ``_UnixSelectorEventLoop`` for one host (see the module comment)."""
     base_ns = _rebound_module(
@@ -126,7 +127,8 @@ def rebased_loop_classes(
     )
     sel_ns = _rebound_module(_selector_events, {"socket": socket, "selectors": selectors})
     unix_ns = _rebound_module(
-        _unix_events, {"socket": socket, "selectors": selectors, "os": UnixEventsOs(os), "threading": threading}
+        _unix_events,
+        {"socket": socket, "selectors": selectors, "os": UnixEventsOs(os), "threading": threading, "signal": signal},
     )
     r_base = _rebase_class(_base_events.BaseEventLoop, base_ns, None)
     r_sel = _rebase_class(_selector_events.BaseSelectorEventLoop, sel_ns, r_base)
@@ -137,6 +139,14 @@ def rebased_loop_classes(
     sel_ns["BaseSelectorEventLoop"] = r_sel
     unix_ns["_UnixSelectorEventLoop"] = unix_ns["SelectorEventLoop"] = r_unix
     return r_unix
+
+
+def rebased_runner(signal: Any, threading: Any) -> Any:
+    """``asyncio.Runner`` (3.11+) rebound over a host's ``signal`` and ``threading``."""
+    import asyncio.runners as _runners
+
+    namespace = _rebound_module(_runners, {"signal": signal, "threading": threading})
+    return _rebase_class(_runners.Runner, namespace, None)
 
 
 class _OrderedWeakSet:

@@ -13,6 +13,7 @@ from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
 from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, fildes, ssize_t, unsigned_int, unsigned_long_long
 from ._module import StandIn, copy_constants
+from .os_signals import OsSignalFunctions
 from .os_timerfd import TimerfdFunctions
 
 # CPython allocates ``length`` bytes up front (a huge length is a MemoryError
@@ -21,7 +22,7 @@ from .os_timerfd import TimerfdFunctions
 _READ_MAX = 0x7FFFFFFF
 
 
-class OsModule(TimerfdFunctions, StandIn):
+class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
     """``k.os``. CPython's fds are non-inheritable by default (PEP 446), and so are these."""
 
     _mirrors = _real_os

@@ -132,7 +132,9 @@ class TimeModule(StandIn):
         if ns == 0:
             self._sched.yield_now()
             return
-        self._sched.block([], 0, self._clock.now_ns + ns, "time.sleep()")
+        deadline = self._clock.now_ns + ns
+        while self._sched.block([], 0, deadline, "time.sleep()"):
+            pass  # woken before the deadline: a signal's handler ran; sleep the rest (PEP 475)
 
     # -- calendar conversions: the simulated machine's clock is UTC -------------------
     # Pure conversions of a given time (the real C functions, taken at import, so an

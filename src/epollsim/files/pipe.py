@@ -34,7 +34,7 @@ Wake-ups, which are the edges EPOLLET sees:
 
 Not modelled: packet mode (O_DIRECT), notification pipes, FIFOs in a
 filesystem, splice, and the per-user page limits (pipe-user-pages-soft).
-SIGPIPE is not raised: CPython ignores it, so writes see EPIPE.
+SIGPIPE is sent by the syscall layer (``SyscallBase._sigpipe``) when a write fails with EPIPE.
 """
 from __future__ import annotations
 

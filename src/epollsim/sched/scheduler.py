@@ -33,7 +33,14 @@ module does not know), is told of every block, wake-up and its waker,
 timeout, thread start and exit, switch and clock jump; while it is None each
 of those paths pays one attribute test.
 
-Not yet modelled: signals (nothing is ever interrupted), per-thread CPU time,
+Signals (``signals.py``) reach a thread through two entry points kept apart at
+the end of the class: ``add_pending_call`` (what CPython runs in the main
+thread when it next gets to run: the Python handlers) and ``interrupt`` (a
+sleeping thread wakes at once and its call retries, PEP 475). A resumed thread
+runs its pending calls before its blocking call returns: one attribute test
+per switch.
+
+Not yet modelled: per-thread CPU time,
 preemption (a thread that never blocks is never switched out).
 """
 from __future__ import annotations
@@ -374,6 +381,45 @@ class Scheduler:
             if nxt.loop is not loop or nxt.hooks != hooks:
                 _restore_thread_state(nxt)
             nxt.glet.switch()
+        if me.pending_calls is not None:  # a signal arrived meanwhile (interrupt section below)
+            self.run_pending_calls(me)
+
+    # -- interrupts: what signal delivery needs (sched/signals.py) -------------------------
+
+    def add_pending_call(self, thread: GreenThread, call: Callable[[], None]) -> None:
+        """Py_AddPendingCall aimed at ``thread``: ``call`` runs in it when it next resumes from a
+        switch, before the call it blocked in returns (the running thread runs it at its next
+        ``run_pending_calls``). A call already pending is not added twice."""
+        calls = thread.pending_calls
+        if calls is None:
+            thread.pending_calls = [call]
+        elif call not in calls:
+            calls.append(call)
+
+    def interrupt(self, thread: GreenThread) -> None:
+        """signal_wake_up: end ``thread``'s sleep at once, as a wake-up. The call it slept in
+        re-checks its condition and sleeps again until its own deadline (PEP 475's retry with
+        the remaining timeout), unless a pending call raised: then that exception leaves it."""
+        if thread.state == BLOCKED:
+            self._make_runnable(thread, True)
+
+    def run_pending_calls(self, thread: GreenThread) -> None:
+        """Run ``thread``'s pending calls now (it is running). The first to raise ends the run;
+        the calls after it stay pending. How the thread's last wait ended is kept."""
+        calls = thread.pending_calls
+        if calls is None:
+            return
+        thread.pending_calls = None
+        woken = thread.woken  # a call may block (a handler that sleeps): keep the caller's result
+        for i, call in enumerate(calls):
+            try:
+                call()
+            except BaseException:
+                rest = calls[i + 1:]
+                if rest:
+                    thread.pending_calls = rest + (thread.pending_calls or [])
+                raise
+        thread.woken = woken
 
     def halt(self, thread: GreenThread) -> None:
         """Stop ``thread`` for good where it is, as a machine's crash stops it: unhooked from what it

@@ -72,8 +72,9 @@ class SimEvent:
         self.wq.wake_all()
 
     def wait(self, deadline_ns: int | None) -> bool:
-        if not self.flag:
-            self.sched.block_on(self.wq, "head", 0, deadline_ns, "Event.wait()")
+        while not self.flag:  # a wake-up without the flag set is a signal's: wait on (PEP 475)
+            if not self.sched.block_on(self.wq, "head", 0, deadline_ns, "Event.wait()"):
+                break
         return self.is_set()
 
     def is_set(self) -> bool:

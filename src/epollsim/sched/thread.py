@@ -41,7 +41,7 @@ class GreenThread:
 
     __slots__ = (
         "tid", "name", "glet", "state", "entry", "entries", "key", "what", "woken", "timer",
-        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock", "host",
+        "exit_queue", "daemon", "exc", "loop", "hooks", "hint", "vclock", "host", "pending_calls",
     )
 
     def __init__(self, tid: int, name: str, glet: greenlet.greenlet, daemon: bool = False) -> None:
@@ -69,6 +69,8 @@ class GreenThread:
         # The host it runs on (host.py: Host.start), inherited by the threads it starts;
         # None is the kernel's first host. A host's crash stops its threads.
         self.host: Any = None
+        # Calls to run when it next resumes (Py_AddPendingCall: a signal's Python handlers).
+        self.pending_calls: list[Callable[[], None]] | None = None
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name} ({self.state})>"

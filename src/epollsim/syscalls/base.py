@@ -6,6 +6,7 @@ from errno import EBADF
 from functools import partial
 from typing import Any, TypeVar
 
+from ..abi.signal import SIGPIPE
 from ..errors import oserror
 from ..files.blocking import WouldBlock
 from ..process import Process
@@ -52,6 +53,15 @@ class SyscallBase:
         finally:
             if file is not None:
                 file.put()
+
+    def _sigpipe(self) -> None:
+        """send_sig(SIGPIPE, current, 0): what pipe_write, unix_stream_sendmsg and
+        sk_stream_error do before failing with EPIPE (not for MSG_NOSIGNAL). CPython ignores
+        SIGPIPE, so this usually does nothing; with SIG_DFL the program dies (``Terminated``),
+        and a Python handler runs now, before the EPIPE is raised (CPython runs it just after)."""
+        signals = self.proc.signals
+        signals.kill(SIGPIPE, self.proc.sched.current)
+        signals.check()
 
     def finish_write(
         self, call: str, write: Callable[[Any], int], data: bytes | memoryview, done: int, file: OpenFile

@@ -129,8 +129,9 @@ class EpollCalls(SyscallBase):
     def epoll_pwait(
         self, epfd: int, maxevents: int, timeout_ms: int, sigmask: Iterable[int] | None = None
     ) -> list[tuple[int, int]]:
-        """epoll_pwait: epoll_wait with ``sigmask`` as the signal mask for the call. Signals are
-        not modelled (nothing is ever interrupted), so the mask changes nothing."""
+        """epoll_pwait: epoll_wait with ``sigmask`` as the signal mask for the call. The mask is
+        not applied: the model's waits are retried after a signal's handler (PEP 475) instead of
+        failing with EINTR (sched/signals.py), so the mask could change nothing a test sees."""
         return self.epoll_wait(epfd, maxevents, timeout_ms)
 
     def epoll_pwait2(

@@ -95,6 +95,9 @@ class FdCalls(SyscallBase):
             done = write(data)
         except WouldBlock as blocked:
             done = self.retry(f"write({fd})", lambda: write(data), blocked, file)
+        except BrokenPipeError:
+            self._sigpipe()
+            raise
         if done < len(data) and not file.flags & O_NONBLOCK:
             return self.finish_write(f"write({fd})", write, data, done, file)
         return done

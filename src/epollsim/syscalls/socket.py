@@ -208,6 +208,10 @@ class SocketCalls(SyscallBase):
             sent = sock.send(data, flags)
         except WouldBlock as blocked:
             sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked, sock)
+        except BrokenPipeError:
+            if not flags & MSG_NOSIGNAL:
+                self._sigpipe()
+            raise
         if sent == len(data) or flags & MSG_DONTWAIT or sock.nonblocking:
             return sent
         return self.finish_write(f"send({fd})", lambda rest: sock.send(rest, flags), data, sent, sock)

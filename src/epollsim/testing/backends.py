@@ -19,6 +19,7 @@ import os as _os
 import resource
 import select as _select
 import selectors as _selectors
+import signal as _signal
 import socket as _socket
 import threading as _threading
 import time as _time
@@ -125,6 +126,7 @@ class Backend:
     sys: Any
     threading: Any
     time: Any
+    signal: Any
     kernel: Kernel | None
 
     @property
@@ -172,8 +174,33 @@ class RealBackend(Backend):
         self.socket = _RealSocket(_socket, self._owned)
         self.threading = _threading
         self.time = _time
+        self._signal_state: dict[int, Any] | None = None
+        self._signal_mask: set[Any] = set()
+
+    @property
+    def signal(self) -> Any:  # type: ignore[override]
+        """The real signal module; the handlers and the wake-up fd a test changes are put back
+        at cleanup (read on first use: most tests never touch signals)."""
+        if self._signal_state is None:
+            self._signal_state = {sig: _signal.getsignal(sig) for sig in _signal.valid_signals()}
+            self._signal_mask = _signal.pthread_sigmask(_signal.SIG_BLOCK, [])
+        return _signal
+
+    def _restore_signals(self) -> None:
+        state = self._signal_state
+        if state is None:
+            return
+        self._signal_state = None
+        _signal.set_wakeup_fd(-1)
+        for sig in _signal.sigpending():  # taken, not delivered: a test's blocked signal must not kill pytest
+            _signal.sigwait({sig})
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, self._signal_mask)
+        for sig, handler in state.items():
+            if handler is not None and _signal.getsignal(sig) is not handler:
+                _signal.signal(sig, handler)
 
     def cleanup(self) -> None:
+        self._restore_signals()
         for obj in self._owned:
             if isinstance(obj, weakref.ref):
                 obj = obj()
@@ -207,6 +234,7 @@ class ModelBackend(Backend):
         self.sys = self.kernel.sys
         self.threading = self.kernel.threading
         self.time = self.kernel.time
+        self.signal = self.kernel.signal
 
 
 def make_backend(name: str, **kernel_options: Any) -> Backend:

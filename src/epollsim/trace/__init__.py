@@ -3,6 +3,6 @@
 ``Kernel(trace=True)`` or ``k.trace.start()`` switches it on; see ``recorder.py``.
 """
 from .recorder import Tracer
-from .records import Block, Call, ClockJump, Exit, Record, Return, Start, Switch, Timeout, Wake
+from .records import Block, Call, ClockJump, Exit, Record, Return, Signal, Start, Switch, Timeout, Wake
 
-__all__ = ["Block", "Call", "ClockJump", "Exit", "Record", "Return", "Start", "Switch", "Timeout", "Tracer", "Wake"]
+__all__ = ["Block", "Call", "ClockJump", "Exit", "Record", "Return", "Signal", "Start", "Switch", "Timeout", "Tracer", "Wake"]

@@ -108,7 +108,7 @@ class Line:
 class Poly:
     points: list[tuple[float, float]]
     colour: str
-    kind: str  # "start" (a filled triangle), "timeout" (a cross: open, two strokes)
+    kind: str  # "start" (a filled triangle), "timeout" (a cross), "signal" (a zigzag): open ones are strokes
     tip: str = ""
     closed: bool = True
 
@@ -288,6 +288,9 @@ def lay_out(tl: Timeline, title: str = "epollsim trace") -> Picture:
             elif i.kind == "timeout":
                 lane.shapes.append(Poly([(x - 4, mid - 4), (x + 4, mid + 4), (x, mid), (x - 4, mid + 4),
                                          (x + 4, mid - 4)], TIMER_COLOUR, "timeout", tip, closed=False))
+            elif i.kind == "signal":  # a zigzag, like a lightning bolt
+                lane.shapes.append(Poly([(x + 2, mid - 7), (x - 3, mid + 1), (x + 3, mid - 1), (x - 2, mid + 7)],
+                                        WAKE_COLOUR, "signal", tip, closed=False))
         pic.lanes.append(lane)
 
     for a, b in zip(tracks, tracks[1:]):
@@ -307,7 +310,7 @@ def lay_out(tl: Timeline, title: str = "epollsim trace") -> Picture:
 def _legend_keys(tl: Timeline) -> list[str]:
     """The marks this picture holds, in a fixed order."""
     kinds = {s.kind for s in tl.slices} | {i.kind for i in tl.instants}
-    keys = [k for k in ("blocked", "wake", "timer", "timeout", "start", "exit") if k in kinds]
+    keys = [k for k in ("blocked", "wake", "timer", "timeout", "start", "exit", "signal") if k in kinds]
     if tl.flows:
         keys.insert(keys.index("wake") if "wake" in keys else len(keys), "arrow")
     if any(b[1] != a[1] for a, b in zip(tl.moments, tl.moments[1:])):
@@ -318,6 +321,7 @@ def _legend_keys(tl: Timeline) -> list[str]:
 _KEY_TEXT = {
     "blocked": "blocked", "arrow": "wakes (waker to woken)", "wake": "a wake-up outside a call",
     "timer": "woken by a timer", "timeout": "timed out", "start": "thread starts", "exit": "thread exits",
+    "signal": "a signal delivered",
     "clock": "the clock jumps",
 }
 
@@ -359,5 +363,8 @@ def _key_mark(out: list[Shape], key: str, x: float, y: float) -> None:
         out.append(Poly([(x + 3, mid - 6), (x + 11, mid), (x + 3, mid + 6)], START_COLOUR, "legend"))
     elif key == "exit":
         out.append(Box(x + 5.5, y - 12, 3, 16, EXIT_COLOUR, EXIT_COLOUR, "legend"))
+    elif key == "signal":
+        out.append(Poly([(x + 9, mid - 7), (x + 4, mid + 1), (x + 10, mid - 1), (x + 5, mid + 7)], WAKE_COLOUR,
+                        "legend", closed=False))
     elif key == "clock":
         out.append(Line(x + 7, y - 12, x + 7, y + 4, JUMP_COLOUR, "legend", dashed=True))

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from ..clock import Clock
+from ..compat.signal import signal_name
 from ..sched.scheduler import Scheduler
 from ..sched.thread import GreenThread
 from ..syscalls import Syscalls
@@ -54,6 +55,7 @@ from .records import (
     Exit,
     Record,
     Return,
+    Signal,
     Start,
     Switch,
     Timeout,
@@ -120,6 +122,7 @@ class Tracer:
             self._sched.observer = None
             for sys_, cls in self._attached.values():
                 sys_.__class__ = cls
+                sys_.proc.signals.observer = None
             self._attached.clear()
 
     def clear(self) -> None:
@@ -139,6 +142,7 @@ class Tracer:
         sys_ = host.sys
         cls = sys_.__class__
         sys_.__class__ = self._traced_class(cls, host.name)
+        sys_.proc.signals.observer = self  # signals sent to it (sched/signals.py)
         self._attached[host.name] = (sys_, cls)
 
     def _traced_class(self, cls: type, host: str) -> type:
@@ -229,6 +233,15 @@ class Tracer:
     def switched(self, prev: GreenThread, nxt: GreenThread) -> None:
         self.records.append(Switch(self._clock.now_ns, self._host_of(prev.tid), prev.tid, prev.name,
                                    nxt.tid, nxt.name))
+
+    def signalled(self, host: str, signum: int, sender: GreenThread, target: GreenThread, action: str) -> None:
+        """A signal sent to ``host`` (told by the host's SignalState, not the scheduler)."""
+        from_timer = self._sched._in_timers
+        self.records.append(Signal(
+            self._clock.now_ns, host, target.tid, target.name, signum, signal_name(signum),
+            0 if from_timer else sender.tid, TIMER if from_timer else f"{sender.name}@{self._host_of(sender.tid)}",
+            action,
+        ))
 
     def clock_jump(self, from_ns: int, to_ns: int) -> None:
         if to_ns > from_ns:

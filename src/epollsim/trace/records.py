@@ -202,7 +202,28 @@ class ClockJump:
         return _line(self.t_ns, "(clock)", f"jumps +{seconds(self.to_ns - self.t_ns)} s to {seconds(self.to_ns)} s")
 
 
-Record = Call | Return | Block | Wake | Timeout | Start | Exit | Switch | ClockJump
+@dataclass(slots=True)
+class Signal:
+    """A signal was sent to ``host``'s process (``tid``/``thread``: its target) by ``sender``
+    (a thread, or ``(timer)`` for an alarm or a clock callback); ``action`` is what its
+    disposition made of it: "handler", "ignore", "terminate", "core"."""
+
+    t_ns: int
+    host: str
+    tid: int
+    thread: str
+    signum: int
+    name: str
+    sender_tid: int  # 0 for a timer
+    sender: str
+    action: str
+
+    def __str__(self) -> str:
+        text = f"--- {self.name} ({self.signum}) from {self.sender}: {self.action} ---"
+        return _line(self.t_ns, f"{self.thread}@{self.host}", text)
+
+
+Record = Call | Return | Block | Wake | Timeout | Start | Exit | Switch | ClockJump | Signal
 
 
 # -- formatting values ---------------------------------------------------------------

@@ -27,6 +27,7 @@ from .records import (
     Exit,
     Record,
     Return,
+    Signal,
     Start,
     Switch,
     Timeout,
@@ -257,6 +258,11 @@ class _Builder:
             at = self.tick(rec.t_ns)
             args = {"error": rec.error} if rec.error else {}
             self.tl.instants.append(Instant(track, "exit", "thread exit", at, args))
+        elif isinstance(rec, Signal):
+            track = self.track(rec.host, rec.tid, rec.thread)
+            at = self.tick(rec.t_ns)
+            args = {"from": rec.sender, "action": rec.action}
+            self.tl.instants.append(Instant(track, "signal", f"{rec.name} ({rec.signum})", at, args))
         elif isinstance(rec, ClockJump):
             at = self.tick(rec.t_ns)
             args = {"from": f"{seconds(rec.t_ns)} s", "to": f"{seconds(rec.to_ns)} s"}

@@ -57,9 +57,11 @@ import queue as _queue
 import sys
 import threading
 import types
+from collections.abc import MutableMapping
 from typing import Any, Protocol
 
 from .errors import Unsupported
+from .patch_processes import refuse_processes
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -163,7 +165,7 @@ class Patch:
         self.host = host
         self.skip = SKIP + tuple(skip)
         # (namespace, name, original), in the order they were assigned
-        self._undo: list[tuple[dict[str, Any], str, Any]] = []
+        self._undo: list[tuple[MutableMapping[str, Any], str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
 
@@ -192,7 +194,7 @@ class Patch:
 
     # -- entering -----------------------------------------------------------------------
 
-    def _assign(self, namespace: dict[str, Any], name: str, value: Any) -> None:
+    def _assign(self, namespace: MutableMapping[str, Any], name: str, value: Any) -> None:
         self._undo.append((namespace, name, namespace[name]))
         namespace[name] = value
 
@@ -236,6 +238,7 @@ class Patch:
         # (Thread.start calls _start_new_thread; 3.13 renamed it _start_joinable_thread.)
         start = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
         self._assign(vars(threading), start, _refuse_real_thread)
+        refuse_processes(self._assign, self._swaps)  # no real process, ever (patch_processes.py)
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []

@@ -34,10 +34,10 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``asyncio.SelectorEventLoop``/``DefaultEventLoopPolicy`` are the model's.
    ``queue.SimpleQueue`` (C, blocks the OS thread) becomes the stdlib's
    pure-Python one, built on the patched ``threading``, so
-   ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. And
-   ``threading._start_new_thread`` (3.13: ``_start_joinable_thread``) refuses: a
-   ``Thread`` subclass defined before the patch derives from the real class and
-   would start a real OS thread.
+   ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. ``_thread``
+   and ``threading``'s private copies of it become the model's (patch_threads.py),
+   so a ``Thread`` subclass defined before the patch, deriving from the real class,
+   starts a model thread too; and nothing starts a real process (patch_processes.py).
 
 On exit every recorded assignment is undone in reverse order, restoring the
 identical objects, and modules imported during the patch are scanned once more
@@ -57,11 +57,12 @@ import queue as _queue
 import sys
 import threading
 import types
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol
 
 from .errors import Unsupported
 from .patch_processes import refuse_processes
+from .patch_threads import patch_threads
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -137,13 +138,6 @@ def _unsupported(qualname: str, original: Any) -> Any:
     return refuse
 
 
-def _refuse_real_thread(*args: Any, **kwargs: Any) -> Any:
-    raise Unsupported(
-        "a real OS thread is not modelled by epollsim: this Thread class derives from the real "
-        "threading.Thread (it was defined before the patch); use threading.Thread inside the patch"
-    )
-
-
 def _is_replaceable(value: Any) -> bool:
     """Objects whose copies elsewhere are rebound: functions and classes (not constants)."""
     if isinstance(value, type):
@@ -168,6 +162,7 @@ class Patch:
         self._undo: list[tuple[MutableMapping[str, Any], str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
+        self._cleanups: list[Callable[[], None]] = []  # run on exit, after the assignments are undone
 
     def __enter__(self) -> Patch:
         if _active:
@@ -233,11 +228,8 @@ class Patch:
             self._assign(namespace, "SelectorEventLoop", model.EventLoop)
             self._assign(namespace, "DefaultEventLoopPolicy", model.EventLoopPolicy)
         self._assign(vars(_queue), "SimpleQueue", _queue._PySimpleQueue)  # type: ignore[attr-defined]
-        # A threading.Thread subclass made before the patch still derives from the real class;
-        # its start() would make a real OS thread. Refuse that instead.
-        # (Thread.start calls _start_new_thread; 3.13 renamed it _start_joinable_thread.)
-        start = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
-        self._assign(vars(threading), start, _refuse_real_thread)
+        # _thread and threading's private copies of it: any Thread class runs on model threads.
+        self._cleanups.append(patch_threads(self.host.threading, self._assign, self._swaps))
         refuse_processes(self._assign, self._swaps)  # no real process, ever (patch_processes.py)
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
@@ -272,6 +264,8 @@ class Patch:
                     if swap is not None and swap[0] is value:
                         namespace[name] = swap[1]
             self._swaps.clear()
+            while self._cleanups:
+                self._cleanups.pop()()
         finally:
             if self in _active:
                 _active.remove(self)

@@ -60,7 +60,8 @@ import types
 from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol
 
-from .errors import Unsupported
+from .errors import EscapeError, Unsupported
+from .patch_escapes import Seal
 from .patch_processes import refuse_processes
 from .patch_threads import patch_threads
 
@@ -163,6 +164,7 @@ class Patch:
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
         self._cleanups: list[Callable[[], None]] = []  # run on exit, after the assignments are undone
+        self._seal: Seal | None = None
 
     def __enter__(self) -> Patch:
         if _active:
@@ -178,10 +180,16 @@ class Patch:
         except BaseException:
             self._restore()
             raise
+        sched = self.host.threading._sched
+        self._seal = Seal(lambda: sched.current.name)  # the watchdog: escapes are loud (patch_escapes.py)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        problem = self._seal.close() if self._seal is not None else None
+        self._seal = None
         self._restore()
+        if problem is not None:
+            raise EscapeError(problem)
 
     @property
     def active(self) -> bool:

@@ -165,6 +165,7 @@ class Patch:
         self._swaps: dict[int, tuple[Any, Any]] = {}
         self._cleanups: list[Callable[[], None]] = []  # run on exit, after the assignments are undone
         self._seal: Seal | None = None
+        self._sealed = False  # the model's threads and processes are installed: watch for escapes
 
     def __enter__(self) -> Patch:
         if _active:
@@ -180,8 +181,9 @@ class Patch:
         except BaseException:
             self._restore()
             raise
-        sched = self.host.threading._sched
-        self._seal = Seal(lambda: sched.current.name)  # the watchdog: escapes are loud (patch_escapes.py)
+        if self._sealed:  # the watchdog: escapes are loud (patch_escapes.py)
+            sched = self.host.threading._sched
+            self._seal = Seal(lambda: sched.current.name)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -239,6 +241,7 @@ class Patch:
         # _thread and threading's private copies of it: any Thread class runs on model threads.
         self._cleanups.append(patch_threads(self.host.threading, self._assign, self._swaps))
         refuse_processes(self._assign, self._swaps)  # no real process, ever (patch_processes.py)
+        self._sealed = True
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []

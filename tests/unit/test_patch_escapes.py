@@ -182,3 +182,19 @@ def test_a_model_thread_reading_a_real_socket_made_before_the_patch(quick_watchd
         rescue.cancel()
         a.close()
         b.close()
+
+
+def test_a_real_event_made_before_the_patch_works_between_model_threads() -> None:
+    """Its Condition makes the waiter lock at wait time: the model's, so it never blocks the OS thread;
+    left unset, the model reports a deadlock instead of hanging."""
+    event = threading.Event()  # real
+    k = epollsim.Kernel()
+    with k.patch():
+        setter = threading.Thread(target=lambda: (time.sleep(3), event.set()))
+        setter.start()
+        assert event.wait() and time.monotonic() == 1003.0
+        setter.join()
+        event.clear()
+        assert not event.wait(timeout=5) and time.monotonic() == 1008.0
+        with pytest.raises(epollsim.Deadlock, match=r"MainThread: blocked at threading.py:\d+ in Lock.acquire\(\)"):
+            event.wait()

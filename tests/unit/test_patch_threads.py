@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import concurrent.futures
 import os
+import queue
 import socket
 import sys
 import threading
@@ -204,3 +205,40 @@ def test_a_thread_pool_made_inside_runs_an_early_class_workload() -> None:
         assert time.monotonic() == 1009.0
     # (the pool's number comes from concurrent.futures' process-wide counter)
     assert [name.rpartition("_")[2] for name in names] == ["0", "1", "1"]
+
+
+class LoopWorker(threading.Thread):
+    """anyio's to_thread worker, in small: a Thread subclass defined at import, fed by a queue, that
+    hands results back to the event loop with call_soon_threadsafe."""
+
+    def __init__(self, loop: Any) -> None:
+        super().__init__(name="AnyIO worker thread", daemon=True)
+        self.loop = loop
+        self.queue: queue.Queue[Any] = queue.Queue(2)
+
+    def run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            func, future = item
+            self.loop.call_soon_threadsafe(future.set_result, func())
+
+
+def test_an_event_loop_hands_blocking_calls_to_an_early_class_worker_thread() -> None:
+    import asyncio
+
+    async def main() -> list[Any]:
+        worker = LoopWorker(asyncio.get_running_loop())
+        worker.start()
+        results = []
+        for seconds in (2, 3):
+            future = asyncio.get_running_loop().create_future()
+            worker.queue.put((lambda s=seconds: (time.sleep(s), threading.current_thread().name)[1], future))
+            results.append((await future, asyncio.get_running_loop().time()))
+        worker.queue.put(None)
+        worker.join()
+        return results
+
+    k = epollsim.Kernel()
+    with k.patch():
+        before = os_threads()
+        assert asyncio.run(main()) == [("AnyIO worker thread", 1002.0), ("AnyIO worker thread", 1005.0)]
+        assert os_threads() == before

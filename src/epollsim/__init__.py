@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataRace, Deadlock, EpollsimError, KernelBug, Terminated, Unsupported
+from .errors import DataRace, Deadlock, EpollsimError, EscapeError, KernelBug, NotModelled, Terminated, Unsupported
 
 # The rest loads on first use (PEP 562), so that ``import epollsim.testing.pytest_plugin``, which
 # pytest does in every session of every project where epollsim is installed, stays cheap.
@@ -42,7 +42,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "DataRace", "Deadlock", "EpollsimError", "Exploration", "Failure", "Kernel", "KernelBug", "Shared", "Terminated", "Unsupported",
+    "DataRace", "Deadlock", "EpollsimError", "EscapeError", "Exploration", "Failure", "Kernel", "KernelBug", "NotModelled",
+    "Shared", "Terminated", "Unsupported",
     "explore", "run_seed",
 ]
 __version__ = "0.1.0"

@@ -23,6 +23,18 @@ class Unsupported(EpollsimError):
     """
 
 
+class NotModelled(Unsupported, NotImplementedError):
+    """Something the model deliberately lacks that programs probe for with
+    ``except NotImplementedError`` (real processes, asyncio's child watchers): it is both an
+    ``Unsupported`` and a ``NotImplementedError``, so either ``except`` catches it."""
+
+
+class EscapeError(EpollsimError):
+    """Something reached the real kernel under ``k.patch()``: a real socket or OS thread made
+    while the patch was active (by a C extension, or a real module object saved before it), or
+    a model thread stuck in a real blocking call (a real lock made before the patch)."""
+
+
 class KernelBug(EpollsimError, AssertionError):
     """An invariant of the model broke: a bug in epollsim, never a program error."""
 

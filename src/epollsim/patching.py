@@ -34,10 +34,10 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``asyncio.SelectorEventLoop``/``DefaultEventLoopPolicy`` are the model's.
    ``queue.SimpleQueue`` (C, blocks the OS thread) becomes the stdlib's
    pure-Python one, built on the patched ``threading``, so
-   ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. And
-   ``threading._start_new_thread`` (3.13: ``_start_joinable_thread``) refuses: a
-   ``Thread`` subclass defined before the patch derives from the real class and
-   would start a real OS thread.
+   ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. ``_thread``
+   and ``threading``'s private copies of it become the model's (patch_threads.py),
+   so a ``Thread`` subclass defined before the patch, deriving from the real class,
+   starts a model thread too; and nothing starts a real process (patch_processes.py).
 
 4. **Randomness, clocks and garbage collection** (``patch_random.py``,
    ``patch_clocks.py``, ``patch_gc.py``, each entered with one call below): the
@@ -63,12 +63,15 @@ import queue as _queue
 import sys
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol
 
 from . import patch_clocks, patch_gc, patch_random
-from .errors import Unsupported
+from .errors import EscapeError, Unsupported
+from .patch_escapes import Seal
 from .patch_hosts import HostRouter
+from .patch_processes import refuse_processes
+from .patch_threads import patch_threads
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -166,13 +169,6 @@ def _unsupported(qualname: str, original: Any) -> Any:
     return refuse
 
 
-def _refuse_real_thread(*args: Any, **kwargs: Any) -> Any:
-    raise Unsupported(
-        "a real OS thread is not modelled by epollsim: this Thread class derives from the real "
-        "threading.Thread (it was defined before the patch); use threading.Thread inside the patch"
-    )
-
-
 def _is_replaceable(value: Any) -> bool:
     """Objects whose copies elsewhere are rebound: functions and classes (not constants)."""
     if isinstance(value, type):
@@ -194,7 +190,7 @@ class Patch:
         self.host = host
         self.skip = SKIP + tuple(skip)
         # (namespace, name, original), in the order they were assigned
-        self._undo: list[tuple[dict[str, Any] | _Attributes, str, Any]] = []
+        self._undo: list[tuple[MutableMapping[str, Any] | _Attributes, str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
         self._thread: Any = None  # the thread that entered, and the host it ran on before
@@ -202,6 +198,9 @@ class Patch:
         self._router: HostRouter | None = None  # with several hosts: names answer per thread's host
         # undo actions that are not assignments to a namespace, run first on exit, newest first
         self._exit_hooks: list[Callable[[], None]] = []
+        self._cleanups: list[Callable[[], None]] = []  # run on exit, after the assignments are undone
+        self._seal: Seal | None = None
+        self._sealed = False  # the model's threads and processes are installed: watch for escapes
 
     def __enter__(self) -> Patch:
         if _active:
@@ -231,10 +230,17 @@ class Patch:
         except BaseException:
             self._restore()
             raise
+        if self._sealed:  # the watchdog: escapes are loud (patch_escapes.py)
+            sched = self.host.threading._sched
+            self._seal = Seal(lambda: sched.current.name)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        problem = self._seal.close() if self._seal is not None else None
+        self._seal = None
         self._restore()
+        if problem is not None:
+            raise EscapeError(problem)
 
     @property
     def active(self) -> bool:
@@ -242,7 +248,7 @@ class Patch:
 
     # -- entering -----------------------------------------------------------------------
 
-    def _assign(self, namespace: dict[str, Any] | _Attributes, name: str, value: Any) -> None:
+    def _assign(self, namespace: MutableMapping[str, Any] | _Attributes, name: str, value: Any) -> None:
         self._undo.append((namespace, name, namespace[name]))
         namespace[name] = value
 
@@ -305,11 +311,10 @@ class Patch:
             self._assign(namespace, "SelectorEventLoop", loop)
             self._assign(namespace, "DefaultEventLoopPolicy", policy_class)
         self._assign(vars(_queue), "SimpleQueue", _queue._PySimpleQueue)  # type: ignore[attr-defined]
-        # A threading.Thread subclass made before the patch still derives from the real class;
-        # its start() would make a real OS thread. Refuse that instead.
-        # (Thread.start calls _start_new_thread; 3.13 renamed it _start_joinable_thread.)
-        start = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
-        self._assign(vars(threading), start, _refuse_real_thread)
+        # _thread and threading's private copies of it: any Thread class runs on model threads.
+        self._cleanups.append(patch_threads(self.host.threading, self._assign, self._swaps))
+        refuse_processes(self._assign, self._swaps)  # no real process, ever (patch_processes.py)
+        self._sealed = True
 
     def _patch_ssl(self) -> None:
         """TLS over the model's sockets: ``wrap_socket`` makes the host's SSLSocket (compat/ssl_socket.py)."""
@@ -358,6 +363,8 @@ class Patch:
                     if swap is not None and swap[0] is value:
                         namespace[name] = swap[1]
             self._swaps.clear()
+            while self._cleanups:
+                self._cleanups.pop()()
         finally:
             if self._thread is not None and self._thread_host is None:
                 self._thread.host = None

@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Unsupported
+from ..errors import NotModelled, Unsupported
 
 if TYPE_CHECKING:
     from .asyncio import AsyncioModule
@@ -221,7 +221,7 @@ class _ModelLoop:
         return self._host_asyncio._socket.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
 
     def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
-        raise Unsupported("asyncio subprocesses are not modelled by epollsim")
+        raise NotModelled("asyncio subprocesses are not modelled by epollsim: there are no real processes")
 
     async def _sock_sendfile_native(self, sock: Any, file: Any, offset: Any, count: Any) -> Any:
         # Lets sock_sendfile fall back to reading the file and sock_sendall, as it does
@@ -273,7 +273,7 @@ class EventLoopPolicy(_events.BaseDefaultEventLoopPolicy):
         return self._host_asyncio.EventLoop()
 
     def get_child_watcher(self) -> Any:
-        raise Unsupported("asyncio child watchers are not modelled by epollsim")
+        raise NotModelled("asyncio child watchers are not modelled by epollsim: there are no real processes")
 
     def set_child_watcher(self, watcher: Any) -> None:
-        raise Unsupported("asyncio child watchers are not modelled by epollsim")
+        raise NotModelled("asyncio child watchers are not modelled by epollsim: there are no real processes")

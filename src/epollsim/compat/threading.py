@@ -390,7 +390,14 @@ class ThreadingModule(StandIn):
     _thread_names = on_first_use(lambda m: itertools.count(1))  # threading._counter
 
     def current_thread(self) -> ThreadObject:
-        return self._objects[self._sched.current.tid]
+        try:
+            return self._objects[self._sched.current.tid]
+        except KeyError:  # a thread started by _thread.start_new_thread: CPython's _DummyThread
+            dummy = self.Thread(name=f"Dummy-{next(self._thread_names)}", daemon=True)
+            dummy._green = self._sched.current
+            dummy._green.name = dummy._name
+            self._objects[dummy._green.tid] = dummy
+            return dummy
 
     def get_ident(self) -> int:
         return self._sched.current.tid

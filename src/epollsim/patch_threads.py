@@ -1,0 +1,85 @@
+"""Threads from any ``Thread`` class, and ``_thread``, on the model under ``k.patch()``.
+
+``threading`` is Python code over ``_thread`` (compat/thread.py tells how its
+``Thread.start``, ``join`` and ``is_alive`` use it in 3.10-3.13). The patch makes
+``threading``'s public names the model's (patching.py); here it also makes every
+name of the real ``_thread`` module the model's, and ``threading``'s private copies
+of them (``_start_new_thread``, ``_allocate_lock``, ``_set_sentinel``, 3.13's
+``_start_joinable_thread`` and ``_ThreadHandle``, ...), and gives those
+originals to the patch's scan so copies held by other modules (``functools.RLock``,
+``reprlib``'s ``get_ident``) are rebound too. Then a ``threading.Thread`` subclass
+defined before the patch still runs the real class's ``start``, but what that
+calls starts a model green thread, and its ``_started`` event, tstate lock or
+handle are the model's: the thread runs under the deterministic schedule,
+joins, and reports ``ident``/``native_id`` as model threads do. So do
+``concurrent.futures`` workers and threads started with ``_thread.start_new_thread``.
+
+``threading._counter`` (which names threads "Thread-N") becomes the model's
+counter, so names do not depend on how many real threads the process made before.
+
+On exit, real-class threads started inside that are still registered in the
+real ``threading``'s ``_active``/``_limbo`` (they never finished) are removed, and so
+are their model locks from ``_shutdown_locks`` (3.10-3.12), so the interpreter's
+shutdown never waits on a model lock.
+"""
+from __future__ import annotations
+
+import _thread
+import threading
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+from .compat.thread import ThreadModule
+from .compat.threading import ThreadingModule
+from .errors import Unsupported
+
+Assign = Callable[[MutableMapping[str, Any], str, Any], None]
+
+
+def _stub(qualname: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise Unsupported(f"{qualname} is not modelled by epollsim")
+
+    return refuse
+
+
+def patch_threads(threading_model: ThreadingModule, assign: Assign,
+                  swaps: dict[int, tuple[Any, Any]]) -> Callable[[], None]:
+    """Install the model's ``_thread`` (see the module comment); return the cleanup for exit."""
+    model = ThreadModule(threading_model)
+    replaced: dict[int, Any] = {}  # id(original) -> replacement
+    namespace = vars(_thread)
+    for name in sorted(namespace):
+        if name.startswith("__"):
+            continue
+        original = namespace[name]
+        try:
+            replacement = getattr(model, name)
+        except Unsupported:
+            replacement = _stub(f"_thread.{name}")
+        if replacement is original or (not callable(original) and replacement == original):
+            continue  # TIMEOUT_MAX, error (RuntimeError), _ExceptHookArgs: the same either way
+        assign(namespace, name, replacement)
+        replaced[id(original)] = replacement
+        swaps[id(original)] = (original, replacement)
+    # threading's private copies (public ones were replaced by the patch already).
+    namespace = vars(threading)
+    for name in sorted(namespace):
+        value = namespace[name]
+        if name.startswith("_") and not name.startswith("__") and id(value) in replaced \
+                and swaps[id(value)][0] is value:
+            assign(namespace, name, replaced[id(value)])
+    assign(namespace, "_counter", lambda: next(threading_model._thread_names))
+
+    def cleanup() -> None:
+        started = {id(t) for t in model.started}
+        for registry in (threading._active, threading._limbo):  # type: ignore[attr-defined]
+            for key, thread in list(registry.items()):
+                if id(thread) in started:
+                    del registry[key]
+        locks = getattr(threading, "_shutdown_locks", None)
+        if locks is not None:  # 3.10-3.12: drop model locks (their threads never ended)
+            model_locks = {lock for lock in locks if isinstance(lock, threading_model.Lock)}
+            locks.difference_update(model_locks)  # (removal: no order is observed)
+
+    return cleanup

@@ -8,9 +8,12 @@ Code reaches the system through module attributes (``socket.socket``,
 monkey patching and pyfakefs do, and puts every one back on exit:
 
 1. **The modules, in place.** ``os``'s fd calls (``OS_FD_CALLS``: read, write,
-   close, pipe, dup, eventfd...) become the host's, so an fd number never
-   reaches the real fd table; the rest of ``os`` (paths, environment) stays
-   real. For each public name of the real ``socket``, ``select``,
+   close, pipe, dup, eventfd...) become the host's; then (patch_fds/) the
+   process gets one fd number space shared with the real one: real files
+   keep real fds, the model never allocates a number the process holds nor
+   the process one the model holds, and each fd call of ``os``, ``fcntl`` and
+   ``io.open`` goes to the side that owns its number. The rest of ``os``
+   (paths, environment) stays real. For each public name of the real ``socket``, ``select``,
    ``selectors``, ``time``, ``threading`` and ``fcntl`` that belongs to that
    module (its ``__module__`` is the module or its C half: ``_socket``,
    ``_thread``), the module's attribute becomes the host's stand-in's. A C
@@ -60,6 +63,7 @@ import types
 from typing import Any, Protocol
 
 from .errors import Unsupported
+from .patch_fds import SharedFds
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -76,8 +80,8 @@ PATCHED: dict[str, tuple[str, ...]] = {
 # must reach the model's fd table, never the real one (where the same number may be
 # the test runner's own file). timerfd_* exist in ``os`` from Python 3.13.
 OS_FD_CALLS: tuple[str, ...] = (
-    "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "eventfd", "eventfd_read",
-    "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
+    "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "lseek", "isatty", "eventfd",
+    "eventfd_read", "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
     "timerfd_create", "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
 )
 
@@ -166,6 +170,7 @@ class Patch:
         self._undo: list[tuple[dict[str, Any], str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
         self._swaps: dict[int, tuple[Any, Any]] = {}
+        self._fds: SharedFds | None = None  # the fd number space shared with the real process
 
     def __enter__(self) -> Patch:
         if _active:
@@ -177,6 +182,7 @@ class Patch:
         try:
             self._patch_modules()
             self._patch_extras()
+            self._share_fds()
             self._rebind_copies()
         except BaseException:
             self._restore()
@@ -237,6 +243,17 @@ class Patch:
         start = "_start_joinable_thread" if sys.version_info >= (3, 13) else "_start_new_thread"
         self._assign(vars(threading), start, _refuse_real_thread)
 
+    def _share_fds(self) -> None:
+        """One fd number space with the real process (patch_fds/): the fd calls of ``os``,
+        ``fcntl`` and ``io`` go to the side that owns the number."""
+        process = getattr(self.host, "process", None)
+        if process is None:  # a target without a model (diff's real side)
+            return
+        self._fds = SharedFds(self.host, process.fdtable)
+        for namespace, name, original, replacement in self._fds.enter():
+            self._assign(namespace, name, replacement)
+            self._swaps[id(original)] = (original, replacement)
+
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
         for name, module in sorted(sys.modules.items(), key=lambda item: item[0]):
@@ -270,6 +287,9 @@ class Patch:
                         namespace[name] = swap[1]
             self._swaps.clear()
         finally:
+            if self._fds is not None:
+                self._fds.exit()
+                self._fds = None
             if self in _active:
                 _active.remove(self)
 

@@ -1,0 +1,234 @@
+"""One fd number space for the model and the real process, while ``k.patch()`` is active.
+
+Theory of operation
+-------------------
+Under a patch a program holds two kinds of fd at once. Regular files,
+directories and devices it opens (``open()``, ``io``, ``pathlib``,
+``tempfile``, ``logging``, C code) stay the real process's, with real fds, so
+they keep their contents and everything that reads them keeps working.
+Pipes, sockets, eventfds, timerfds and epolls are the model's, in the patched
+host's fd table. Both kinds are plain ints in one number space, as they would
+be in one Linux process, so:
+
+1. **Neither side hands out a number the other holds.** The model's table
+   (vfs/fdtable.py) asks this module's ``held(n)`` for each candidate number
+   and skips the ones the real process holds: its numbers are still the
+   lowest free ones, counting both sides, as Linux's would be. Every number
+   the model holds is *reserved* in the real process: a placeholder, the
+   ``dup2`` of one real ``O_PATH`` fd of /dev/null onto it, made when the model
+   allocates the number and closed when the model frees it, so the real
+   kernel can never give it to a real ``open()``. (``O_PATH``: a stray real
+   call on a placeholder fails with EBADF and never touches /dev/null; as a
+   ``dir_fd`` it gives ENOTDIR, as a pipe's number would.) The placeholders'
+   source is itself a real fd the model sees as the real process's; closing
+   it by number fails with EBADF, as if it did not exist.
+2. **Every call that takes an fd goes to the side that owns the number.**
+   ``os``'s fd calls (read, write, close, dup, dup2, closerange, fstat, lseek,
+   isatty, blocking and inheritable flags, eventfd and timerfd calls, readv,
+   writev, sendfile, fsync, ...), ``os.stat(fd)``, ``fcntl.fcntl``/``ioctl``/
+   ``flock``/``lockf`` and ``open``/``io.open``/``os.fdopen`` are replaced by
+   dispatchers: a number in the model's table is the model's, any other the
+   real process's. Calls that make pipes, eventfds and timerfds make the
+   model's. ``open(fd)`` on a model fd gives the pure-Python ``_pyio`` file
+   objects over the model's calls, which behave as CPython's do over a pipe or
+   socket. A call the model has no answer for on its own fd (``fchmod`` of a
+   pipe) raises ``Unsupported`` naming it.
+3. **select, poll and epoll are the model's and see real files through
+   ``lookup``.** A real regular file, directory, block device or /dev/null,
+   /dev/zero, /dev/full has no poll method on Linux: select and poll report it
+   always ready (DEFAULT_POLLMASK) and ``epoll_ctl`` refuses it with EPERM
+   (files/host_file.py). Any other real fd (a tty, a real socket or pipe)
+   would need the real kernel's readiness, so it raises ``Unsupported``.
+
+**Numbers both sides held when the patch was entered** (0, 1 and 2 are the
+model's /dev/null and also the real stdio; a test runner's own files may
+share numbers with fds the test made with ``k.os`` before the patch) belong
+to the model while the patch is active: the fd calls reach the model's file,
+and the real file keeps working for code that uses it through its object
+(``sys.stdout``, a log handler) without going through ``os``. If the real
+process closes such a number behind ``os``'s back (a real file object closed)
+a later real ``open``, ``os.open``, ``os.dup`` or ``os.openpty`` given that
+number is moved off it at once (``F_DUPFD``) and the number reserved.
+
+Outside a patch nothing here runs: the table's hook is None and ``k.os`` is
+called directly. The real process's numbers are asked with ``fcntl(F_GETFD)``
+only when the model allocates an fd, never on read/write/poll paths.
+"""
+from __future__ import annotations
+
+import fcntl as _fcntl_module
+import os
+import resource
+import stat
+from typing import Any
+
+from ..errors import Unsupported, oserror
+from ..files.host_file import HostFile
+from ..vfs.fdtable import FdTable
+from ..vfs.file import OpenFile
+from .calls import fd_calls  # imported here, with epollsim: it takes the real functions
+
+# The real functions, taken when epollsim is imported (never inside a patch).
+_close = os.close
+_closerange = os.closerange
+_dup2 = os.dup2
+_fcntl = _fcntl_module.fcntl
+_fstat = os.fstat
+_open = os.open
+F_GETFD, F_DUPFD, F_DUPFD_CLOEXEC = _fcntl_module.F_GETFD, _fcntl_module.F_DUPFD, _fcntl_module.F_DUPFD_CLOEXEC
+
+_NR_OPEN = 1 << 20  # fs/file.c sysctl_nr_open's default
+_MEM_MAJOR = 1
+_NO_POLL_MEM_MINORS = (3, 5, 7)  # /dev/null, /dev/zero, /dev/full: mem_fops without poll (drivers/char/mem.c)
+
+def _placeholder_source() -> int:
+    """A real O_PATH fd of /dev/null at the top of the real number space, out of the way of the
+    lowest-free numbers both sides hand out."""
+    first = _open("/dev/null", os.O_PATH | os.O_CLOEXEC)
+    try:
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        top = min(soft if soft != resource.RLIM_INFINITY else _NR_OPEN, _NR_OPEN) - 1
+        for n in range(top, max(top - 64, first), -1):
+            try:
+                return _fcntl(first, F_DUPFD_CLOEXEC, n)
+            except OSError:
+                continue
+        return _fcntl(first, F_DUPFD_CLOEXEC, first)
+    finally:
+        _close(first)
+
+
+class SharedFds:
+    """The real process's side of the patched host's fd table (``vfs.fdtable.HostFds``)."""
+
+    def __init__(self, target: Any, table: FdTable) -> None:
+        self.target = target  # the stand-ins the model side of each call goes to
+        self.table = table
+        self.files = table.files
+        self.placeholders: dict[int, None] = {}  # numbers reserved for the model (an ordered set)
+        self.shadowed: tuple[int, ...] = ()  # numbers both sides held when the patch was entered
+        self.source = -1  # the real O_PATH fd of /dev/null every placeholder is a dup of
+        self._supports: list[tuple[set[Any], Any]] = []  # what enter added to os.supports_*
+
+    # -- the hook the model's fd table calls (vfs/fdtable.py HostFds) --------------------------
+
+    def held(self, fd: int) -> bool:
+        if fd in self.placeholders:
+            return False
+        try:
+            _fcntl(fd, F_GETFD)
+        except OSError:
+            return False
+        return True
+
+    def reserve(self, fd: int) -> None:
+        if fd not in self.placeholders:
+            _dup2(self.source, fd, False)
+            self.placeholders[fd] = None
+
+    def release(self, fd: int) -> None:
+        if fd in self.placeholders:
+            del self.placeholders[fd]
+            _close(fd)
+
+    def lookup(self, fd: int) -> OpenFile | None:
+        if fd < 0 or fd == self.source or fd in self.placeholders:
+            return None
+        try:
+            mode = _fstat(fd).st_mode
+            rdev = _fstat(fd).st_rdev
+        except OSError:
+            return None
+        if stat.S_ISREG(mode):
+            return HostFile(fd, "regular file")
+        if stat.S_ISDIR(mode):
+            return HostFile(fd, "directory")
+        if stat.S_ISBLK(mode):
+            return HostFile(fd, "block device")
+        if stat.S_ISCHR(mode) and os.major(rdev) == _MEM_MAJOR and os.minor(rdev) in _NO_POLL_MEM_MINORS:
+            return HostFile(fd, "memory device")
+        kind = ("character device (a terminal?)" if stat.S_ISCHR(mode) else "pipe" if stat.S_ISFIFO(mode)
+                else "socket" if stat.S_ISSOCK(mode) else f"file of mode {mode:#o}")
+        raise Unsupported(
+            f"fd {fd} is a real {kind} of the host process: the model's select, poll and epoll "
+            "do not watch real files other than regular files, directories and /dev/null"
+        )
+
+    # -- entering and leaving -------------------------------------------------------------------
+
+    def enter(self) -> list[tuple[dict[str, Any], str, Any, Any]]:
+        """Reserve the model's numbers and hook the table; returns (namespace, name, original,
+        replacement) for every call to patch (patching.py assigns them and undoes them)."""
+        self.source = _placeholder_source()
+        shadowed = []
+        try:
+            for fd in sorted(self.files):
+                if self.held(fd):
+                    shadowed.append(fd)
+                else:
+                    self.reserve(fd)
+        except BaseException:
+            self.exit()
+            raise
+        self.shadowed = tuple(shadowed)
+        self.table.host_fds = self
+        calls = self._calls()
+        # shutil and others test ``os.open in os.supports_dir_fd``: the dispatchers are in them too.
+        for group in (os.supports_fd, os.supports_dir_fd, os.supports_follow_symlinks):
+            for _, _, original, replacement in calls:
+                if original in group and replacement not in group:
+                    group.add(replacement)
+                    self._supports.append((group, replacement))
+        return calls
+
+    def exit(self) -> None:
+        """Unhook the table and close every placeholder (and their source)."""
+        self.table.host_fds = None
+        for group, replacement in self._supports:
+            group.discard(replacement)
+        self._supports.clear()
+        for fd in sorted(self.placeholders):
+            _close(fd)
+        self.placeholders.clear()
+        if self.source >= 0:
+            _close(self.source)
+            self.source = -1
+
+    def settle(self, fd: int) -> int:
+        """A new real fd landed on a number the model holds (its real holder was closed behind
+        ``os``'s back): move it above the model's numbers and reserve the number again."""
+        if fd not in self.files:
+            return fd
+        cmd = F_DUPFD_CLOEXEC if _fcntl(fd, F_GETFD) else F_DUPFD
+        moved = _fcntl(fd, cmd, max(self.files) + 1)
+        self.placeholders.pop(fd, None)
+        self.reserve(fd)  # dup2 closes the real file at fd and puts the placeholder there
+        return moved
+
+    # -- the dispatchers ------------------------------------------------------------------------
+
+    def _calls(self) -> list[tuple[dict[str, Any], str, Any, Any]]:
+        out = []
+        for module, name, replacement in fd_calls(self):
+            namespace = vars(module)
+            original = namespace.get(name)
+            if original is not None:
+                out.append((namespace, name, original, replacement))
+        return out
+
+    def real_close(self, fd: int) -> None:
+        if fd == self.source:
+            raise oserror(EBADF)
+        _close(fd)
+
+    def real_closerange(self, low: int, high: int) -> None:
+        """closerange over the real process's numbers only: not the placeholders, not their source."""
+        keep = sorted(n for n in (*self.files, self.source) if low <= n < high)
+        start = low
+        for n in keep:
+            if start < n:
+                _closerange(start, n)
+            start = n + 1
+        if start < high:
+            _closerange(start, high)
+

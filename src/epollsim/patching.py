@@ -250,9 +250,16 @@ class Patch:
         if process is None:  # a target without a model (diff's real side)
             return
         self._fds = SharedFds(self.host, process.fdtable)
-        for namespace, name, original, replacement in self._fds.enter():
+        for namespace, name, original, replacement in self._fds.enter(self._original):
             self._assign(namespace, name, replacement)
             self._swaps[id(original)] = (original, replacement)
+
+    def _original(self, namespace: dict[str, Any], name: str) -> Any:
+        """What ``namespace[name]`` was before this patch assigned it."""
+        for assigned, assigned_name, original in self._undo:
+            if assigned is namespace and assigned_name == name:
+                return original
+        return namespace[name]
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []

@@ -60,6 +60,7 @@ import fcntl as _fcntl_module
 import os
 import resource
 import stat
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import Unsupported, oserror
@@ -156,9 +157,10 @@ class SharedFds:
 
     # -- entering and leaving -------------------------------------------------------------------
 
-    def enter(self) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    def enter(self, original_of: Callable[[dict[str, Any], str], Any]) -> list[tuple[dict[str, Any], str, Any, Any]]:
         """Reserve the model's numbers and hook the table; returns (namespace, name, original,
-        replacement) for every call to patch (patching.py assigns them and undoes them)."""
+        replacement) for every call to patch (patching.py assigns them and undoes them).
+        ``original_of(namespace, name)`` is what the name was before the patch."""
         self.source = _placeholder_source()
         shadowed = []
         try:
@@ -172,7 +174,7 @@ class SharedFds:
             raise
         self.shadowed = tuple(shadowed)
         self.table.host_fds = self
-        calls = self._calls()
+        calls = self._calls(original_of)
         # shutil and others test ``os.open in os.supports_dir_fd``: the dispatchers are in them too.
         for group in (os.supports_fd, os.supports_dir_fd, os.supports_follow_symlinks):
             for _, _, original, replacement in calls:
@@ -207,13 +209,12 @@ class SharedFds:
 
     # -- the dispatchers ------------------------------------------------------------------------
 
-    def _calls(self) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    def _calls(self, original_of: Callable[[dict[str, Any], str], Any]) -> list[tuple[dict[str, Any], str, Any, Any]]:
         out = []
         for module, name, replacement in fd_calls(self):
             namespace = vars(module)
-            original = namespace.get(name)
-            if original is not None:
-                out.append((namespace, name, original, replacement))
+            if name in namespace:
+                out.append((namespace, name, original_of(namespace, name), replacement))
         return out
 
     def real_close(self, fd: int) -> None:

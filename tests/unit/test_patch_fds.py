@@ -353,3 +353,16 @@ def test_only_file_fds_puts_copies_back() -> None:
         with pytest.raises(RealFdEscape):
             COPIED_PIPE()
     assert os.pipe is REAL["pipe"] and COPIED_PIPE is REAL["pipe"]
+
+
+def test_a_file_object_over_a_model_fd_stays_the_models_after_the_patch(k: epollsim.Kernel) -> None:
+    with k.patch():
+        r, w = os.pipe()
+        out = open(w, "wb", buffering=0)
+        inp = open(r, "rb")
+        assert isinstance(inp, io.BufferedIOBase) and isinstance(out, io.RawIOBase)
+    out.write(b"after")  # the model's pipe still: no real call on a number the patch released
+    out.close()
+    assert inp.read() == b"after"
+    inp.close()
+    assert r not in model_fds(k) and w not in model_fds(k)

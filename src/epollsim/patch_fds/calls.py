@@ -9,7 +9,6 @@ that take file objects) and lets the chosen side raise what CPython raises.
 """
 from __future__ import annotations
 
-import _pyio
 import builtins
 import fcntl
 import io
@@ -277,7 +276,7 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
                 opener: Callable[[Any, int], int] | None = None) -> Any:
         if file.__class__ is int:
             if file in files:  # the model's file: the pure-Python io stack over the model's calls
-                return _pyio.open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+                return shared.model_open()(file, mode, buffering, encoding, errors, newline, closefd, opener)
         elif opener is None:
             opener = settle_opener
         else:

@@ -68,6 +68,7 @@ from ..files.host_file import HostFile
 from ..vfs.fdtable import FdTable
 from ..vfs.file import OpenFile
 from .calls import fd_calls  # imported here, with epollsim: it takes the real functions
+from .model_io import model_open
 
 # The real functions, taken when epollsim is imported (never inside a patch).
 _close = os.close
@@ -110,6 +111,7 @@ class SharedFds:
         self.shadowed: tuple[int, ...] = ()  # numbers both sides held when the patch was entered
         self.source = -1  # the real O_PATH fd of /dev/null every placeholder is a dup of
         self._supports: list[tuple[set[Any], Any]] = []  # what enter added to os.supports_*
+        self._model_open: Callable[..., Any] | None = None
 
     # -- the hook the model's fd table calls (vfs/fdtable.py HostFds) --------------------------
 
@@ -216,6 +218,12 @@ class SharedFds:
             if name in namespace:
                 out.append((namespace, name, original_of(namespace, name), replacement))
         return out
+
+    def model_open(self) -> Callable[..., Any]:
+        """``open()`` for the model's fds (model_io.py), made on first use."""
+        if self._model_open is None:
+            self._model_open = model_open(self.target.os)
+        return self._model_open
 
     def real_close(self, fd: int) -> None:
         if fd == self.source:

@@ -366,3 +366,84 @@ def test_a_file_object_over_a_model_fd_stays_the_models_after_the_patch(k: epoll
     assert inp.read() == b"after"
     inp.close()
     assert r not in model_fds(k) and w not in model_fds(k)
+
+
+# -- end to end: unmodified servers that also use files, with real fd creation made impossible --
+
+
+def test_a_threaded_http_server_serving_files_and_logging_stays_sealed(tmp_path: pathlib.Path) -> None:
+    import functools
+    import http.client
+    import http.server
+    import threading
+
+    (tmp_path / "index.html").write_text("<p>from a real file</p>")
+    k = epollsim.Kernel()
+    log = logging.getLogger("test_patch_fds.http")
+    with only_file_fds(), k.patch():
+        handler = logging.FileHandler(tmp_path / "access.log")
+        log.addHandler(handler)
+
+        class Files(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                log.warning(format, *args)
+
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Files, directory=str(tmp_path))
+        )
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        client = http.client.HTTPConnection("localhost", server.server_address[1], timeout=5)
+        client.request("GET", "/index.html")
+        response = client.getresponse()
+        body = response.read()
+        client.close()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        log.removeHandler(handler)
+        handler.close()
+    assert (response.status, body) == (200, b"<p>from a real file</p>")
+    assert '"GET /index.html HTTP/1.1" 200' in (tmp_path / "access.log").read_text()
+
+
+def test_aiohttp_with_a_temporary_file_upload_stays_sealed(tmp_path: pathlib.Path) -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    import asyncio
+    import threading
+
+    from aiohttp import web
+
+    k = epollsim.Kernel()
+    server_host = k.add_host("server")
+    up = k.threading.Event()
+
+    async def serve() -> None:
+        async def store(request: web.Request) -> web.Response:
+            with tempfile.NamedTemporaryFile(dir=tmp_path, delete=False) as f:
+                f.write(await request.read())
+            return web.Response(text=os.path.basename(f.name))
+
+        app = web.Application()
+        app.router.add_post("/", store)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "0.0.0.0", 8080).start()
+        up.set()
+        await asyncio.sleep(30)
+        await runner.cleanup()
+
+    async def upload() -> str:
+        async with aiohttp.ClientSession() as session:
+            with open(tmp_path / "payload", "rb") as payload:
+                async with session.post("http://server:8080/", data=payload.read()) as resp:
+                    return await resp.text()
+
+    (tmp_path / "payload").write_bytes(b"x" * 100_000)
+    with only_file_fds(), k.patch():
+        thread = threading.Thread(target=server_host.asyncio.run, args=(serve(),))
+        thread.start()
+        up.wait()
+        name = asyncio.run(upload())
+        thread.join()
+    assert (tmp_path / name).read_bytes() == b"x" * 100_000

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import pytest
 
 import epollsim
-from epollsim.testing.real_fds import RealFdEscape, open_fds, only_file_fds
+from epollsim.testing.real_fds import RealFdEscape, only_file_fds, open_fds
 
 # In a dict: a patch (and only_file_fds) rebinds module globals that *are* a replaced function.
 REAL = {"fstat": os.fstat, "pipe": os.pipe}
@@ -126,7 +126,7 @@ def test_open_fdopen_and_io_open_on_a_model_fd_use_the_models_file(k: epollsim.K
             assert inp.read() == "line two\n"  # EOF: the write end is closed
         assert r not in model_fds(k)
         r, w = os.pipe()
-        raw = io.open(r, "rb", buffering=0, closefd=False)
+        raw = io.open(r, "rb", buffering=0, closefd=False)  # noqa: UP020 (io.open itself)
         os.write(w, b"abc")
         assert raw.read(10) == b"abc"
         assert not raw.seekable() and not raw.isatty()
@@ -447,3 +447,17 @@ def test_aiohttp_with_a_temporary_file_upload_stays_sealed(tmp_path: pathlib.Pat
         name = asyncio.run(upload())
         thread.join()
     assert (tmp_path / name).read_bytes() == b"x" * 100_000
+
+
+def test_the_placeholders_source_is_invisible_to_the_program(k: epollsim.Kernel) -> None:
+    with k.patch() as patch:
+        assert patch._fds is not None
+        source = patch._fds.source
+        with pytest.raises(OSError) as caught:
+            os.close(source)  # a program closing every fd it can think of cannot break the patch
+        assert caught.value.errno == errno.EBADF
+        os.closerange(source, source + 1)
+        r, _w = os.pipe()
+        assert is_placeholder(r)  # reservations still work
+    with pytest.raises(OSError):
+        REAL["fstat"](source)  # and the source went with the patch

@@ -11,7 +11,17 @@ from ..abi.eventfd import EFD_CLOEXEC
 from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK
 from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
-from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, c_long, fildes, ssize_t, unsigned_int, unsigned_long_long
+from ._convert import (
+    INT_MAX,
+    INT_MIN,
+    as_bytes,
+    c_int,
+    c_long,
+    fildes,
+    ssize_t,
+    unsigned_int,
+    unsigned_long_long,
+)
 from ._module import StandIn, copy_constants
 from .os_timerfd import TimerfdFunctions
 

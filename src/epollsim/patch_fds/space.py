@@ -61,6 +61,7 @@ import os
 import resource
 import stat
 from collections.abc import Callable
+from errno import EBADF
 from typing import Any
 
 from ..errors import Unsupported, oserror

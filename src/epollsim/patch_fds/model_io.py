@@ -13,8 +13,9 @@ the real process may have reused), and are ``io.RawIOBase``/``BufferedIOBase``/
 """
 from __future__ import annotations
 
-import _pyio
+import _pyio  # type: ignore[import-not-found,unused-ignore]  # no stub in typeshed
 import os as _real_os
+import types
 from collections.abc import Callable
 from errno import EINVAL
 from typing import Any
@@ -48,5 +49,6 @@ def model_open(model_os: Any) -> Callable[..., Any]:
     # _pyio.open is a staticmethod at module level (so a class may hold it): rebind its function.
     opener = vars(_pyio)["open"]
     function = opener.__func__ if isinstance(opener, staticmethod) else opener
+    assert isinstance(function, types.FunctionType)
     namespace["open"] = _rebind_function(function, namespace)
     return namespace["open"]  # type: ignore[no-any-return]

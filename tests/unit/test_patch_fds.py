@@ -461,3 +461,15 @@ def test_the_placeholders_source_is_invisible_to_the_program(k: epollsim.Kernel)
         assert is_placeholder(r)  # reservations still work
     with pytest.raises(OSError):
         REAL["fstat"](source)  # and the source went with the patch
+
+
+def test_f_dupfd_from_a_minimum_skips_the_real_processs_numbers(k: epollsim.Kernel, tmp_path: pathlib.Path) -> None:
+    (tmp_path / "f").write_bytes(b"")
+    with k.patch():
+        r, _w = os.pipe()
+        f = os.open(tmp_path / "f", os.O_RDONLY)
+        low = min(f, r)
+        n = fcntl.fcntl(r, fcntl.F_DUPFD, low)
+        assert n not in (f, r) and is_placeholder(n) and model_fds(k)[n] == "pipe"
+        os.close(f)
+        assert fcntl.fcntl(r, fcntl.F_DUPFD, f) == f  # free on both sides now

@@ -80,9 +80,15 @@ _fstat = os.fstat
 _open = os.open
 F_GETFD, F_DUPFD, F_DUPFD_CLOEXEC = _fcntl_module.F_GETFD, _fcntl_module.F_DUPFD, _fcntl_module.F_DUPFD_CLOEXEC
 
+# (namespace, name, original, replacement): one assignment a patch makes and undoes.
+Assignment = tuple[dict[str, Any], str, Any, Any]
+# What a name of a namespace was before the patch assigned it (Patch._original).
+OriginalOf = Callable[[dict[str, Any], str], Any]
+
 _NR_OPEN = 1 << 20  # fs/file.c sysctl_nr_open's default
 _MEM_MAJOR = 1
 _NO_POLL_MEM_MINORS = (3, 5, 7)  # /dev/null, /dev/zero, /dev/full: mem_fops without poll (drivers/char/mem.c)
+
 
 def _placeholder_source() -> int:
     """A real O_PATH fd of /dev/null at the top of the real number space, out of the way of the
@@ -139,10 +145,10 @@ class SharedFds:
         if fd < 0 or fd == self.source or fd in self.placeholders:
             return None
         try:
-            mode = _fstat(fd).st_mode
-            rdev = _fstat(fd).st_rdev
+            st = _fstat(fd)
         except OSError:
             return None
+        mode, rdev = st.st_mode, st.st_rdev
         if stat.S_ISREG(mode):
             return HostFile(fd, "regular file")
         if stat.S_ISDIR(mode):
@@ -160,7 +166,7 @@ class SharedFds:
 
     # -- entering and leaving -------------------------------------------------------------------
 
-    def enter(self, original_of: Callable[[dict[str, Any], str], Any]) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    def enter(self, original_of: OriginalOf) -> list[Assignment]:
         """Reserve the model's numbers and hook the table; returns (namespace, name, original,
         replacement) for every call to patch (patching.py assigns them and undoes them).
         ``original_of(namespace, name)`` is what the name was before the patch."""
@@ -212,7 +218,7 @@ class SharedFds:
 
     # -- the dispatchers ------------------------------------------------------------------------
 
-    def _calls(self, original_of: Callable[[dict[str, Any], str], Any]) -> list[tuple[dict[str, Any], str, Any, Any]]:
+    def _calls(self, original_of: OriginalOf) -> list[Assignment]:
         out = []
         for module, name, replacement in fd_calls(self):
             namespace = vars(module)

@@ -26,7 +26,7 @@ import epollsim
 from epollsim.testing.real_fds import RealFdEscape, only_file_fds, open_fds
 
 # In a dict: a patch (and only_file_fds) rebinds module globals that *are* a replaced function.
-REAL = {"fstat": os.fstat, "pipe": os.pipe}
+REAL = {"fstat": os.fstat, "pipe": os.pipe, "fcntl": fcntl.fcntl}
 
 
 @pytest.fixture
@@ -39,8 +39,10 @@ def model_fds(k: epollsim.Kernel) -> dict[int, str]:
 
 
 def is_placeholder(fd: int) -> bool:
+    """An O_PATH fd of /dev/null in the real process."""
     st = REAL["fstat"](fd)
-    return stat.S_ISCHR(st.st_mode) and os.major(st.st_rdev) == 1 and os.minor(st.st_rdev) == 3
+    o_path = REAL["fcntl"](fd, fcntl.F_GETFL) & os.O_PATH
+    return bool(o_path) and stat.S_ISCHR(st.st_mode) and os.major(st.st_rdev) == 1 and os.minor(st.st_rdev) == 3
 
 
 def assert_apart(k: epollsim.Kernel, real: list[int]) -> None:
@@ -459,8 +461,16 @@ def test_the_placeholders_source_is_invisible_to_the_program(k: epollsim.Kernel)
         os.closerange(source, source + 1)
         r, _w = os.pipe()
         assert is_placeholder(r)  # reservations still work
+        f = os.open(os.devnull, os.O_RDONLY)
+        assert os.dup2(f, source) == source  # the number is the program's now; the source moved
+        assert not is_placeholder(source) and stat.S_ISCHR(REAL["fstat"](source).st_mode)
+        moved = patch._fds.source
+        r2, _w2 = os.pipe()
+        assert moved != source and is_placeholder(r2)
+        os.close(source)
+        os.close(f)
     with pytest.raises(OSError):
-        REAL["fstat"](source)  # and the source went with the patch
+        REAL["fstat"](moved)  # the source went with the patch
 
 
 def test_f_dupfd_from_a_minimum_skips_the_real_processs_numbers(k: epollsim.Kernel, tmp_path: pathlib.Path) -> None:

@@ -171,6 +171,8 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
                 raise oserror(EBADF)
             REAL_FCNTL["fcntl"](n, fcntl.F_GETFD)
             m_close(n2)
+        if n2 is not None and n != n2:
+            shared.make_room(n2)
         return REAL["dup2"](fd, fd2, inheritable)  # type: ignore[no-any-return]
 
     add(os, "close", close, REAL["close"])

@@ -232,6 +232,13 @@ class SharedFds:
             self._model_open = model_open(self.target.os)
         return self._model_open
 
+    def make_room(self, fd: int) -> None:
+        """A real ``dup2`` onto ``fd`` is coming: if the placeholders' source is there, move it."""
+        if fd == self.source:
+            old = self.source
+            self.source = _placeholder_source()
+            _close(old)
+
     def real_close(self, fd: int) -> None:
         if fd == self.source:
             raise oserror(EBADF)

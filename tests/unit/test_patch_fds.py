@@ -26,7 +26,7 @@ import epollsim
 from epollsim.testing.real_fds import RealFdEscape, only_file_fds, open_fds
 
 # In a dict: a patch (and only_file_fds) rebinds module globals that *are* a replaced function.
-REAL = {"fstat": os.fstat, "pipe": os.pipe, "fcntl": fcntl.fcntl}
+REAL = {"fstat": os.fstat, "pipe": os.pipe, "fcntl": fcntl.fcntl, "socket": socket.socket}
 
 
 @pytest.fixture
@@ -161,6 +161,19 @@ def test_a_real_terminal_in_the_models_poll_or_epoll_is_unsupported(k: epollsim.
             p.poll(0)
         os.close(master)
         os.close(slave)
+
+
+def test_a_real_socket_given_to_the_model_is_unsupported(k: epollsim.Kernel) -> None:
+    real = REAL["socket"](socket.AF_UNIX, socket.SOCK_DGRAM)  # made past the patch, as C code could
+    try:
+        with k.patch():
+            assert real.fileno() not in model_fds(k)
+            with pytest.raises(epollsim.Unsupported, match=f"fd {real.fileno()} is a real socket"):
+                socket.socket(fileno=real.fileno())
+            with pytest.raises(epollsim.Unsupported, match="real socket"):
+                select.select([real], [], [], 0)
+    finally:
+        real.close()
 
 
 def test_dup2_across_the_two_sides(k: epollsim.Kernel, tmp_path: pathlib.Path) -> None:

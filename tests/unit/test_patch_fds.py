@@ -23,6 +23,7 @@ from collections.abc import Iterator
 import pytest
 
 import epollsim
+from epollsim.patch_fds import SharedFds
 from epollsim.testing.real_fds import RealFdEscape, only_file_fds, open_fds
 
 # In a dict: a patch (and only_file_fds) rebinds module globals that *are* a replaced function.
@@ -45,13 +46,14 @@ def is_placeholder(fd: int) -> bool:
     return bool(o_path) and stat.S_ISCHR(st.st_mode) and os.major(st.st_rdev) == 1 and os.minor(st.st_rdev) == 3
 
 
-def assert_apart(k: epollsim.Kernel, real: list[int]) -> None:
-    """Every model number is reserved in the real process; every real file is the real one's."""
+def assert_apart(k: epollsim.Kernel, real: list[int], shared: SharedFds) -> None:
+    """Every model number is reserved in the real process (or shadows a file the real process
+    held at entry); every real file is the real one's, numbered from the base."""
     held = model_fds(k)
     for n in held:
-        assert n in (0, 1, 2) or is_placeholder(n), (n, held[n])
+        assert is_placeholder(n) or n in shared.shadowed, (n, held[n])
     for n in real:
-        assert n not in held
+        assert n not in held and n >= shared.base
         assert stat.S_ISREG(REAL["fstat"](n).st_mode)
         assert os.fstat(n) == REAL["fstat"](n)  # the dispatcher takes it to the real kernel
 
@@ -60,7 +62,7 @@ def test_files_tempfile_logging_and_pathlib_never_collide_with_model_fds(
     k: epollsim.Kernel, tmp_path: pathlib.Path
 ) -> None:
     log = logging.getLogger("test_patch_fds")
-    with k.patch():
+    with k.patch() as patch:
         ep = select.epoll()
         r, w = os.pipe()
         handler = logging.FileHandler(tmp_path / "log.txt")
@@ -74,7 +76,8 @@ def test_files_tempfile_logging_and_pathlib_never_collide_with_model_fds(
         model = [ep.fileno(), r, w, a.fileno(), b.fileno(), efd]
         real = [handler.stream.fileno(), f.fileno(), tf.fileno(), g.fileno()]
         assert not set(model) & set(real)
-        assert_apart(k, real)
+        assert patch._fds is not None
+        assert_apart(k, real, patch._fds)
         assert [model_fds(k)[n] for n in model] == ["epoll", "pipe", "pipe", "socket", "socket", "eventfd"]
         ep.register(r, select.EPOLLIN)
         os.write(w, b"x")
@@ -100,21 +103,25 @@ def test_gettempdir_inside_the_patch_leaves_the_models_epoll_alone(
         assert ep.poll(0) == [(r, select.EPOLLIN)]
 
 
-def test_the_model_takes_the_lowest_number_free_on_both_sides(k: epollsim.Kernel, tmp_path: pathlib.Path) -> None:
+def test_model_numbers_are_the_models_own_whatever_the_runner_holds(
+    k: epollsim.Kernel, tmp_path: pathlib.Path
+) -> None:
     path = tmp_path / "f"
     path.write_text("data")
-    with k.patch():
-        f = open(path)
-        n = f.fileno()
+    runner_file = open(path)  # a runner's file, held when the patch is entered
+    with k.patch() as patch:
+        assert patch._fds is not None
+        f = open(path)  # the program's real file: numbered from the base, not the lowest free
+        assert f.fileno() == patch._fds.base
         r, w = os.pipe()
-        assert n not in (r, w) and n < r
+        assert (r, w) == (3, 4)  # as in a fresh process: the runner's files do not move them
+        assert runner_file.read() == "data"  # the runner's file still works through its object
         f.close()
-        r2, _w2 = os.pipe()
-        assert r2 == n  # free again on both sides: the lowest, as in one Linux process
         g = open(path)
-        assert g.fileno() not in model_fds(k)
-        assert_apart(k, [g.fileno()])
+        assert g.fileno() == patch._fds.base  # free again
+        assert_apart(k, [g.fileno()], patch._fds)
         g.close()
+    runner_file.close()
 
 
 def test_open_fdopen_and_io_open_on_a_model_fd_use_the_models_file(k: epollsim.Kernel) -> None:
@@ -473,13 +480,13 @@ def test_the_placeholders_source_is_invisible_to_the_program(k: epollsim.Kernel)
         assert caught.value.errno == errno.EBADF
         os.closerange(source, source + 1)
         r, _w = os.pipe()
-        assert is_placeholder(r)  # reservations still work
+        assert is_placeholder(r) or r in patch._fds.shadowed  # reservations still work
         f = os.open(os.devnull, os.O_RDONLY)
         assert os.dup2(f, source) == source  # the number is the program's now; the source moved
         assert not is_placeholder(source) and stat.S_ISCHR(REAL["fstat"](source).st_mode)
         moved = patch._fds.source
         r2, _w2 = os.pipe()
-        assert moved != source and is_placeholder(r2)
+        assert moved != source and (is_placeholder(r2) or r2 in patch._fds.shadowed)
         os.close(source)
         os.close(f)
     with pytest.raises(OSError):
@@ -493,6 +500,8 @@ def test_f_dupfd_from_a_minimum_skips_the_real_processs_numbers(k: epollsim.Kern
         f = os.open(tmp_path / "f", os.O_RDONLY)
         low = min(f, r)
         n = fcntl.fcntl(r, fcntl.F_DUPFD, low)
-        assert n not in (f, r) and is_placeholder(n) and model_fds(k)[n] == "pipe"
+        assert n not in (f, r) and model_fds(k)[n] == "pipe"
+        n = fcntl.fcntl(r, fcntl.F_DUPFD, f)
+        assert n == f + 1 and is_placeholder(n)  # the program's real file's number is skipped
         os.close(f)
         assert fcntl.fcntl(r, fcntl.F_DUPFD, f) == f  # free on both sides now

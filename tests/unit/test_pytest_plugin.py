@@ -378,7 +378,7 @@ def test_patch_true_runs_unmodified_code_on_the_model(pytester: pytest.Pytester)
             assert a.recv(2) == b"hi"
             assert time.monotonic() - start == 3600  # virtual: at once
             t.join()
-            assert kernel.now_ns > 0 and kernel.file(a.fileno()).kind == "socket"  # the model's fd table
+            assert kernel.now_ns > 0 and a.fileno() == 3  # the model's fd table
 
         def test_after():
             assert time.sleep.__module__ == "time" and socket.socket.__module__ == "socket"

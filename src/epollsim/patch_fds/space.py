@@ -10,18 +10,26 @@ Pipes, sockets, eventfds, timerfds and epolls are the model's, in the patched
 host's fd table. Both kinds are plain ints in one number space, as they would
 be in one Linux process, so:
 
-1. **Neither side hands out a number the other holds.** The model's table
-   (vfs/fdtable.py) asks this module's ``held(n)`` for each candidate number
-   and skips the ones the real process holds: its numbers are still the
-   lowest free ones, counting both sides, as Linux's would be. Every number
-   the model holds is *reserved* in the real process: a placeholder, the
-   ``dup2`` of one real ``O_PATH`` fd of /dev/null onto it, made when the model
-   allocates the number and closed when the model frees it, so the real
-   kernel can never give it to a real ``open()``. (``O_PATH``: a stray real
-   call on a placeholder fails with EBADF and never touches /dev/null; as a
-   ``dir_fd`` it gives ENOTDIR, as a pipe's number would.) The placeholders'
-   source is itself a real fd the model sees as the real process's; closing
-   it by number fails with EBADF, as if it did not exist.
+1. **Neither side hands out a number the other holds, and the model's
+   numbers do not depend on the runner.** Every number the model holds is
+   *reserved* in the real process: a placeholder, the ``dup2`` of one real
+   ``O_PATH`` fd of /dev/null onto it, made when the model allocates the
+   number and closed when the model frees it, so the real kernel can never
+   give it to a real ``open()``. (``O_PATH``: a stray real call on a
+   placeholder fails with EBADF and never touches /dev/null; as a ``dir_fd``
+   it gives ENOTDIR, as a pipe's number would.) The real files the program
+   opens through Python (``open``, ``io.open``, ``os.open``, ``os.dup``,
+   ``os.openpty``, so ``tempfile``, ``logging``, ``pathlib``) are moved at once
+   to the lowest free number from ``REAL_BASE`` (512) up (``F_DUPFD``), so
+   the model's numbers stay the model's own lowest free ones (vfs/fdtable.py
+   asks ``held(n)`` and skips only what a real file of the run holds: one C
+   code opened). What the real process held when the patch was entered (a
+   test runner's capture files, a pool worker's pipes) differs from one
+   runner to another; it does not move the model's numbers (see below), so
+   a seed gives the same fd numbers inline, in a pool worker and in a
+   replay. The placeholders' source is a real fd at the top of the real
+   number space; closing it by number fails with EBADF, as if it did not
+   exist, and a real ``dup2`` onto it moves it first.
 2. **Every call that takes an fd goes to the side that owns the number.**
    ``os``'s fd calls (read, write, close, dup, dup2, closerange, fstat, lseek,
    isatty, blocking and inheritable flags, eventfd and timerfd calls, readv,
@@ -40,15 +48,16 @@ be in one Linux process, so:
    (files/host_file.py). Any other real fd (a tty, a real socket or pipe)
    would need the real kernel's readiness, so it raises ``Unsupported``.
 
-**Numbers both sides held when the patch was entered** (0, 1 and 2 are the
-model's /dev/null and also the real stdio; a test runner's own files may
-share numbers with fds the test made with ``k.os`` before the patch) belong
-to the model while the patch is active: the fd calls reach the model's file,
-and the real file keeps working for code that uses it through its object
-(``sys.stdout``, a log handler) without going through ``os``. If the real
-process closes such a number behind ``os``'s back (a real file object closed)
-a later real ``open``, ``os.open``, ``os.dup`` or ``os.openpty`` given that
-number is moved off it at once (``F_DUPFD``) and the number reserved.
+**Numbers the real process held when the patch was entered** (0, 1 and 2
+are the model's /dev/null and also the real stdio; a runner's own files)
+are not reserved and not skipped: where the model holds or takes such a
+number, it *shadows* the real file, whose identity (device and inode) was
+noted at entry. While the patch is active ``os``'s fd calls on it reach the
+model's file, and the real file keeps working for code that uses it through
+its object (``sys.stdout``, a pool's connection), without going through
+``os``'s attributes. If the real file there is closed and the number reused
+by another real file, the identity differs and the number counts as the
+real process's again.
 
 Outside a patch nothing here runs: the table's hook is None and ``k.os`` is
 called directly. The real process's numbers are asked with ``fcntl(F_GETFD)``
@@ -85,9 +94,26 @@ Assignment = tuple[dict[str, Any], str, Any, Any]
 # What a name of a namespace was before the patch assigned it (Patch._original).
 OriginalOf = Callable[[dict[str, Any], str], Any]
 
+# Where the real files a program opens under a patch are numbered from: the same in every
+# runner (a runner's own fds are low), and below FD_SETSIZE so select() takes them.
+REAL_BASE = 512
 _NR_OPEN = 1 << 20  # fs/file.c sysctl_nr_open's default
 _MEM_MAJOR = 1
 _NO_POLL_MEM_MINORS = (3, 5, 7)  # /dev/null, /dev/zero, /dev/full: mem_fops without poll (drivers/char/mem.c)
+
+
+def _real_fds(identity: Callable[[int], tuple[int, int, int] | None]) -> dict[int, tuple[int, int, int]]:
+    """The real process's open fds and their identities (``/proc/self/fd``; empty without it)."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return {}
+    out = {}
+    for name in sorted(names, key=int):
+        known = identity(int(name))
+        if known is not None:  # (the listing's own fd is closed by now)
+            out[int(name)] = known
+    return out
 
 
 def _placeholder_source() -> int:
@@ -115,16 +141,34 @@ class SharedFds:
         self.table = table
         self.files = table.files
         self.placeholders: dict[int, None] = {}  # numbers reserved for the model (an ordered set)
-        self.shadowed: tuple[int, ...] = ()  # numbers both sides held when the patch was entered
+        self.shadowed: dict[int, None] = {}  # model numbers a real file held at entry still holds
+        self.entry: dict[int, tuple[int, int, int]] = {}  # real fd -> identity, at entry
         self.source = -1  # the real O_PATH fd of /dev/null every placeholder is a dup of
+        self.base = REAL_BASE
         self._supports: list[tuple[set[Any], Any]] = []  # what enter added to os.supports_*
         self._model_open: Callable[..., Any] | None = None
+
+    def _identity(self, fd: int) -> tuple[int, int, int] | None:
+        try:
+            st = _fstat(fd)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_mode)
+
+    def _entry_file(self, fd: int) -> bool:
+        """``fd`` is still the real file the process held there when the patch was entered."""
+        known = self.entry.get(fd)
+        return known is not None and self._identity(fd) == known
 
     # -- the hook the model's fd table calls (vfs/fdtable.py HostFds) --------------------------
 
     def held(self, fd: int) -> bool:
-        if fd in self.placeholders:
+        if fd in self.placeholders or fd in self.shadowed:
             return False
+        if fd in self.entry:
+            known = self.entry[fd]
+            now = self._identity(fd)
+            return now is not None and now != known  # an entry file is shadowed, not skipped
         try:
             _fcntl(fd, F_GETFD)
         except OSError:
@@ -132,14 +176,20 @@ class SharedFds:
         return True
 
     def reserve(self, fd: int) -> None:
-        if fd not in self.placeholders:
-            _dup2(self.source, fd, False)
-            self.placeholders[fd] = None
+        if fd in self.placeholders or fd in self.shadowed:
+            return
+        if self._entry_file(fd):
+            self.shadowed[fd] = None
+            return
+        _dup2(self.source, fd, False)  # closes a real file of the run there, as dup2 does
+        self.placeholders[fd] = None
 
     def release(self, fd: int) -> None:
         if fd in self.placeholders:
             del self.placeholders[fd]
             _close(fd)
+        else:
+            self.shadowed.pop(fd, None)
 
     def lookup(self, fd: int) -> OpenFile | None:
         if fd < 0 or fd == self.source or fd in self.placeholders:
@@ -170,18 +220,17 @@ class SharedFds:
         """Reserve the model's numbers and hook the table; returns (namespace, name, original,
         replacement) for every call to patch (patching.py assigns them and undoes them).
         ``original_of(namespace, name)`` is what the name was before the patch."""
+        self.entry = _real_fds(self._identity)
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft != resource.RLIM_INFINITY:
+            self.base = min(REAL_BASE, soft // 2)
         self.source = _placeholder_source()
-        shadowed = []
         try:
             for fd in sorted(self.files):
-                if self.held(fd):
-                    shadowed.append(fd)
-                else:
-                    self.reserve(fd)
+                self.reserve(fd)
         except BaseException:
             self.exit()
             raise
-        self.shadowed = tuple(shadowed)
         self.table.host_fds = self
         calls = self._calls(original_of)
         # shutil and others test ``os.open in os.supports_dir_fd``: the dispatchers are in them too.
@@ -201,20 +250,35 @@ class SharedFds:
         for fd in sorted(self.placeholders):
             _close(fd)
         self.placeholders.clear()
+        self.shadowed.clear()
         if self.source >= 0:
             _close(self.source)
             self.source = -1
 
     def settle(self, fd: int) -> int:
-        """A new real fd landed on a number the model holds (its real holder was closed behind
-        ``os``'s back): move it above the model's numbers and reserve the number again."""
-        if fd not in self.files:
+        """A new real fd of the program's: move it to the lowest free number from ``base`` up,
+        so where it lands depends on the program alone (and never on a model number)."""
+        # The kernel handed ``fd`` out, so what the real process held there at entry is gone
+        # (closed behind os's back), even if this is the same file opened again.
+        self.entry.pop(fd, None)
+        self.shadowed.pop(fd, None)
+        self._recheck_shadows()
+        if fd >= self.base and fd not in self.files:
             return fd
         cmd = F_DUPFD_CLOEXEC if _fcntl(fd, F_GETFD) else F_DUPFD
-        moved = _fcntl(fd, cmd, max(self.files) + 1)
-        self.placeholders.pop(fd, None)
-        self.reserve(fd)  # dup2 closes the real file at fd and puts the placeholder there
+        moved = _fcntl(fd, cmd, self.base)
+        if fd in self.files:  # a model number: reserve it again
+            self.reserve(fd)  # dup2 closes the new real file at fd and puts the placeholder there
+        else:
+            _close(fd)
         return moved
+
+    def _recheck_shadows(self) -> None:
+        """A model number whose real entry file was closed meanwhile gets its placeholder now."""
+        for fd in [fd for fd in self.shadowed if not self._entry_file(fd)]:
+            del self.shadowed[fd]
+            if self._identity(fd) is None:
+                self.reserve(fd)
 
     # -- the dispatchers ------------------------------------------------------------------------
 
@@ -245,8 +309,10 @@ class SharedFds:
         _close(fd)
 
     def real_closerange(self, low: int, high: int) -> None:
-        """closerange over the real process's numbers only: not the placeholders, not their source."""
-        keep = sorted(n for n in (*self.files, self.source) if low <= n < high)
+        """closerange over the run's real files only: not the placeholders nor their source, and
+        not what the real process held at entry (the runner's files, which the program never got)."""
+        entry = [n for n in self.entry if low <= n < high and self._entry_file(n)]
+        keep = sorted({n for n in (*self.files, self.source, *entry) if low <= n < high})
         start = low
         for n in keep:
             if start < n:

@@ -10,8 +10,8 @@ monkey patching and pyfakefs do, and puts every one back on exit:
 1. **The modules, in place.** ``os``'s fd calls (``OS_FD_CALLS``: read, write,
    close, pipe, dup, eventfd...) become the host's; then (patch_fds/) the
    process gets one fd number space shared with the real one: real files
-   keep real fds, the model never allocates a number the process holds nor
-   the process one the model holds, and each fd call of ``os``, ``fcntl`` and
+   keep real fds, the process is never given a number the model holds (the
+   model's numbers are reserved), and each fd call of ``os``, ``fcntl`` and
    ``io.open`` goes to the side that owns its number. The rest of ``os``
    (paths, environment) stays real. For each public name of the real ``socket``, ``select``,
    ``selectors``, ``time``, ``threading`` and ``fcntl`` that belongs to that

@@ -6,9 +6,10 @@ F_DUPFD), which is what makes fd-number reuse observable. Each entry holds
 one reference on its description; closing the entry drops it.
 
 While ``k.patch()`` is active the patched host's table shares its number space
-with the real process (patch_fds.py): ``host_fds`` is then the patch's hook,
-and a new number also skips the numbers the real process holds, and is
-reserved there (so a real ``open()`` cannot be given it) until it is closed.
+with the real process (patch_fds/): ``host_fds`` is then the patch's hook, a
+new number also skips the numbers the hook says the real process holds (real
+files opened during the run), and is reserved there (so a real ``open()``
+cannot be given it) until it is closed.
 Outside a patch ``host_fds`` is None and the table never asks anything of the
 real process.
 """

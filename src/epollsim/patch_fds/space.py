@@ -69,6 +69,7 @@ import fcntl as _fcntl_module
 import os
 import resource
 import stat
+import sys
 from collections.abc import Callable
 from errno import EBADF
 from typing import Any
@@ -146,6 +147,7 @@ class SharedFds:
         self.source = -1  # the real O_PATH fd of /dev/null every placeholder is a dup of
         self.base = REAL_BASE
         self._supports: list[tuple[set[Any], Any]] = []  # what enter added to os.supports_*
+        self._class_attrs: list[tuple[type, str, Any]] = []  # what enter set on classes
         self._model_open: Callable[..., Any] | None = None
 
     def _identity(self, fd: int) -> tuple[int, int, int] | None:
@@ -233,6 +235,12 @@ class SharedFds:
             raise
         self.table.host_fds = self
         calls = self._calls(original_of)
+        # Python 3.10's pathlib opens through a class attribute holding io.open itself.
+        accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
+        for _, name, original, replacement in calls:
+            if name == "open" and accessor is not None and vars(accessor).get("open") is original:
+                accessor.open = staticmethod(replacement)
+                self._class_attrs.append((accessor, "open", original))
         # shutil and others test ``os.open in os.supports_dir_fd``: the dispatchers are in them too.
         for group in (os.supports_fd, os.supports_dir_fd, os.supports_follow_symlinks):
             for _, _, original, replacement in calls:
@@ -244,6 +252,9 @@ class SharedFds:
     def exit(self) -> None:
         """Unhook the table and close every placeholder (and their source)."""
         self.table.host_fds = None
+        for cls, name, original in reversed(self._class_attrs):
+            setattr(cls, name, original)
+        self._class_attrs.clear()
         for group, replacement in self._supports:
             group.discard(replacement)
         self._supports.clear()

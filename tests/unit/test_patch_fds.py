@@ -505,3 +505,30 @@ def test_f_dupfd_from_a_minimum_skips_the_real_processs_numbers(k: epollsim.Kern
         assert n == f + 1 and is_placeholder(n)  # the program's real file's number is skipped
         os.close(f)
         assert fcntl.fcntl(r, fcntl.F_DUPFD, f) == f  # free on both sides now
+
+
+def test_the_runners_open_fds_do_not_change_the_numbers_a_program_sees(tmp_path: pathlib.Path) -> None:
+    """So a seed gives the same trace inline, in an explore worker (which holds its pool's pipes)
+    and in a replay."""
+
+    def numbers() -> tuple[int, ...]:
+        k = epollsim.Kernel()
+        with k.patch():
+            r, w = os.pipe()
+            log = open(tmp_path / "log", "a")
+            a, b = socket.socketpair()
+            ep = select.epoll()
+            seen = (r, w, log.fileno(), a.fileno(), b.fileno(), ep.fileno())
+            for obj in (log, a, b, ep):
+                obj.close()
+        return seen
+
+    alone = numbers()
+    runner_files = [open(os.devnull) for _ in range(10)]
+    try:
+        crowded = numbers()
+    finally:
+        for f in runner_files:
+            f.close()
+    assert alone == crowded
+    assert alone[:2] == (3, 4) and alone[3:5] == (5, 6)

@@ -10,8 +10,8 @@ Pipes, sockets, eventfds, timerfds and epolls are the model's, in the patched
 host's fd table. Both kinds are plain ints in one number space, as they would
 be in one Linux process, so:
 
-1. **Neither side hands out a number the other holds, and the model's
-   numbers do not depend on the runner.** Every number the model holds is
+1. **The real process is never given a number the model holds, and the
+   model's numbers do not depend on the runner.** Every number the model holds is
    *reserved* in the real process: a placeholder, the ``dup2`` of one real
    ``O_PATH`` fd of /dev/null onto it, made when the model allocates the
    number and closed when the model frees it, so the real kernel can never

@@ -281,6 +281,11 @@ def test_fcntl_and_fd_calls_without_a_model_answer(k: epollsim.Kernel, tmp_path:
         with pytest.raises(OSError) as caught:
             os.get_terminal_size(w)
         assert caught.value.errno == errno.ENOTTY
+        with pytest.raises(NotADirectoryError):
+            os.listdir(r)  # fdopendir of a pipe
+        with pytest.raises(epollsim.Unsupported, match="os.chmod on the model's pipe"):
+            os.chmod(w, 0o600)  # never the placeholder, nor a runner's file the number shadows
+        assert os.listdir(tmp_path) == ["f"] and sorted(os.listdir()) == sorted(os.listdir("."))
         f.close()
 
 

@@ -15,7 +15,7 @@ import io
 import operator
 import os
 from collections.abc import Callable
-from errno import EBADF, EINVAL, ENOTTY
+from errno import EBADF, EINVAL, ENOTDIR, ENOTTY
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +43,16 @@ UNMODELLED_ON_MODEL = (
     "fchmod", "fchown", "fchdir", "fstatvfs", "fpathconf", "lockf", "posix_fallocate",
     "posix_fadvise", "splice", "copy_file_range", "login_tty", "preadv", "pwritev", "pread", "pwrite",
 )
+# os functions taking a path or an fd: on a model fd, Linux's answer for a pipe or socket (not
+# a directory: ENOTDIR; truncate of a non-regular file: EINVAL), or None: not modelled.
+PATH_OR_FD_ON_MODEL: dict[str, int | None] = {
+    "chdir": ENOTDIR, "listdir": ENOTDIR, "scandir": ENOTDIR, "truncate": EINVAL,
+    "chmod": None, "chown": None, "utime": None, "statvfs": None, "pathconf": None,
+}
 # Every real function replaced, taken when epollsim is imported (never inside a patch).
 REAL: dict[str, Callable[..., Any]] = {
     name: getattr(os, name)
-    for name in (*MODEL_FD_CALLS, *MODEL_NEW, *ERRNO_ON_MODEL, *UNMODELLED_ON_MODEL,
+    for name in (*MODEL_FD_CALLS, *MODEL_NEW, *ERRNO_ON_MODEL, *UNMODELLED_ON_MODEL, *PATH_OR_FD_ON_MODEL,
                  "read", "write", "close", "closerange", "dup", "dup2", "open", "openpty", "stat",
                  "readv", "writev", "sendfile", "get_terminal_size", "device_encoding")
     if hasattr(os, name)
@@ -136,6 +142,21 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
     for name in UNMODELLED_ON_MODEL:
         if name in REAL:
             add(os, name, dispatch(name, refuse(name, None), REAL[name]), REAL[name])
+
+    def path_or_fd(name: str, errno: int | None) -> Callable[..., Any]:
+        real, answer = REAL[name], refuse(name, errno)
+
+        def call(path: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if path.__class__ is int and path in files:
+                return answer(path)
+            if path is None:
+                return real(*args, **kwargs)  # listdir() and scandir(): the current directory
+            return real(path, *args, **kwargs)
+        return call
+
+    for name, on_model in PATH_OR_FD_ON_MODEL.items():
+        if name in REAL:
+            add(os, name, path_or_fd(name, on_model), REAL[name])
 
     # -- closing and duplicating ------------------------------------------------------------
 

@@ -388,3 +388,7 @@ class RecordingPatch(Patch):
     def _patch_extras(self) -> None:
         if not self.real:
             super()._patch_extras()
+
+    def _share_fds(self) -> None:
+        """No shared number space: the diff compares the model's numbers, from a fresh table,
+        with the real run's, and every fd call of the program must be recorded on the model."""

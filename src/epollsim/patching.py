@@ -8,9 +8,12 @@ Code reaches the system through module attributes (``socket.socket``,
 monkey patching and pyfakefs do, and puts every one back on exit:
 
 1. **The modules, in place.** ``os``'s fd calls (``OS_FD_CALLS``: read, write,
-   close, pipe, dup, eventfd...) become the host's, so an fd number never
-   reaches the real fd table; the rest of ``os`` (paths, environment) stays
-   real. For each public name of the real ``socket``, ``select``,
+   close, pipe, dup, eventfd...) become the host's; then (patch_fds/) the
+   process gets one fd number space shared with the real one: real files
+   keep real fds, the process is never given a number the model holds (the
+   model's numbers are reserved), and each fd call of ``os``, ``fcntl`` and
+   ``io.open`` goes to the side that owns its number. The rest of ``os``
+   (paths, environment) stays real. For each public name of the real ``socket``, ``select``,
    ``selectors``, ``time``, ``threading`` and ``fcntl`` that belongs to that
    module (its ``__module__`` is the module or its C half: ``_socket``,
    ``_thread``), the module's attribute becomes the host's stand-in's. A C
@@ -69,6 +72,7 @@ from typing import Any, Protocol
 from . import patch_clocks, patch_gc, patch_random
 from .errors import EscapeError, Unsupported
 from .patch_escapes import Seal
+from .patch_fds import SharedFds
 from .patch_hosts import HostRouter
 from .patch_processes import refuse_processes
 from .patch_threads import patch_threads
@@ -89,8 +93,8 @@ PATCHED: dict[str, tuple[str, ...]] = {
 # must reach the model's fd table, never the real one (where the same number may be
 # the test runner's own file). timerfd_* exist in ``os`` from Python 3.13.
 OS_FD_CALLS: tuple[str, ...] = (
-    "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "eventfd", "eventfd_read",
-    "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
+    "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "lseek", "isatty", "eventfd",
+    "eventfd_read", "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
     "timerfd_create", "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
     "kill", "killpg",  # signals to the process: the host's (compat/os_signals.py), never the real one
 )
@@ -201,6 +205,7 @@ class Patch:
         self._cleanups: list[Callable[[], None]] = []  # run on exit, after the assignments are undone
         self._seal: Seal | None = None
         self._sealed = False  # the model's threads and processes are installed: watch for escapes
+        self._fds: SharedFds | None = None  # the fd number space shared with the real process
 
     def __enter__(self) -> Patch:
         if _active:
@@ -222,6 +227,7 @@ class Patch:
             self._patch_modules()
             self._patch_extras()
             self._patch_ssl()
+            self._share_fds()
             patch_random.enter(self)
             patch_clocks.enter(self)
             self._rebind_copies()
@@ -327,6 +333,24 @@ class Patch:
         self._assign(vars(ssl), "SSLSocket", model)
         self._swaps[id(real)] = (real, model)
 
+    def _share_fds(self) -> None:
+        """One fd number space with the real process (patch_fds/): the fd calls of ``os``,
+        ``fcntl`` and ``io`` go to the side that owns the number."""
+        process = getattr(self.host, "process", None)
+        if process is None:  # a target without a model (diff's real side)
+            return
+        self._fds = SharedFds(self.host, process.fdtable)
+        for namespace, name, original, replacement in self._fds.enter(self._original):
+            self._assign(namespace, name, replacement)
+            self._swaps[id(original)] = (original, replacement)
+
+    def _original(self, namespace: dict[str, Any], name: str) -> Any:
+        """What ``namespace[name]`` was before this patch assigned it."""
+        for assigned, assigned_name, original in self._undo:
+            if assigned is namespace and assigned_name == name:
+                return original
+        return namespace[name]
+
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
         for name, module in sorted(sys.modules.items(), key=lambda item: item[0]):
@@ -368,6 +392,9 @@ class Patch:
         finally:
             if self._thread is not None and self._thread_host is None:
                 self._thread.host = None
+            if self._fds is not None:
+                self._fds.exit()
+                self._fds = None
             if self in _active:
                 _active.remove(self)
 

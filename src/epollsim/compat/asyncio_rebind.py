@@ -33,14 +33,15 @@ an original in that order is the rebased copy of its base: every call, direct or
 through ``super()``, runs rebound code, and ``isinstance(loop,
 asyncio.SelectorEventLoop)`` holds.
 
-The file-system steps of ``unix_events``
------------------------------------------
-``create_unix_server`` looks at the path before binding (``os.stat``, and
+The file-system steps of ``unix_events`` and ``base_events``
+-------------------------------------------------------------
+``create_unix_server`` and ``create_datagram_endpoint(family=AF_UNIX,
+local_addr=path)`` look at the path before binding (``os.stat``, and
 ``os.remove`` of a stale socket file left by an earlier server), and Python
 3.13's servers unlink their path when they close. The model has no file
 system: a path exists only as an entry in the host's table of AF_UNIX names
 (``net/unix_names.py``). So the ``os`` that ``unix_events`` sees is
-``UnixEventsOs``: the host's ``os`` stand-in, plus ``stat``/``lstat``,
+``UnixEventsOs`` (and so is ``base_events``'s): the host's ``os`` stand-in, plus ``stat``/``lstat``,
 ``remove`` and ``unlink`` answered from that table. A path a socket bound
 (still bound, or left behind by a closed socket, as a socket file is) stats
 as a socket (``S_IFSOCK | 0o755``, Linux's mode under umask 022, with an
@@ -117,18 +118,19 @@ def rebased_loop_classes(
     socket: Any, selectors: Any, os: Any, threading: Any, time: Any, signal: Any
 ) -> type:
     """The rebased ``_UnixSelectorEventLoop`` for one host (see the module comment)."""
+    unix_os = UnixEventsOs(os)
     base_ns = _rebound_module(
         _base_events,
         # The one set() in base_events dedups create_server's addrinfos and then binds in
         # iteration order, which for str addresses follows PYTHONHASHSEED; the model binds in
         # getaddrinfo's order instead, so fd numbers and traces do not depend on the hash seed.
-        {"socket": socket, "os": os, "threading": threading, "time": time, "set": dict.fromkeys,
+        {"socket": socket, "os": unix_os, "threading": threading, "time": time, "set": dict.fromkeys,
          "weakref": _weakref_with_ordered_set},
     )
     sel_ns = _rebound_module(_selector_events, {"socket": socket, "selectors": selectors})
     unix_ns = _rebound_module(
         _unix_events,
-        {"socket": socket, "selectors": selectors, "os": UnixEventsOs(os), "threading": threading, "signal": signal},
+        {"socket": socket, "selectors": selectors, "os": unix_os, "threading": threading, "signal": signal},
     )
     r_base = _rebase_class(_base_events.BaseEventLoop, base_ns, None)
     r_sel = _rebase_class(_selector_events.BaseSelectorEventLoop, sel_ns, r_base)

@@ -11,7 +11,17 @@ from ..abi.eventfd import EFD_CLOEXEC
 from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK
 from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
-from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, fildes, ssize_t, unsigned_int, unsigned_long_long
+from ._convert import (
+    INT_MAX,
+    INT_MIN,
+    as_bytes,
+    c_int,
+    c_long,
+    fildes,
+    ssize_t,
+    unsigned_int,
+    unsigned_long_long,
+)
 from ._module import StandIn, copy_constants
 from .os_signals import OsSignalFunctions
 from .os_timerfd import TimerfdFunctions
@@ -109,6 +119,16 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
 
     def fstat(self, fd: int) -> _real_os.stat_result:
         return self._sys.fstat(c_int(fd))
+
+    def lseek(self, fd: int, position: int, whence: int, /) -> int:
+        """os.lseek: ``position`` an off_t (a C long on Linux), ``whence`` a C int."""
+        fd, position, whence = c_int(fd), c_long(position), c_int(whence)
+        return self._sys.lseek(fd, position, whence & 0xFFFFFFFF)
+
+    def isatty(self, fd: int, /) -> bool:
+        """isatty(3) is ioctl(TCGETS): no file of the model is a terminal, and a closed fd is False."""
+        c_int(fd)
+        return False
 
     def open(self, path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
         """Only /dev/null exists in the model's filesystem."""

@@ -298,7 +298,7 @@ class SelectModule(StandIn):
                 wanted[fd] = wanted.get(fd, 0) | bits
         fds = sorted(wanted)
         for fd in fds:
-            self._sys.fget(fd)  # do_select: a closed fd is EBADF, not POLLNVAL
+            self._sys.poll_target(fd)  # do_select: a closed fd is EBADF, not POLLNVAL
         polled = dict(zip(fds, self._sys.poll([(fd, wanted[fd]) for fd in fds], ms)))
         return tuple(
             [obj for obj, fd in pairs if polled[fd] & bits]

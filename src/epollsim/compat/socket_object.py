@@ -17,6 +17,7 @@ from __future__ import annotations
 import socket as _real_socket
 import sys
 import warnings
+from errno import ENOTSOCK
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK
@@ -29,7 +30,7 @@ from ..abi.socket import (
     SOCK_STREAM,
     SOL_SOCKET,
 )
-from ..errors import Unsupported
+from ..errors import Unsupported, oserror
 from ._convert import (
     as_bytes,
     c_int,
@@ -95,6 +96,8 @@ class socket(SocketDataMixin, SocketNetMixin):
         if fd < 0:
             raise ValueError("negative file descriptor")
         # "validate that passed file descriptor is valid and a socket" (getsockname).
+        if fd not in sys.files and sys.host_file(fd) is not None:
+            raise oserror(ENOTSOCK)  # a real regular file, under a patch (real sockets: Unsupported)
         addr_family, _ = sys.getsockname(fd)
         if family == -1:
             family = addr_family

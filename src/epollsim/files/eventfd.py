@@ -30,6 +30,7 @@ class EventFd(OpenFile):
     __slots__ = ("count", "semaphore", "wqh")
 
     kind = "eventfd"
+    noop_llseek = True
     st_mode = ANON_INODE_MODE
 
     def __init__(self, fid: int, initval: int, flags: int) -> None:

@@ -21,6 +21,7 @@ class NullDevice(OpenFile):
     st_mode = S_IFCHR | 0o666
     pollable = False
     plain_target = False
+    noop_llseek = True
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
         return b""

@@ -59,6 +59,7 @@ class TimerFd(OpenFile):
     )
 
     kind = "timerfd"
+    noop_llseek = True
     st_mode = ANON_INODE_MODE
 
     def __init__(self, fid: int, clock: Clock, clockid: int, flags: int, wall: WallClock | None = None) -> None:

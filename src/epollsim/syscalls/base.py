@@ -31,6 +31,23 @@ class SyscallBase:
         except (KeyError, TypeError):
             raise oserror(EBADF) from None
 
+    def poll_target(self, fd: int) -> OpenFile:
+        """fget for select: also the real process's regular files under a patch (host_file)."""
+        file = self.files.get(fd)
+        if file is None:
+            file = self.host_file(fd)
+            if file is None:
+                raise oserror(EBADF)
+        return file
+
+    def host_file(self, fd: int) -> OpenFile | None:
+        """A number the model does not hold: while a patch shares the fd number space, the
+        real process's file there as poll and epoll see it (files/host_file.py), else None."""
+        host = self.proc.fdtable.host_fds
+        if host is None or fd.__class__ is not int:
+            return None
+        return host.lookup(fd)
+
     def retry(self, call: str, op: Callable[[], T], blocked: WouldBlock | None = None,
               file: OpenFile | None = None) -> T:
         """Run ``op``; while it raises WouldBlock, sleep on its queue and run it again.

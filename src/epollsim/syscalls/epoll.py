@@ -56,6 +56,8 @@ class EpollCalls(SyscallBase):
             or mask & EPOLLEXCLUSIVE
             or events is None
         ):
+            if target is None:
+                target = self.host_file(fd)  # a real regular file under a patch: EPERM
             self._epoll_ctl_checks(ep, target, op, mask, events is None)
         if TYPE_CHECKING:  # what the guard established
             assert isinstance(ep, Epoll) and target is not None

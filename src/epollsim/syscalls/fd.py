@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os as _os
 from collections.abc import Callable
-from errno import EBADF, EINVAL
+from errno import EBADF, EINVAL, ESPIPE
 
 from ..abi.eventfd import EFD_CLOEXEC, EFD_FLAGS_SET
 from ..abi.fcntl import (
@@ -37,6 +37,7 @@ from ..vfs.file import FMODE_READ, FMODE_WRITE, OpenFile
 from .base import SyscallBase
 
 _PIPE2_FLAGS = O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE
+_SEEK_MAX = 4  # SEEK_HOLE (include/uapi/linux/fs.h)
 _UINT_MAX = 0xFFFFFFFF
 
 
@@ -206,6 +207,20 @@ class FdCalls(SyscallBase):
             {"st_blksize": PAGE_SIZE, "st_blocks": 0, "st_rdev": 0,
              "st_atime_ns": now, "st_mtime_ns": now, "st_ctime_ns": now},
         )
+
+    def lseek(self, fd: int, offset: int, whence: int) -> int:
+        """fs/read_write.c ksys_lseek: EBADF, then a whence past SEEK_MAX (EINVAL), then the kind.
+
+        No kind in the model has a file position: pipes and sockets have no
+        FMODE_LSEEK (ESPIPE); the rest use noop_llseek or null_lseek, which
+        answer 0 whatever is asked.
+        """
+        file = self.fget(fd)
+        if not 0 <= whence <= _SEEK_MAX:
+            raise oserror(EINVAL)
+        if not file.noop_llseek:
+            raise oserror(ESPIPE)
+        return 0
 
     # -- creating files -------------------------------------------------------
 

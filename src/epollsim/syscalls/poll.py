@@ -51,8 +51,10 @@ class PollCalls(SyscallBase):
                 continue
             file = files.get(fd)
             if file is None:
-                out.append(POLLNVAL)
-                continue
+                file = self.host_file(fd)
+                if file is None:
+                    out.append(POLLNVAL)
+                    continue
             revents = file.poll(None) & (events | POLLERR | POLLHUP)
             if revents & _RX_BITS and hb is not None:
                 hb.acquire(file.sync_rx())

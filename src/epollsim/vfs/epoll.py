@@ -140,6 +140,7 @@ class Epoll(OpenFile):
     __slots__ = ("callback", "hb", "interests", "nready", "poll_wait", "ready", "user", "wq")
 
     kind = "epoll"
+    noop_llseek = True
     st_mode = ANON_INODE_MODE  # the anonymous inode "[eventpoll]"
     plain_target = False
 

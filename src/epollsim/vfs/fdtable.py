@@ -4,18 +4,43 @@ Maps fd numbers to open file descriptions and keeps the one per-fd flag,
 FD_CLOEXEC. A new fd gets the lowest free number (at or above ``minfd`` for
 F_DUPFD), which is what makes fd-number reuse observable. Each entry holds
 one reference on its description; closing the entry drops it.
+
+While ``k.patch()`` is active the patched host's table shares its number space
+with the real process (patch_fds/): ``host_fds`` is then the patch's hook, a
+new number also skips the numbers the hook says the real process holds (real
+files opened during the run), and is reserved there (so a real ``open()``
+cannot be given it) until it is closed.
+Outside a patch ``host_fds`` is None and the table never asks anything of the
+real process.
 """
 from __future__ import annotations
 
 import heapq
 from errno import EBADF, EMFILE
+from typing import Protocol
 
 from ..errors import oserror
 from .file import OpenFile
 
 
+class HostFds(Protocol):
+    """The real process's side of a shared fd number space (patch_fds.SharedFds implements it)."""
+
+    def held(self, fd: int) -> bool:
+        """The real process holds ``fd`` for a file of its own (not a reservation of the model's)."""
+
+    def reserve(self, fd: int) -> None:
+        """Make the real process hold ``fd`` for the model (raises OSError when it cannot)."""
+
+    def release(self, fd: int) -> None:
+        """The model no longer holds ``fd``: free it in the real process if it was reserved."""
+
+    def lookup(self, fd: int) -> OpenFile | None:
+        """The real process's file at ``fd`` as the model's poll and epoll see it, or None."""
+
+
 class FdTable:
-    __slots__ = ("_free", "_next", "cloexec", "files", "nofile")
+    __slots__ = ("_free", "_next", "cloexec", "files", "host_fds", "nofile")
 
     def __init__(self, nofile: int) -> None:
         self.files: dict[int, OpenFile] = {}
@@ -26,6 +51,7 @@ class FdTable:
         # are free unless dup2 placed something there.
         self._free: list[int] = []
         self._next = 0
+        self.host_fds: HostFds | None = None  # set only while a patch shares the number space
 
     def _lowest_free(self, minfd: int) -> int:
         files = self.files
@@ -45,13 +71,39 @@ class FdTable:
             n += 1
         return n
 
+    def _lowest_shared(self, minfd: int, host: HostFds) -> int:
+        """The lowest number free on both sides (the real process's numbers are taken too)."""
+        if minfd:
+            files = self.files
+            n = minfd
+            while n in files or host.held(n):
+                n += 1
+            return n
+        skipped = []
+        while True:
+            n = self._lowest_free(0)
+            if not host.held(n):
+                break
+            skipped.append(n)  # free in the model: offered again once the real process lets go
+        for s in skipped:
+            heapq.heappush(self._free, s)
+        return n
+
     def install(self, file: OpenFile, cloexec: bool, minfd: int = 0) -> int:
         """Give ``file`` the lowest free number; takes a new reference (EMFILE when full)."""
-        n = self._lowest_free(minfd)
+        host = self.host_fds
+        n = self._lowest_free(minfd) if host is None else self._lowest_shared(minfd, host)
         if n >= self.nofile:
             if n < self._next:
                 heapq.heappush(self._free, n)
             raise oserror(EMFILE)
+        if host is not None:
+            try:
+                host.reserve(n)
+            except OSError:
+                if n < self._next:
+                    heapq.heappush(self._free, n)
+                raise
         self.files[n] = file.get()
         if cloexec:
             self.cloexec.add(n)
@@ -70,6 +122,8 @@ class FdTable:
         self.cloexec.discard(fd)
         if fd < self._next:
             heapq.heappush(self._free, fd)
+        if self.host_fds is not None:
+            self.host_fds.release(fd)
         file.put()
 
     def replace(self, fd: int, file: OpenFile, cloexec: bool) -> None:
@@ -81,6 +135,8 @@ class FdTable:
         if not 0 <= fd < self.nofile:
             raise oserror(EBADF)
         old = self.files.get(fd)
+        if old is None and self.host_fds is not None:
+            self.host_fds.reserve(fd)  # closes what the real process had there, as dup2 does
         self.files[fd] = file.get()
         if cloexec:
             self.cloexec.add(fd)

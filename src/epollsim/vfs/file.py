@@ -53,6 +53,9 @@ class OpenFile:
     pollable: ClassVar[bool] = True
     #: pollable and not an epoll: epoll_ctl needs no further checks for it
     plain_target: ClassVar[bool] = True
+    #: the kind's llseek is noop_llseek (fs/read_write.c), or null_lseek: lseek answers 0.
+    #: Otherwise (pipes, sockets) the file has no FMODE_LSEEK and lseek is ESPIPE.
+    noop_llseek: ClassVar[bool] = False
 
     def __init__(self, fid: int, flags: int) -> None:
         self.fid = fid  # never reused, gives every description a stable name

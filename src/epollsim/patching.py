@@ -187,9 +187,11 @@ class Patch:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        problem = self._seal.close() if self._seal is not None else None
-        self._seal = None
-        self._restore()
+        try:
+            problem = self._seal.close() if self._seal is not None else None
+        finally:
+            self._seal = None
+            self._restore()
         if problem is not None:
             raise EscapeError(problem)
 

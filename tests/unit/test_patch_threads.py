@@ -246,3 +246,19 @@ def test_an_event_loop_hands_blocking_calls_to_an_early_class_worker_thread() ->
         before = os_threads()
         assert asyncio.run(main()) == [("AnyIO worker thread", 1002.0), ("AnyIO worker thread", 1005.0)]
         assert os_threads() == before
+
+
+def test_a_real_thread_that_ends_during_the_patch_finds_its_own_bookkeeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patch is process-wide: a real thread running meanwhile calls threading's get_ident too."""
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    go = threading.Event()
+    real = threading.Thread(target=go.wait)
+    real.start()
+    k = epollsim.Kernel()
+    with k.patch():
+        assert threading.get_ident() == 1  # the model's main thread
+        go.set()
+        real.join()  # (a short real wait)
+    assert not unraisable and not real.is_alive()
+    assert real not in threading.enumerate()

@@ -49,6 +49,7 @@ from ._module import StandIn, copy_constants
 from .threading import ThreadingModule, _deadline
 
 _RealThread = _real_threading.Thread  # the real class (the patch swaps threading.Thread later)
+_real_get_ident = _real_thread.get_ident
 
 
 class ThreadHandle:
@@ -88,6 +89,7 @@ class ThreadModule(StandIn):
         self._sched = threading._sched
         self._sentinels: dict[int, list[Any]] = {}  # green thread id -> its tstate locks
         self._stack_size = 0
+        self._os_ident = _real_get_ident()  # the OS thread the model's threads run on
         self.started: list[Any] = []  # the threading.Thread objects of the real class started here
 
     # -- starting threads ------------------------------------------------------------
@@ -189,7 +191,11 @@ class ThreadModule(StandIn):
         return self._threading.local  # type: ignore[no-any-return]
 
     def get_ident(self) -> int:
-        return self._sched.current.tid
+        """The model thread's id; in a real OS thread other than the model's (one that was
+        running when the patch began, as the patch is process-wide), its real ident, so its
+        own ``threading`` bookkeeping (``Thread._delete``) still finds it."""
+        ident = _real_get_ident()
+        return self._sched.current.tid if ident == self._os_ident else ident
 
     def get_native_id(self) -> int:
         return self._sched.current.tid

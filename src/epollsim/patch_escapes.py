@@ -254,7 +254,10 @@ class Seal:
         same = 0
         try:
             while not self._stop.acquire(timeout=tick):
+                known = len(self.escapes)
                 self.scan()
+                for found in list(self.escapes.values())[known:]:  # said when seen; raised at exit
+                    print(f"epollsim watchdog: escaped the model: {found}", file=sys.stderr, flush=True)
                 sample = self._sample()
                 if sample is None or sample != last:
                     last, same = sample, 0

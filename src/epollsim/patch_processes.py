@@ -29,13 +29,12 @@ The ways in, and where they are cut:
 """
 from __future__ import annotations
 
+import _posixsubprocess
 import errno
 import os
 import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
-
-import _posixsubprocess
 
 from .errors import NotModelled, oserror
 

@@ -55,7 +55,6 @@ import importlib
 import os
 import queue as _queue
 import sys
-import threading
 import types
 from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol

@@ -2,6 +2,7 @@
 which ``except NotImplementedError`` also catches, and nothing is started (patch_processes.py)."""
 from __future__ import annotations
 
+import _posixsubprocess
 import asyncio
 import concurrent.futures.process  # loaded before the patch, as a program importing it would
 import ctypes.util
@@ -13,7 +14,6 @@ import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import _posixsubprocess
 import pytest
 
 import epollsim

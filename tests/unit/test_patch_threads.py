@@ -156,6 +156,9 @@ def test_underscore_thread_is_the_models_under_the_patch() -> None:
         assert _thread.get_ident() == threading.get_ident() == 1
         assert threading._allocate_lock is _thread.allocate_lock  # type: ignore[attr-defined]
         assert _thread._count() == 0  # type: ignore[attr-defined]
+        assert threading.stack_size(1 << 20) == 0 and _thread.stack_size() == 1 << 20
+        with pytest.raises(ValueError, match="size not valid: 100 bytes"):
+            threading.stack_size(100)
         with pytest.raises(TypeError, match="first arg must be callable"):
             _thread.start_new_thread(1, ())  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="2nd arg must be a tuple"):
@@ -169,6 +172,8 @@ def test_underscore_thread_is_the_models_under_the_patch() -> None:
 
 def test_the_real_start_new_thread_rejects_what_the_model_rejects() -> None:
     """The messages above are CPython's own."""
+    with pytest.raises(ValueError, match="size not valid: 100 bytes"):
+        _thread.stack_size(100)
     for args, message in (((1, ()), "first arg must be callable"), ((print, []), "2nd arg must be a tuple"),
                           ((print, (), 1), "optional 3rd arg must be a dictionary")):
         with pytest.raises(TypeError, match=message):

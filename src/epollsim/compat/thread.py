@@ -212,7 +212,7 @@ class ThreadModule(StandIn):
 
     def stack_size(self, size: int = 0, /) -> int:
         if size != 0 and size < 32768:
-            raise ValueError("size not valid: 32768 bytes")
+            raise ValueError(f"size not valid: {size} bytes")
         old, self._stack_size = self._stack_size, size
         return old
 

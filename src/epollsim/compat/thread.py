@@ -29,8 +29,9 @@ An exception escaping a bare ``start_new_thread`` function is reported as
 CPython's ``thread_run`` does (``sys.unraisablehook``, "Exception ignored in thread
 started by"); ``SystemExit`` ends the thread silently.
 
-Not modelled: ``interrupt_main`` (signals), ``stack_size`` other than 0 (the model
-has no stacks to size: the value is stored and returned, as Linux would accept it).
+Not modelled: ``interrupt_main`` (signals: ``Unsupported``) and stacks (``stack_size``
+checks and stores the size, as CPython does, and no thread uses it); 3.13's ``_shutdown``
+(interpreter shutdown) raises ``Unsupported``.
 """
 from __future__ import annotations
 

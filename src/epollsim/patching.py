@@ -39,6 +39,12 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    so a ``Thread`` subclass defined before the patch, deriving from the real class,
    starts a model thread too; and nothing starts a real process (patch_processes.py).
 
+4. **The seal.** Last, a watchdog OS thread of the patch's own starts
+   (patch_escapes.py): a real socket or OS thread made while the patch is active
+   (a C extension's) makes the exit raise ``EscapeError`` naming it, and a model
+   thread stuck in a real blocking call (a real lock made before the patch) is
+   reported with the object and the line, and woken with an error there.
+
 On exit every recorded assignment is undone in reverse order, restoring the
 identical objects, and modules imported during the patch are scanned once more
 so none keeps a stand-in. Patches do not nest: entering a second one while one
@@ -177,12 +183,12 @@ class Patch:
             self._patch_modules()
             self._patch_extras()
             self._rebind_copies()
+            if self._sealed:  # the watchdog, started last: escapes are loud (patch_escapes.py)
+                sched = self.host.threading._sched
+                self._seal = Seal(lambda: sched.current.name)
         except BaseException:
             self._restore()
             raise
-        if self._sealed:  # the watchdog: escapes are loud (patch_escapes.py)
-            sched = self.host.threading._sched
-            self._seal = Seal(lambda: sched.current.name)
         return self
 
     def __exit__(self, *exc: object) -> None:

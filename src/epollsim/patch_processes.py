@@ -18,22 +18,23 @@ The ways in, and where they are cut:
   ``subprocess._fork_exec``: the patch's scan rebinds the copy) and
   ``multiprocessing``'s spawn and forkserver start methods start children;
   ``multiprocessing``'s fork method goes through ``os.fork``.
-- ``subprocess.Popen.__init__``, ``multiprocessing``'s ``BaseProcess.start`` and
-  ``ctypes.util.find_library`` (it runs ``ldconfig -p`` and ``gcc``), when their
-  modules are loaded at entry, so the error names what the program called; if one is
-  first imported inside the patch, the cuts above still stop it.
+- ``subprocess.Popen.__init__``, ``multiprocessing``'s ``BaseProcess.start``, the
+  constructors of ``multiprocessing.Pool`` and ``concurrent.futures.ProcessPoolExecutor``
+  and ``ctypes.util.find_library`` (it runs ``ldconfig -p`` and ``gcc``), when their
+  modules are loaded at entry, so the error names what the program called and comes
+  before any pipe is made; if one is first imported inside the patch, the cuts above
+  still stop the process (but a pool's pipes may have been made first).
 - asyncio's subprocess transports and child watchers raise ``NotModelled`` in the
   model's loop and policy (compat/asyncio_loop.py).
 """
 from __future__ import annotations
 
+import _posixsubprocess
 import errno
 import os
 import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
-
-import _posixsubprocess
 
 from .errors import NotModelled, oserror
 
@@ -110,6 +111,21 @@ def refuse_processes(assign: Assign, swaps: dict[int, tuple[Any, Any]]) -> None:
     process = sys.modules.get("multiprocessing.process")
     if process is not None:
         assign(ClassAttributes(process.BaseProcess), "start", refusal("multiprocessing.Process.start"))
+    # Process pools refuse when made, before they make pipes whose Connections would use the real
+    # os.read/os.write they bound at import on the model's fd numbers.
+    pool = sys.modules.get("multiprocessing.pool")
+    if pool is not None:
+        refuse_pool = refusal("multiprocessing.Pool")
+
+        def pool_init(self: Any, *args: Any, **kwargs: Any) -> None:
+            self._state = pool.CLOSE  # what Pool.__del__ reads first
+            refuse_pool()
+
+        assign(ClassAttributes(pool.Pool), "__init__", pool_init)
+    futures = sys.modules.get("concurrent.futures.process")
+    if futures is not None:
+        assign(ClassAttributes(futures.ProcessPoolExecutor), "__init__",
+               refusal("concurrent.futures.ProcessPoolExecutor"))
     util = sys.modules.get("ctypes.util")
     if util is not None and "find_library" in vars(util):
         replace(vars(util), "find_library", refusal("ctypes.util.find_library (it runs ldconfig and gcc)"))

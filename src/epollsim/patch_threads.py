@@ -70,6 +70,10 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
                 and swaps[id(value)][0] is value:
             assign(namespace, name, replaced[id(value)])
     assign(namespace, "_counter", lambda: next(threading_model._thread_names))
+    # threading's own bookkeeping of real threads still running (Thread._delete) needs their real
+    # ident: the model's _thread.get_ident gives it to them (compat/thread.py).
+    assign(namespace, "get_ident", model.get_ident)
+    assign(namespace, "stack_size", model.stack_size)  # threading's is _thread's (k.threading has none)
 
     def cleanup() -> None:
         started = {id(t) for t in model.started}

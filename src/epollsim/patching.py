@@ -47,6 +47,11 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    seed fixes every random draw, every clock is virtual (``datetime`` too, and
    clocks held in class attributes and default arguments), and the cyclic
    collector runs only at deterministic points.
+5. **The seal.** Last, a watchdog OS thread of the patch's own starts
+   (patch_escapes.py): a real socket or OS thread made while the patch is active
+   (a C extension's) makes the exit raise ``EscapeError`` naming it, and a model
+   thread stuck in a real blocking call (a real lock made before the patch) is
+   reported with the object and the line, and woken with an error there.
 
 On exit every recorded assignment is undone in reverse order, restoring the
 identical objects, and modules imported during the patch are scanned once more
@@ -64,7 +69,6 @@ import importlib
 import os
 import queue as _queue
 import sys
-import threading
 import types
 from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol
@@ -233,18 +237,20 @@ class Patch:
             self._rebind_copies()
             patch_clocks.rebind_held(self)
             patch_gc.collect_at_exit(self)
+            if self._sealed:  # the watchdog, started last: escapes are loud (patch_escapes.py)
+                sched = self.host.threading._sched
+                self._seal = Seal(lambda: sched.current.name)
         except BaseException:
             self._restore()
             raise
-        if self._sealed:  # the watchdog: escapes are loud (patch_escapes.py)
-            sched = self.host.threading._sched
-            self._seal = Seal(lambda: sched.current.name)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        problem = self._seal.close() if self._seal is not None else None
-        self._seal = None
-        self._restore()
+        try:
+            problem = self._seal.close() if self._seal is not None else None
+        finally:
+            self._seal = None
+            self._restore()
         if problem is not None:
             raise EscapeError(problem)
 

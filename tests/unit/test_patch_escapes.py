@@ -198,3 +198,25 @@ def test_a_real_event_made_before_the_patch_works_between_model_threads() -> Non
         assert not event.wait(timeout=5) and time.monotonic() == 1008.0
         with pytest.raises(epollsim.Deadlock, match=r"MainThread: blocked at threading.py:\d+ in Lock.acquire\(\)"):
             event.wait()
+
+
+def test_a_real_blocking_call_on_no_known_object_is_interrupted_in_the_main_thread(quick_watchdog: None) -> None:
+    import select
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT has a handler of the test runner's")
+    r, w = os.pipe()  # real
+    saved = {"select": select.select, "write": os.write}  # held where the patch's scan does not look
+    rescue = rescue_after(10, lambda: saved["write"](w, b"!"))
+    k = epollsim.Kernel()
+    try:
+        with pytest.raises(EscapeError, match=r"real blocking call on an object outside the model at .*test_patch_escapes"
+                                              r"\.py:\d+ in test_a_real_blocking_call_on_no_known_object") as caught:
+            with k.patch():
+                saved["select"]([r], [], [])
+        assert isinstance(caught.value.__context__, (KeyboardInterrupt, patch_escapes.RealBlockingCall))
+    finally:
+        rescue.cancel()
+        os.close(r)
+        os.close(w)

@@ -2,7 +2,9 @@
 which ``except NotImplementedError`` also catches, and nothing is started (patch_processes.py)."""
 from __future__ import annotations
 
+import _posixsubprocess
 import asyncio
+import concurrent.futures.process  # loaded before the patch, as a program importing it would
 import ctypes.util
 import multiprocessing
 import os
@@ -12,7 +14,6 @@ import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import _posixsubprocess
 import pytest
 
 import epollsim
@@ -153,3 +154,14 @@ def test_everything_is_real_again_after_the_patch(tmp_path: pathlib.Path) -> Non
     marker = tmp_path / "ran"
     subprocess.run(["/bin/sh", "-c", f"touch {marker}"], check=True)
     assert marker.exists()
+
+
+def test_process_pools_raise_not_modelled(marker: pathlib.Path) -> None:
+    import multiprocessing.pool
+
+    k = epollsim.Kernel()
+    with k.patch():
+        with pytest.raises(NotImplementedError, match=r"^multiprocessing\.Pool: real processes are not"):
+            multiprocessing.pool.Pool(2)
+        with pytest.raises(NotImplementedError, match=r"^concurrent\.futures\.ProcessPoolExecutor: real"):
+            concurrent.futures.ProcessPoolExecutor(max_workers=1)

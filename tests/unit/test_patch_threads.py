@@ -156,6 +156,9 @@ def test_underscore_thread_is_the_models_under_the_patch() -> None:
         assert _thread.get_ident() == threading.get_ident() == 1
         assert threading._allocate_lock is _thread.allocate_lock  # type: ignore[attr-defined]
         assert _thread._count() == 0  # type: ignore[attr-defined]
+        assert threading.stack_size(1 << 20) == 0 and _thread.stack_size() == 1 << 20
+        with pytest.raises(ValueError, match="size not valid: 100 bytes"):
+            threading.stack_size(100)
         with pytest.raises(TypeError, match="first arg must be callable"):
             _thread.start_new_thread(1, ())  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="2nd arg must be a tuple"):
@@ -169,6 +172,8 @@ def test_underscore_thread_is_the_models_under_the_patch() -> None:
 
 def test_the_real_start_new_thread_rejects_what_the_model_rejects() -> None:
     """The messages above are CPython's own."""
+    with pytest.raises(ValueError, match="size not valid: 100 bytes"):
+        _thread.stack_size(100)
     for args, message in (((1, ()), "first arg must be callable"), ((print, []), "2nd arg must be a tuple"),
                           ((print, (), 1), "optional 3rd arg must be a dictionary")):
         with pytest.raises(TypeError, match=message):
@@ -246,3 +251,19 @@ def test_an_event_loop_hands_blocking_calls_to_an_early_class_worker_thread() ->
         before = os_threads()
         assert asyncio.run(main()) == [("AnyIO worker thread", 1002.0), ("AnyIO worker thread", 1005.0)]
         assert os_threads() == before
+
+
+def test_a_real_thread_that_ends_during_the_patch_finds_its_own_bookkeeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patch is process-wide: a real thread running meanwhile calls threading's get_ident too."""
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    go = threading.Event()
+    real = threading.Thread(target=go.wait)
+    real.start()
+    k = epollsim.Kernel()
+    with k.patch():
+        assert threading.get_ident() == 1  # the model's main thread
+        go.set()
+        real.join()  # (a short real wait)
+    assert not unraisable and not real.is_alive()
+    assert real not in threading.enumerate()

@@ -29,8 +29,9 @@ An exception escaping a bare ``start_new_thread`` function is reported as
 CPython's ``thread_run`` does (``sys.unraisablehook``, "Exception ignored in thread
 started by"); ``SystemExit`` ends the thread silently.
 
-Not modelled: ``interrupt_main`` (signals), ``stack_size`` other than 0 (the model
-has no stacks to size: the value is stored and returned, as Linux would accept it).
+Not modelled: ``interrupt_main`` (signals: ``Unsupported``) and stacks (``stack_size``
+checks and stores the size, as CPython does, and no thread uses it); 3.13's ``_shutdown``
+(interpreter shutdown) raises ``Unsupported``.
 """
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from ._module import StandIn, copy_constants
 from .threading import ThreadingModule, _deadline
 
 _RealThread = _real_threading.Thread  # the real class (the patch swaps threading.Thread later)
+_real_get_ident = _real_thread.get_ident
 
 
 class ThreadHandle:
@@ -88,6 +90,7 @@ class ThreadModule(StandIn):
         self._sched = threading._sched
         self._sentinels: dict[int, list[Any]] = {}  # green thread id -> its tstate locks
         self._stack_size = 0
+        self._os_ident = _real_get_ident()  # the OS thread the model's threads run on
         self.started: list[Any] = []  # the threading.Thread objects of the real class started here
 
     # -- starting threads ------------------------------------------------------------
@@ -189,7 +192,11 @@ class ThreadModule(StandIn):
         return self._threading.local  # type: ignore[no-any-return]
 
     def get_ident(self) -> int:
-        return self._sched.current.tid
+        """The model thread's id; in a real OS thread other than the model's (one that was
+        running when the patch began, as the patch is process-wide), its real ident, so its
+        own ``threading`` bookkeeping (``Thread._delete``) still finds it."""
+        ident = _real_get_ident()
+        return self._sched.current.tid if ident == self._os_ident else ident
 
     def get_native_id(self) -> int:
         return self._sched.current.tid
@@ -206,7 +213,7 @@ class ThreadModule(StandIn):
 
     def stack_size(self, size: int = 0, /) -> int:
         if size != 0 and size < 32768:
-            raise ValueError("size not valid: 32768 bytes")
+            raise ValueError(f"size not valid: {size} bytes")
         old, self._stack_size = self._stack_size, size
         return old
 

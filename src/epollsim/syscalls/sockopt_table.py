@@ -1,0 +1,468 @@
+"""Every socket option Linux 6.18 offers at SOL_SOCKET, SOL_TCP, SOL_UDP, SOL_IP and SOL_IPV6: one row each.
+
+The rows were measured on the reference host (Linux 6.18, as root: CAP_NET_ADMIN, as the model's
+processes are) with every socket kind and the values 0, 1, 2, -1, 255, 256 and 100000; they are
+the contract tests' table too (tests/contract/test_sockopts.py). Option numbers and names:
+include/uapi/asm-generic/socket.h, include/uapi/linux/in.h, in6.h, tcp.h, udp.h; the handlers:
+net/core/sock.c sk_setsockopt/sk_getsockopt, net/ipv4/ip_sockglue.c do_ip_setsockopt,
+net/ipv6/ipv6_sockglue.c do_ipv6_setsockopt, net/ipv4/tcp.c do_tcp_setsockopt, net/ipv4/udp.c
+udp_lib_setsockopt, net/unix/af_unix.c unix_setsockopt. The options the model simulates are not
+here: ``syscalls/inet.py`` and ``syscalls/socket.py`` answer them first.
+"""
+from __future__ import annotations
+
+from errno import (
+    EADDRNOTAVAIL,
+    EBADF,
+    EINVAL,
+    ENODATA,
+    ENODEV,
+    ENOENT,
+    ENOPROTOOPT,
+    ENOTCONN,
+    EOPNOTSUPP,
+    EPERM,
+    EPROTO,
+)
+from typing import Any
+
+from ..errors import Unsupported, oserror
+from .sockopt_rules import (
+    ALL,
+    INET,
+    INT_MAX,
+    NOT_HERE,
+    TCP,
+    UDP,
+    UNIX,
+    V6,
+    Opt,
+    Store,
+    anyint,
+    between,
+    checked,
+    fails,
+    flag,
+    int_bytes,
+    noop,
+    nonneg,
+    struct_of,
+    u8_masked,
+    unmodelled,
+)
+
+SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP, SOL_IPV6 = 1, 0, 6, 17, 41
+GET_ONLY = fails(ENOPROTOOPT)
+SOCK_MIN_RCVBUF = 2048 + 256  # net/core/sock.c (TCP_SKB_MIN_TRUESIZE)
+SOMAXCONN = 4096  # net.core.somaxconn
+TCP_FIN_TIMEOUT = 60  # net.ipv4.tcp_fin_timeout; TCP_FIN_TIMEOUT_MAX = 120
+TCP_RMEM_MAX = 6291456  # net.ipv4.tcp_rmem[2] at its default (the reference host raises it)
+
+
+# -- SOL_SOCKET ---------------------------------------------------------------------------------
+
+
+def _linger_struct(val: int, raw: bytes, kind: str) -> bytes:
+    if len(raw) < 8:
+        raise oserror(EINVAL)  # sk_setsockopt: optlen < sizeof(struct linger)
+    onoff = int.from_bytes(raw[:4], "little", signed=True)
+    secs = int.from_bytes(raw[4:8], "little", signed=True)
+    return int_bytes(1 if onoff else 0) + int_bytes(max(0, secs) if onoff else 0)
+
+
+def _timeval(val: int, raw: bytes, kind: str) -> bytes:
+    """sock_set_timeout: a struct timeval (16 bytes); zero (no timeout) is all the model keeps."""
+    if len(raw) < 16:
+        raise oserror(EINVAL)
+    sec = int.from_bytes(raw[:8], "little", signed=True)
+    usec = int.from_bytes(raw[8:16], "little", signed=True)
+    if usec < 0 or usec >= 1_000_000:
+        from errno import EDOM
+        raise oserror(EDOM)
+    if sec < 0 or (sec == 0 and usec == 0):
+        return bytes(16)  # a negative timeout is no timeout
+    raise Unsupported("SO_RCVTIMEO/SO_SNDTIMEO timeouts are not modelled (use settimeout())")
+
+
+def _priority(val: int, raw: bytes, kind: str) -> int:
+    return val  # 0..6 for everyone, any value with CAP_NET_ADMIN (the model's processes have it)
+
+
+def _rcvlowat(val: int, raw: bytes, kind: str) -> int:
+    """sk_setsockopt SO_RCVLOWAT: negative is INT_MAX; tcp_set_rcvlowat caps at tcp_rmem[2]/2; 0 is 1."""
+    if val < 0:
+        val = INT_MAX
+    if kind in TCP:
+        val = min(val, TCP_RMEM_MAX >> 1)
+    return val or 1
+
+
+def _reuseport_unix(val: int, raw: bytes, kind: str) -> int:
+    if val:
+        raise oserror(EOPNOTSUPP)  # sk_setsockopt: SO_REUSEPORT needs an inet socket
+    return 0
+
+
+def _bindtodevice(val: int, raw: bytes, kind: str) -> int:
+    """sock_setbindtodevice: the name up to a NUL; "" unbinds; the model's hosts have "lo" (ifindex 1)."""
+    name = raw.split(b"\0", 1)[0]
+    if not name:
+        return 0
+    if name == b"lo":
+        return 1
+    raise oserror(ENODEV)
+
+
+def _get_bindtodevice(sock: Any, stored: int, kind: str, optlen: int, calls: Any) -> bytes:
+    return b"lo\0" if stored == 1 else b""
+
+
+def _timestamping(val: int, raw: bytes, kind: str) -> bytes:
+    """sock_set_timestamping: flags within SOF_TIMESTAMPING_MASK; OPT_ID on an unconnected TCP socket
+    and BIND_PHC (no PHC device here) fail."""
+    if val < 0 or val & ~0x3FFFF:
+        raise oserror(EINVAL)
+    if val & 0x80 and kind in TCP:
+        raise oserror(EINVAL)
+    if val & 0x8000:
+        raise oserror(EOPNOTSUPP)
+    return int_bytes(val) + int_bytes(0)
+
+
+def _pacing(val: int, raw: bytes, kind: str) -> bytes:
+    """SO_MAX_PACING_RATE from a u32: ~0U means unlimited (~0UL)."""
+    rate = val & 0xFFFFFFFF
+    return int_bytes(-1 if rate == 0xFFFFFFFF else rate, 8)
+
+
+def _bpf_fd(val: int, raw: bytes, kind: str) -> int:
+    # The program's fd (sk_attach_bpf: bpf_prog_get_type): no fd is a BPF program. An fd the
+    # process has is EINVAL (sockopts.py checks the table), any other number EBADF.
+    raise oserror(EBADF)
+
+
+def _get_meminfo(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> bytes:
+    """sk_get_meminfo: rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued, optmem,
+    backlog, drops (an idle socket: only the buffer sizes)."""
+    return int_bytes(0) + int_bytes(sock.rcvbuf) + int_bytes(0) + int_bytes(sock.sndbuf) + bytes(20)
+
+
+def _get_cookie(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> bytes:
+    if optlen < 8:
+        raise oserror(EINVAL)
+    return int_bytes(0x1000 + sock.fid, 8)  # sock_gen_cookie: unique and stable per socket
+
+
+def _get_netns_cookie(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> bytes:
+    if optlen != 8:
+        raise oserror(EINVAL)
+    return int_bytes(1, 8)  # init_net's cookie
+
+
+def _get_peername(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
+    raise Unsupported("getsockopt(SO_PEERNAME) of a connected socket is not modelled (use getpeername())")
+
+
+def _peer_get(what: str, unconnected: Any) -> Any:
+    def get(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
+        if _connected(sock, kind):
+            raise Unsupported(f"getsockopt({what}) of a connected AF_UNIX socket is not modelled (no pids)")
+        if isinstance(unconnected, int) and unconnected > 0 and not isinstance(unconnected, bool):
+            raise oserror(unconnected)
+        return unconnected
+
+    return get
+
+
+def _connected(sock: Any, kind: str) -> bool:
+    if kind in INET:
+        return bool(getattr(sock, "raddr", ""))
+    return getattr(sock, "peer", None) is not None
+
+
+def _get_peername_errno(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
+    if not _connected(sock, kind):
+        raise oserror(ENOTCONN)
+    if kind in UNIX and getattr(sock, "name", None) is None:
+        raise oserror(EINVAL)  # an unnamed peer's address is 2 bytes, less than optlen
+    return _get_peername(sock, stored, kind, optlen, calls)
+
+
+def _bindtoifindex(val: int, raw: bytes, kind: str) -> int:
+    if val < 0:
+        raise oserror(EINVAL)
+    return val
+
+
+def _busy_poll_budget(val: int, raw: bytes, kind: str) -> int:
+    if val < 0 or val > 0xFFFF:
+        raise oserror(EINVAL)
+    return val
+
+
+def _reserve_mem(val: int, raw: bytes, kind: str) -> int:
+    if val < 0:
+        raise oserror(EINVAL)
+    raise oserror(EOPNOTSUPP)  # sock_reserve_memory: no memory cgroup accounting
+
+
+def _txrehash(val: int, raw: bytes, kind: str) -> int:
+    if val < -1 or val > 1:
+        raise oserror(EINVAL)
+    return 1 if val == -1 else val  # SOCK_TXREHASH_DEFAULT reads as net.core.txrehash (1)
+
+
+def _zerocopy(val: int, raw: bytes, kind: str) -> int:
+    if kind in UNIX:
+        raise oserror(EOPNOTSUPP)
+    if val not in (0, 1):
+        raise oserror(EINVAL)
+    return val
+
+
+def _unix_inq(val: int, raw: bytes, kind: str) -> int:
+    if val not in (0, 1):
+        raise oserror(EINVAL)
+    return val
+
+
+def _peek_off(val: int, raw: bytes, kind: str) -> int:
+    if val >= 0:
+        raise Unsupported("SO_PEEK_OFF (MSG_PEEK at an offset) is not modelled")
+    return val
+
+
+SOL_SOCKET_OPTS: dict[int, Opt] = {
+    1: Opt("SO_DEBUG", flag),
+    5: Opt("SO_DONTROUTE", flag),
+    6: Opt("SO_BROADCAST", flag),
+    10: Opt("SO_OOBINLINE", flag),
+    11: Opt("SO_NO_CHECK", flag),
+    12: Opt("SO_PRIORITY", _priority),
+    14: Opt("SO_BSDCOMPAT", noop(0)),
+    16: Opt("SO_PASSCRED", flag, kinds=UNIX, other=NOT_HERE),
+    17: Opt("SO_PEERCRED", GET_ONLY, default=int_bytes(0) + int_bytes(-1) + int_bytes(-1),
+            getter=_peer_get("SO_PEERCRED", int_bytes(0) + int_bytes(-1) + int_bytes(-1))),
+    18: Opt("SO_RCVLOWAT", _rcvlowat, default=1),
+    19: Opt("SO_SNDLOWAT", GET_ONLY, default=1),
+    20: Opt("SO_RCVTIMEO_OLD", _timeval, default=bytes(16), min_len=0),
+    21: Opt("SO_SNDTIMEO_OLD", _timeval, default=bytes(16), min_len=0),
+    25: Opt("SO_BINDTODEVICE", _bindtodevice, getter=_get_bindtodevice, min_len=0),
+    26: Opt("SO_ATTACH_FILTER", struct_of(16, "SO_ATTACH_FILTER (classic BPF)"), default=b""),
+    27: Opt("SO_DETACH_FILTER", fails(ENOENT), get_errno=ENOPROTOOPT),
+    28: Opt("SO_PEERNAME", GET_ONLY, getter=_get_peername_errno),
+    29: Opt("SO_TIMESTAMP_OLD", flag),
+    34: Opt("SO_PASSSEC", flag, kinds=UNIX, other=NOT_HERE),
+    35: Opt("SO_TIMESTAMPNS_OLD", flag),
+    36: Opt("SO_MARK", anyint),
+    37: Opt("SO_TIMESTAMPING_OLD", _timestamping, default=bytes(8)),
+    40: Opt("SO_RXQ_OVFL", flag),
+    41: Opt("SO_WIFI_STATUS", flag),
+    42: Opt("SO_PEEK_OFF", _peek_off, default=-1),
+    43: Opt("SO_NOFCS", flag),
+    44: Opt("SO_LOCK_FILTER", flag),
+    45: Opt("SO_SELECT_ERR_QUEUE", flag),
+    46: Opt("SO_BUSY_POLL", nonneg),
+    47: Opt("SO_MAX_PACING_RATE", _pacing, default=int_bytes(-1, 8)),
+    48: Opt("SO_BPF_EXTENSIONS", GET_ONLY, default=64),
+    49: Opt("SO_INCOMING_CPU", anyint, default=-1),
+    50: Opt("SO_ATTACH_BPF", _bpf_fd, get_errno=ENOPROTOOPT),
+    51: Opt("SO_ATTACH_REUSEPORT_CBPF", struct_of(16, "SO_ATTACH_REUSEPORT_CBPF"), get_errno=ENOPROTOOPT),
+    52: Opt("SO_ATTACH_REUSEPORT_EBPF", _bpf_fd, get_errno=ENOPROTOOPT),
+    53: Opt("SO_CNX_ADVICE", noop(0), get_errno=ENOPROTOOPT),
+    55: Opt("SO_MEMINFO", GET_ONLY, getter=_get_meminfo),
+    56: Opt("SO_INCOMING_NAPI_ID", GET_ONLY),
+    57: Opt("SO_COOKIE", GET_ONLY, getter=_get_cookie),
+    59: Opt("SO_PEERGROUPS", GET_ONLY, getter=_peer_get("SO_PEERGROUPS", ENODATA)),
+    60: Opt("SO_ZEROCOPY", _zerocopy),
+    61: Opt("SO_TXTIME", struct_of(8, "SO_TXTIME"), default=bytes(8)),
+    62: Opt("SO_BINDTOIFINDEX", _bindtoifindex),
+    63: Opt("SO_TIMESTAMP_NEW", flag),
+    64: Opt("SO_TIMESTAMPNS_NEW", flag),
+    65: Opt("SO_TIMESTAMPING_NEW", _timestamping, default=bytes(8)),
+    66: Opt("SO_RCVTIMEO_NEW", _timeval, default=bytes(16), min_len=0),
+    67: Opt("SO_SNDTIMEO_NEW", _timeval, default=bytes(16), min_len=0),
+    68: Opt("SO_DETACH_REUSEPORT_BPF", fails(EINVAL), get_errno=ENOPROTOOPT),
+    69: Opt("SO_PREFER_BUSY_POLL", flag),
+    70: Opt("SO_BUSY_POLL_BUDGET", _busy_poll_budget, get_errno=ENOPROTOOPT),
+    71: Opt("SO_NETNS_COOKIE", GET_ONLY, getter=_get_netns_cookie),
+    73: Opt("SO_RESERVE_MEM", _reserve_mem),
+    74: Opt("SO_TXREHASH", _txrehash, default=1, kinds=TCP, other=NOT_HERE),
+    75: Opt("SO_RCVMARK", flag),
+    76: Opt("SO_PASSPIDFD", flag, kinds=UNIX, other=NOT_HERE),
+    77: Opt("SO_PEERPIDFD", GET_ONLY, getter=_peer_get("SO_PEERPIDFD", ENODATA)),
+    80: Opt("SO_DEVMEM_DONTNEED", fails(EBADF), kinds=frozenset(ALL - TCP), other=(ENOPROTOOPT, EINVAL),
+            get_errno=ENOPROTOOPT),
+    82: Opt("SO_RCVPRIORITY", flag),
+    83: Opt("SO_PASSRIGHTS", flag, default=1, kinds=UNIX, other=NOT_HERE),
+    84: Opt("SO_INQ", _unix_inq, kinds=frozenset(("ustream",)), get_errno=ENOPROTOOPT),
+}
+# What the generic layer keeps for AF_UNIX sockets that inet sockets simulate (syscalls/inet.py).
+SOL_SOCKET_UNIX_OPTS: dict[int, Opt] = {
+    2: Opt("SO_REUSEADDR", flag),
+    9: Opt("SO_KEEPALIVE", flag),
+    13: Opt("SO_LINGER", _linger_struct, default=bytes(8), min_len=0),
+    15: Opt("SO_REUSEPORT", _reuseport_unix),
+}
+
+# -- SOL_TCP --------------------------------------------------------------------------------------
+
+
+def _maxseg(val: int, raw: bytes, kind: str) -> int:
+    """do_tcp_setsockopt TCP_MAXSEG: 0 (none) or TCP_MIN_MSS (88) .. MAX_TCP_WINDOW (32767)."""
+    if val and (val < 88 or val > 32767):
+        raise oserror(EINVAL)
+    return val
+
+
+def _get_maxseg(sock: Any, stored: int, kind: str, optlen: int, calls: Any) -> int:
+    """mss_cache, or the user's MSS while closed or listening (536: TCP_MSS_DEFAULT before a route)."""
+    if getattr(sock, "raddr", ""):
+        from ..files.tcp_segment import TCP_MSS
+        return TCP_MSS
+    return stored or 536
+
+
+def _linger2(val: int, raw: bytes, kind: str) -> int:
+    if val < 0:
+        return -1
+    if val == 0:
+        return TCP_FIN_TIMEOUT
+    return min(val, 120)
+
+
+def _secs_to_retrans(seconds: int) -> int:
+    """net/ipv4/tcp.c secs_to_retrans with TCP_TIMEOUT_INIT 1 s and TCP_RTO_MAX 120 s."""
+    res = 0
+    if seconds > 0:
+        period, timeout, rto = 1, 1, 1
+        res = 1
+        while seconds > period and res < 255:
+            res += 1
+            timeout <<= 1
+            if timeout > 120:
+                timeout = 120
+            period += timeout
+    return res
+
+
+def _retrans_to_secs(retrans: int) -> int:
+    period = 0
+    if retrans > 0:
+        period, timeout = 1, 1
+        while retrans - 1 > 0:
+            retrans -= 1
+            timeout <<= 1
+            if timeout > 120:
+                timeout = 120
+            period += timeout
+    return period
+
+
+def _defer_accept(val: int, raw: bytes, kind: str) -> int:
+    return _retrans_to_secs(_secs_to_retrans(val))
+
+
+def _window_clamp(val: int, raw: bytes, kind: str) -> int:
+    if val == 0:
+        return 0
+    return max(val, SOCK_MIN_RCVBUF // 2) if val > 0 else SOCK_MIN_RCVBUF // 2
+
+
+def _repair(val: int, raw: bytes, kind: str) -> int:
+    if val not in (0, 1, -1):
+        raise oserror(EINVAL)
+    if val == 1:
+        raise Unsupported("TCP_REPAIR mode is not modelled")
+    return 0
+
+
+def _congestion(val: int, raw: bytes, kind: str) -> bytes:
+    name = raw.split(b"\0", 1)[0]
+    if name in (b"cubic", b"reno"):
+        return name.ljust(16, b"\0")
+    raise oserror(ENOENT)  # tcp_set_congestion_control: no such algorithm loaded
+
+
+def _ulp(val: int, raw: bytes, kind: str) -> int:
+    if raw.split(b"\0", 1)[0] in (b"tls", b"espintcp", b"mptcp"):
+        raise Unsupported("TCP_ULP (kernel TLS and friends) is not modelled")
+    raise oserror(ENOENT)
+
+
+def _fastopen_key(val: int, raw: bytes, kind: str) -> bytes:
+    if len(raw) not in (16, 32):
+        raise oserror(EINVAL)
+    return raw
+
+
+def _get_tcp_timestamp(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> int:
+    return (calls.proc.clock.now_ns // 1_000_000) & 0xFFFFFFFF  # tcp_clock_ms, virtual
+
+
+def _get_tcp_info(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
+    raise Unsupported("getsockopt(TCP_INFO) is not modelled")
+
+
+TCP_OPTS: dict[int, Opt] = {
+    2: Opt("TCP_MAXSEG", _maxseg, getter=_get_maxseg),
+    3: Opt("TCP_CORK", unmodelled("TCP_CORK (corking)")),
+    4: Opt("TCP_KEEPIDLE", between(1, 32767), default=7200),
+    5: Opt("TCP_KEEPINTVL", between(1, 32767), default=75),
+    6: Opt("TCP_KEEPCNT", between(1, 127), default=9),
+    7: Opt("TCP_SYNCNT", between(1, 127), default=6),
+    8: Opt("TCP_LINGER2", _linger2, default=TCP_FIN_TIMEOUT),
+    9: Opt("TCP_DEFER_ACCEPT", _defer_accept),
+    10: Opt("TCP_WINDOW_CLAMP", _window_clamp),
+    11: Opt("TCP_INFO", GET_ONLY, getter=_get_tcp_info),
+    12: Opt("TCP_QUICKACK", flag, default=1),
+    13: Opt("TCP_CONGESTION", _congestion, default=b"cubic".ljust(16, b"\0"), min_len=0),
+    14: Opt("TCP_MD5SIG", struct_of(216, "TCP_MD5SIG"), get_errno=ENOPROTOOPT),
+    16: Opt("TCP_THIN_LINEAR_TIMEOUTS", between(0, 1)),
+    17: Opt("TCP_THIN_DUPACK", checked(between(0, 1), noop(0))),
+    18: Opt("TCP_USER_TIMEOUT", nonneg),
+    19: Opt("TCP_REPAIR", _repair),
+    20: Opt("TCP_REPAIR_QUEUE", fails(EPERM), get_errno=EINVAL),
+    21: Opt("TCP_QUEUE_SEQ", fails(EINVAL), get_errno=EINVAL),
+    22: Opt("TCP_REPAIR_OPTIONS", fails(EINVAL), get_errno=ENOPROTOOPT),
+    23: Opt("TCP_FASTOPEN", lambda v, r, k: min(nonneg(v, r, k), SOMAXCONN)),
+    24: Opt("TCP_TIMESTAMP", fails(EPERM), getter=_get_tcp_timestamp),
+    25: Opt("TCP_NOTSENT_LOWAT", anyint),  # 0: net.ipv4.tcp_notsent_lowat decides
+    26: Opt("TCP_CC_INFO", GET_ONLY, default=b""),  # cubic has no get_info: nothing copied
+    27: Opt("TCP_SAVE_SYN", between(0, 2)),
+    28: Opt("TCP_SAVED_SYN", GET_ONLY, default=b""),
+    29: Opt("TCP_REPAIR_WINDOW", fails(EPERM), get_errno=EINVAL),
+    30: Opt("TCP_FASTOPEN_CONNECT", checked(between(0, 1), unmodelled("TCP_FASTOPEN_CONNECT (TCP Fast Open)"))),
+    31: Opt("TCP_ULP", _ulp, default=b"", min_len=0),
+    32: Opt("TCP_MD5SIG_EXT", struct_of(216, "TCP_MD5SIG_EXT"), get_errno=ENOPROTOOPT),
+    33: Opt("TCP_FASTOPEN_KEY", _fastopen_key, default=b"", min_len=0),
+    34: Opt("TCP_FASTOPEN_NO_COOKIE", between(0, 1)),
+    35: Opt("TCP_ZEROCOPY_RECEIVE", GET_ONLY, get_errno=EINVAL),
+    36: Opt("TCP_INQ", between(0, 1)),
+    37: Opt("TCP_TX_DELAY", nonneg),
+    43: Opt("TCP_IS_MPTCP", GET_ONLY),
+    44: Opt("TCP_RTO_MAX_MS", between(1000, 120000), default=120000),
+    45: Opt("TCP_RTO_MIN_US", between(1000, 120000000), default=200000),
+    46: Opt("TCP_DELACK_MAX_US", between(1000, 120000000), default=200000),
+}
+# Nagle (TCP_NODELAY) is the model's own (syscalls/inet.py).
+
+# -- SOL_UDP --------------------------------------------------------------------------------------
+
+
+def _udp_encap(val: int, raw: bytes, kind: str) -> int:
+    if val in (0, 2):  # 0: none, UDP_ENCAP_ESPINUDP (2) with CONFIG_XFRM
+        return val
+    raise oserror(ENOPROTOOPT)
+
+
+UDP_OPTS: dict[int, Opt] = {
+    1: Opt("UDP_CORK", unmodelled("UDP_CORK (corking)")),
+    10: Opt("UDPLITE_SEND_CSCOV", GET_ONLY),
+    11: Opt("UDPLITE_RECV_CSCOV", GET_ONLY),
+    100: Opt("UDP_ENCAP", _udp_encap),
+    101: Opt("UDP_NO_CHECK6_TX", flag),
+    102: Opt("UDP_NO_CHECK6_RX", flag),
+    103: Opt("UDP_SEGMENT", checked(between(0, 0xFFFF), unmodelled("UDP_SEGMENT (GSO)"))),
+    104: Opt("UDP_GRO", flag),
+}

@@ -20,7 +20,7 @@ from errno import EAFNOSUPPORT, EINVAL, ENOPROTOOPT, ENOTSOCK, EOPNOTSUPP, ESOCK
 from typing import Any
 
 from ..abi.fcntl import O_NONBLOCK
-from ..abi.inet import IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, TCP_NODELAY
+from ..abi.inet import IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, TCP_NODELAY
 from ..abi.socket import (
     AF_INET,
     AF_INET6,

@@ -52,9 +52,9 @@ from ..abi.socket import (
 )
 from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
-from . import sockopts
 from ..files.unix_dgram import UnixDgramSocket, make_dgram_pair
 from ..files.unix_stream import UnixStreamSocket, make_socketpair
+from . import sockopts
 from .base import SyscallBase
 
 _SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL

@@ -156,6 +156,7 @@ class Opt:
     get_errno: int = 0  # getsockopt fails with this (a set-only option)
     getter: Callable[..., Any] | None = None  # (sock, stored, kind, optlen, calls) -> int | bytes
     min_len: int = 4  # setsockopt's optlen below this: EINVAL
+    shares: int = 0  # another option number of the same level whose stored value this one is
 
     def read_default(self, sock: Any, kind: str) -> Any:
         d = self.default

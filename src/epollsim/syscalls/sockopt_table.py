@@ -12,7 +12,6 @@ here: ``syscalls/inet.py`` and ``syscalls/socket.py`` answer them first.
 from __future__ import annotations
 
 from errno import (
-    EADDRNOTAVAIL,
     EBADF,
     EINVAL,
     ENODATA,
@@ -22,7 +21,6 @@ from errno import (
     ENOTCONN,
     EOPNOTSUPP,
     EPERM,
-    EPROTO,
 )
 from typing import Any
 
@@ -33,21 +31,17 @@ from .sockopt_rules import (
     INT_MAX,
     NOT_HERE,
     TCP,
-    UDP,
     UNIX,
-    V6,
     Opt,
-    Store,
     anyint,
     between,
     checked,
     fails,
     flag,
     int_bytes,
-    noop,
     nonneg,
+    noop,
     struct_of,
-    u8_masked,
     unmodelled,
 )
 
@@ -114,7 +108,12 @@ def _bindtodevice(val: int, raw: bytes, kind: str) -> int:
 
 
 def _get_bindtodevice(sock: Any, stored: int, kind: str, optlen: int, calls: Any) -> bytes:
-    return b"lo\0" if stored == 1 else b""
+    """sock_getbindtodevice: the bound interface's name (sk_bound_dev_if, shared with SO_BINDTOIFINDEX)."""
+    if not stored:
+        return b""
+    if stored == 1:
+        return b"lo\0"
+    raise oserror(ENODEV)  # netdev_get_name: no such interface
 
 
 def _timestamping(val: int, raw: bytes, kind: str) -> bytes:
@@ -247,7 +246,7 @@ SOL_SOCKET_OPTS: dict[int, Opt] = {
     19: Opt("SO_SNDLOWAT", GET_ONLY, default=1),
     20: Opt("SO_RCVTIMEO_OLD", _timeval, default=bytes(16), min_len=0),
     21: Opt("SO_SNDTIMEO_OLD", _timeval, default=bytes(16), min_len=0),
-    25: Opt("SO_BINDTODEVICE", _bindtodevice, getter=_get_bindtodevice, min_len=0),
+    25: Opt("SO_BINDTODEVICE", _bindtodevice, getter=_get_bindtodevice, min_len=0, shares=62),
     26: Opt("SO_ATTACH_FILTER", struct_of(16, "SO_ATTACH_FILTER (classic BPF)"), default=b""),
     27: Opt("SO_DETACH_FILTER", fails(ENOENT), get_errno=ENOPROTOOPT),
     28: Opt("SO_PEERNAME", GET_ONLY, getter=_get_peername_errno),
@@ -335,7 +334,7 @@ def _secs_to_retrans(seconds: int) -> int:
     """net/ipv4/tcp.c secs_to_retrans with TCP_TIMEOUT_INIT 1 s and TCP_RTO_MAX 120 s."""
     res = 0
     if seconds > 0:
-        period, timeout, rto = 1, 1, 1
+        period, timeout = 1, 1
         res = 1
         while seconds > period and res < 255:
             res += 1

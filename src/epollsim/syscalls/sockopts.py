@@ -122,7 +122,7 @@ def getsockopt(calls: Any, sock: Any, level: int, optname: int, optlen: int | No
     opt = _row(kind, level, optname, True)
     if opt.get_errno:
         raise oserror(opt.get_errno)
-    value = stored(sock, level, optname, None)
+    value = stored(sock, level, opt.shares or optname, None)
     if value is None:
         value = opt.read_default(sock, kind)
     if opt.getter is not None:
@@ -157,7 +157,7 @@ def setsockopt(calls: Any, sock: Any, level: int, optname: int, value: int | byt
     if opt.getter is not None and isinstance(result, tuple):  # IPV6_ADDR_PREFERENCES: (pref, mask)
         pref, mask = result
         result = (stored(sock, level, optname, 0) & mask) | pref
-    _opts(sock)[_key(level, optname)] = result
+    _opts(sock)[_key(level, opt.shares or optname)] = result
 
 
 def inherit(parent: Any, child: Any) -> None:

@@ -11,7 +11,7 @@ every other socket as recvfrom(2) does for a stream: no address.
 """
 from __future__ import annotations
 
-from errno import EINVAL, EOPNOTSUPP
+from errno import EOPNOTSUPP
 from typing import Any
 
 from ..abi.socket import MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, SOL_SOCKET

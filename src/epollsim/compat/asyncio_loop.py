@@ -14,8 +14,10 @@ on a simulated machine:
 - ``run_in_executor`` defaults to ``ThreadPoolExecutor`` over model threads; its
   results come back through ``call_soon_threadsafe``, i.e. the model's
   socketpair self-pipe.
-- ``getaddrinfo``/``getnameinfo`` call the host's resolver directly (no thread:
-  the model's resolver never waits).
+- ``getaddrinfo``/``getnameinfo`` call ``socket.getaddrinfo``/``getnameinfo``
+  directly (no thread: the model's resolver never waits), looked up at call
+  time where CPython's loop looks them up (``module_view.py``), so a test's
+  mock of them reaches the model's loop.
 - signal handlers and subprocesses raise ``Unsupported``; ``sock_sendfile``
   falls back to send (no ``os.sendfile`` in the model).
 - orders that the real loop takes from memory addresses or PYTHONHASHSEED are
@@ -213,10 +215,11 @@ class _ModelLoop:
     async def getaddrinfo(
         self, host: Any, port: Any, *, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
     ) -> list[Any]:
-        return self._host_asyncio._socket.getaddrinfo(host, port, family, type, proto, flags)  # type: ignore[no-any-return]
+        # socket.getaddrinfo as CPython's loop finds it at call time (a test's mock included).
+        return self._host_asyncio._socket_view.getaddrinfo(host, port, family, type, proto, flags)  # type: ignore[no-any-return]
 
     async def getnameinfo(self, sockaddr: Any, flags: int = 0) -> tuple[str, str]:
-        return self._host_asyncio._socket.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
+        return self._host_asyncio._socket_view.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
 
     def add_signal_handler(self, sig: int, callback: Callable[..., Any], *args: Any) -> None:
         raise Unsupported("loop.add_signal_handler is not modelled by epollsim: there are no signals")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from tcp_helpers import connected_pair
 
 from epollsim.testing.backends import Backend
 
@@ -486,16 +487,79 @@ def test_so_linger_is_a_struct_and_off_keeps_the_time(backend: Backend, kind: st
     sock.close()
 
 
-@pytest.mark.parametrize("optname", [20, 21, 66, 67])  # SO_RCVTIMEO/SO_SNDTIMEO, _OLD and _NEW
-def test_a_zero_or_negative_timeout_struct_is_no_timeout(backend: Backend, optname: int) -> None:
+def timeval(sec: int, usec: int) -> bytes:
+    return sec.to_bytes(8, "little", signed=True) + usec.to_bytes(8, "little", signed=True)
+
+
+@pytest.mark.parametrize(("optname", "shared"), [(20, 66), (21, 67)])  # SO_RCVTIMEO/SO_SNDTIMEO, _OLD/_NEW
+def test_a_timeout_reads_back_in_jiffies(backend: Backend, optname: int, shared: int) -> None:
     sock = _make(backend, "tcp4")
-    sock.setsockopt(SOL_SOCKET, optname, bytes(16))
+    sock.setsockopt(SOL_SOCKET, optname, timeval(1, 500000))
+    assert sock.getsockopt(SOL_SOCKET, optname, 16) == timeval(1, 500000)
+    assert sock.getsockopt(SOL_SOCKET, shared, 16) == timeval(1, 500000)  # one sk_rcvtimeo
+    sock.setsockopt(SOL_SOCKET, shared, timeval(0, 1))
+    assert sock.getsockopt(SOL_SOCKET, optname, 64) == timeval(0, 4000)  # one jiffy (HZ 250)
+    sock.setsockopt(SOL_SOCKET, optname, timeval(-5, 0))  # negative: 0 jiffies (return at once)
     assert sock.getsockopt(SOL_SOCKET, optname, 16) == bytes(16)
-    sock.setsockopt(SOL_SOCKET, optname, (-5).to_bytes(8, "little", signed=True) + bytes(8))
-    assert sock.getsockopt(SOL_SOCKET, optname, 64) == bytes(16)
-    assert _outcome(sock.setsockopt, SOL_SOCKET, optname, bytes(8) + (10**6).to_bytes(8, "little")) == "EDOM"
+    sock.setsockopt(SOL_SOCKET, optname, bytes(16))  # zero: no timeout
+    assert sock.getsockopt(SOL_SOCKET, optname, 16) == bytes(16)
+    assert _outcome(sock.setsockopt, SOL_SOCKET, optname, timeval(0, 10**6)) == "EDOM"
     assert _outcome(sock.setsockopt, SOL_SOCKET, optname, bytes(8)) == "EINVAL"
     sock.close()
+
+
+@pytest.mark.parametrize("kind", ["pair", "tcp4", "udp4"])
+def test_so_rcvtimeo_ends_a_blocking_receive_with_eagain(backend: Backend, kind: str) -> None:
+    if kind == "tcp4":
+        sock, other = connected_pair(backend)
+        sock.setblocking(True)
+    elif kind == "udp4":
+        sock, other = _make(backend, "udp4"), None
+        sock.bind(("127.0.0.1", 0))
+    else:
+        sock, other = backend.socket.socketpair()
+    clock = backend.time.monotonic
+    for timeout in (timeval(0, 10000), timeval(-1, 0)):
+        sock.setsockopt(SOL_SOCKET, 20, timeout)
+        start = clock()
+        with pytest.raises(BlockingIOError) as info:
+            sock.recv(10)
+        assert info.value.errno == errno.EAGAIN
+        waited = clock() - start
+        assert waited >= (0.0119 if timeout == timeval(0, 10000) else 0.0)  # 10 ms is 3 jiffies
+        if backend.is_model:
+            assert waited == pytest.approx(0.012 if timeout == timeval(0, 10000) else 0.0)  # exactly
+    sock.close()
+    if other is not None:
+        other.close()
+
+
+@pytest.mark.parametrize("family", ["AF_INET", "AF_UNIX"])
+def test_so_rcvtimeo_ends_a_blocking_accept_with_eagain(backend: Backend, family: str) -> None:
+    socket = backend.socket
+    server = socket.socket(getattr(socket, family))
+    server.bind(("127.0.0.1", 0) if family == "AF_INET" else "\0epollsim-sockopts-accept")
+    server.listen()
+    server.setsockopt(SOL_SOCKET, 20, timeval(0, 4000))
+    with pytest.raises(BlockingIOError):
+        server.accept()
+    server.close()
+
+
+def test_so_sndtimeo_ends_a_blocking_send_with_eagain(backend: Backend) -> None:
+    a, b = backend.socket.socketpair()
+    a.setblocking(False)
+    try:
+        while True:
+            a.send(b"x" * 65536)
+    except BlockingIOError:
+        pass
+    a.setblocking(True)
+    a.setsockopt(SOL_SOCKET, 21, timeval(0, 20000))
+    with pytest.raises(BlockingIOError):
+        a.send(b"y" * 100)
+    a.close()
+    b.close()
 
 
 def test_bindtodevice_takes_a_name(privileged: Backend) -> None:

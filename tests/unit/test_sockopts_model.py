@@ -2,7 +2,7 @@
 
 Their real-kernel behaviour is in tests/contract/test_sockopts.py; here, only what the model does
 instead of changing behaviour silently: a value that would change what the model simulates (a
-TCP_CORK that holds data back, a receive timeout, a peek offset) is refused loudly, the value that
+TCP_CORK that holds data back, a peek offset) is refused loudly, the value that
 changes nothing (0, -1) is accepted.
 """
 from __future__ import annotations
@@ -45,12 +45,6 @@ def test_udp_cork_and_segment_are_unsupported(model: Backend) -> None:
         sock.setsockopt(SOL_UDP, optname, 0)
         with pytest.raises(Unsupported, match=named):
             sock.setsockopt(SOL_UDP, optname, 1400)
-
-
-def test_a_receive_timeout_is_unsupported(model: Backend) -> None:
-    sock = _tcp(model)
-    with pytest.raises(Unsupported, match="SO_RCVTIMEO"):
-        sock.setsockopt(SOL_SOCKET, 20, (1).to_bytes(8, "little") + bytes(8))
 
 
 def test_tcp_info_is_unsupported(model: Backend) -> None:

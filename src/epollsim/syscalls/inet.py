@@ -142,7 +142,7 @@ class InetCalls(SocketCalls):
         try:
             sock.connect(addr[0], addr[1], nonblock)
         except WouldBlock as blocked:
-            self.retry(f"connect({fd})", sock.connect_wait, blocked, sock)
+            self.retry(f"connect({fd})", sock.connect_wait, blocked, sock, timeo=False)
 
     def accept4(self, fd: int, flags: int = 0) -> tuple[int, tuple[Any, ...]]:
         """__sys_accept4: flags limited to SOCK_NONBLOCK|SOCK_CLOEXEC (EINVAL), then inet_accept."""

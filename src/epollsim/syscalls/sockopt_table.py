@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from errno import (
     EBADF,
+    EDOM,
     EINVAL,
     ENODATA,
     ENODEV,
@@ -64,18 +65,31 @@ def _linger_struct(val: int, raw: bytes, kind: str) -> bytes:
     return int_bytes(1 if onoff else 0) + int_bytes(max(0, secs) if onoff else 0)
 
 
-def _timeval(val: int, raw: bytes, kind: str) -> bytes:
-    """sock_set_timeout: a struct timeval (16 bytes); zero (no timeout) is all the model keeps."""
+HZ = 250  # CONFIG_HZ of the reference kernel (TCP_RTO_MAX_MS reads back in 4 ms steps)
+_MAX_SCHEDULE_TIMEOUT = (1 << 63) - 1
+
+
+def _timeval(val: int, raw: bytes, kind: str) -> int | None:
+    """sock_set_timeout: a struct timeval (16 bytes) to jiffies, rounded up; zero is no timeout
+    (None: MAX_SCHEDULE_TIMEOUT), a negative time is 0 jiffies (return at once)."""
     if len(raw) < 16:
         raise oserror(EINVAL)
     sec = int.from_bytes(raw[:8], "little", signed=True)
     usec = int.from_bytes(raw[8:16], "little", signed=True)
     if usec < 0 or usec >= 1_000_000:
-        from errno import EDOM
         raise oserror(EDOM)
-    if sec < 0 or (sec == 0 and usec == 0):
-        return bytes(16)  # a negative timeout is no timeout
-    raise Unsupported("SO_RCVTIMEO/SO_SNDTIMEO timeouts are not modelled (use settimeout())")
+    if sec < 0:
+        return 0
+    if (sec or usec) and sec < _MAX_SCHEDULE_TIMEOUT // HZ - 1:
+        return sec * HZ + -(-usec // (1_000_000 // HZ))
+    return None
+
+
+def _get_timeval(sock: Any, stored: int | None, kind: str, optlen: int, calls: Any) -> bytes:
+    """sock_get_timeout: jiffies back to a timeval (zero for no timeout)."""
+    if stored is None:
+        return bytes(16)
+    return int_bytes(stored // HZ, 8) + int_bytes((stored % HZ) * 1_000_000 // HZ, 8)
 
 
 def _priority(val: int, raw: bytes, kind: str) -> int:
@@ -244,8 +258,8 @@ SOL_SOCKET_OPTS: dict[int, Opt] = {
             getter=_peer_get("SO_PEERCRED", int_bytes(0) + int_bytes(-1) + int_bytes(-1))),
     18: Opt("SO_RCVLOWAT", _rcvlowat, default=1),
     19: Opt("SO_SNDLOWAT", GET_ONLY, default=1),
-    20: Opt("SO_RCVTIMEO_OLD", _timeval, default=bytes(16), min_len=0),
-    21: Opt("SO_SNDTIMEO_OLD", _timeval, default=bytes(16), min_len=0),
+    20: Opt("SO_RCVTIMEO_OLD", _timeval, default=None, getter=_get_timeval, min_len=0),
+    21: Opt("SO_SNDTIMEO_OLD", _timeval, default=None, getter=_get_timeval, min_len=0),
     25: Opt("SO_BINDTODEVICE", _bindtodevice, getter=_get_bindtodevice, min_len=0, shares=62),
     26: Opt("SO_ATTACH_FILTER", struct_of(16, "SO_ATTACH_FILTER (classic BPF)"), default=b""),
     27: Opt("SO_DETACH_FILTER", fails(ENOENT), get_errno=ENOPROTOOPT),
@@ -279,8 +293,8 @@ SOL_SOCKET_OPTS: dict[int, Opt] = {
     63: Opt("SO_TIMESTAMP_NEW", flag),
     64: Opt("SO_TIMESTAMPNS_NEW", flag),
     65: Opt("SO_TIMESTAMPING_NEW", _timestamping, default=bytes(8)),
-    66: Opt("SO_RCVTIMEO_NEW", _timeval, default=bytes(16), min_len=0),
-    67: Opt("SO_SNDTIMEO_NEW", _timeval, default=bytes(16), min_len=0),
+    66: Opt("SO_RCVTIMEO_NEW", _timeval, default=None, getter=_get_timeval, min_len=0, shares=20),
+    67: Opt("SO_SNDTIMEO_NEW", _timeval, default=None, getter=_get_timeval, min_len=0, shares=21),
     68: Opt("SO_DETACH_REUSEPORT_BPF", fails(EINVAL), get_errno=ENOPROTOOPT),
     69: Opt("SO_PREFER_BUSY_POLL", flag),
     70: Opt("SO_BUSY_POLL_BUDGET", _busy_poll_budget, get_errno=ENOPROTOOPT),

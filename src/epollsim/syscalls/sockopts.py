@@ -160,6 +160,17 @@ def setsockopt(calls: Any, sock: Any, level: int, optname: int, value: int | byt
     _opts(sock)[_key(level, opt.shares or optname)] = result
 
 
+_RCVTIMEO_KEY = _key(SOL_SOCKET, 20)  # SO_RCVTIMEO_OLD and _NEW share sk_rcvtimeo
+_SNDTIMEO_KEY = _key(SOL_SOCKET, 21)
+NS_PER_JIFFY = 1_000_000_000 // 250  # HZ (sockopt_table.HZ)
+
+
+def timeout_ns(opts: dict[int, Any], sending: bool) -> int | None:
+    """sock_rcvtimeo / sock_sndtimeo: how long a blocking call may sleep (None: for ever)."""
+    jiffies = opts.get(_SNDTIMEO_KEY if sending else _RCVTIMEO_KEY)
+    return None if jiffies is None else jiffies * NS_PER_JIFFY
+
+
 def inherit(parent: Any, child: Any) -> None:
     """sk_clone_lock copies struct sock: an accepted socket starts with its listener's options."""
     if parent.sockopts:

@@ -81,7 +81,7 @@ class UnixCalls(InetCalls):
         try:
             sock.connect(path, sock.nonblocking, fid)
         except WouldBlock as blocked:
-            self.retry(f"connect({fd})", lambda: sock.connect(path, False, fid), blocked, sock)
+            self.retry(f"connect({fd})", lambda: sock.connect(path, False, fid), blocked, sock, timeo=False)
         return None
 
     def accept4(self, fd: int, flags: int = 0) -> tuple[int, Any]:

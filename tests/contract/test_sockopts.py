@@ -650,6 +650,55 @@ def test_ipv6_v6only_only_before_bind(backend: Backend) -> None:
     sock.close()
 
 
+def test_what_a_connection_answers(backend: Backend) -> None:
+    """SO_PEERNAME (a sockaddr; a longer buffer is EINVAL), IP_MTU/IPV6_MTU (loopback's route),
+    TCP_MAXSEG (the two ends' smaller MSS less the timestamp option)."""
+    socket = backend.socket
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.setsockopt(SOL_TCP, 2, 1000)
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.socket()
+    assert client.getsockopt(SOL_TCP, 2) == 536
+    client.setsockopt(SOL_TCP, 2, 1200)
+    client.connect(("127.0.0.1", port))
+    conn, _ = server.accept()
+    peer = b"\x02\x00" + port.to_bytes(2, "big") + bytes((127, 0, 0, 1)) + bytes(8)
+    assert client.getsockopt(SOL_SOCKET, 28, 16) == peer
+    assert client.getsockopt(SOL_SOCKET, 28, 6) == peer[:6]
+    assert _outcome(client.getsockopt, SOL_SOCKET, 28, 17) == "EINVAL"
+    assert client.getsockopt(SOL_IP, 14) == 65535
+    assert (client.getsockopt(SOL_TCP, 2), conn.getsockopt(SOL_TCP, 2), server.getsockopt(SOL_TCP, 2)) == (988, 988, 1000)
+    for s in (conn, client, server):
+        s.close()
+    v6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    assert _outcome(v6.getsockopt, SOL_IPV6, 24) == "ENOTCONN"
+    v6.connect(("::1", 9))
+    assert v6.getsockopt(SOL_IPV6, 24) == 65536
+    assert v6.getsockopt(SOL_SOCKET, 28, 28) == b"\x0a\x00\x00\x09" + bytes(4) + bytes(15) + b"\x01" + bytes(4)
+    v6.close()
+
+
+def test_so_peername_of_unix_sockets(backend: Backend) -> None:
+    socket = backend.socket
+    server = socket.socket(socket.AF_UNIX)
+    server.bind("\0epollsim-sockopts-peer")
+    server.listen()
+    client = socket.socket(socket.AF_UNIX)
+    assert _outcome(client.getsockopt, SOL_SOCKET, 28, 16) == "ENOTCONN"
+    client.connect("\0epollsim-sockopts-peer")
+    conn, _ = server.accept()
+    assert client.getsockopt(SOL_SOCKET, 28, 25) == b"\x01\x00\x00epollsim-sockopts-peer"  # abstract: no NUL
+    assert _outcome(client.getsockopt, SOL_SOCKET, 28, 26) == "EINVAL"
+    assert conn.getsockopt(SOL_SOCKET, 28, 2) == b"\x01\x00"  # the client is unnamed
+    a, b = socket.socketpair()
+    assert a.getsockopt(SOL_SOCKET, 28, 2) == b"\x01\x00"
+    assert _outcome(a.getsockopt, SOL_SOCKET, 28) == "EINVAL"
+    for s in (conn, client, server, a, b):
+        s.close()
+
+
 def test_ip_protocol_reads_the_local_port(backend: Backend) -> None:
     sock = _make(backend, "udp4")
     sock.bind(("127.0.0.1", 0))

@@ -26,6 +26,7 @@ from errno import (
 from typing import Any
 
 from ..errors import Unsupported, oserror
+from ..net.inet_text import inet_pton4, inet_pton6
 from .sockopt_rules import (
     ALL,
     INET,
@@ -51,6 +52,7 @@ GET_ONLY = fails(ENOPROTOOPT)
 SOCK_MIN_RCVBUF = 2048 + 256  # net/core/sock.c (TCP_SKB_MIN_TRUESIZE)
 SOMAXCONN = 4096  # net.core.somaxconn
 TCP_FIN_TIMEOUT = 60  # net.ipv4.tcp_fin_timeout; TCP_FIN_TIMEOUT_MAX = 120
+_LOOPBACK_ADVMSS = 65495  # loopback's MTU 65535 (IP_MAX_MTU) less 40 bytes of headers
 TCP_RMEM_MAX = 6291456  # net.ipv4.tcp_rmem[2] at its default (the reference host raises it)
 
 
@@ -172,8 +174,30 @@ def _get_netns_cookie(sock: Any, stored: Any, kind: str, optlen: int, calls: Any
     return int_bytes(1, 8)  # init_net's cookie
 
 
-def _get_peername(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
-    raise Unsupported("getsockopt(SO_PEERNAME) of a connected socket is not modelled (use getpeername())")
+def _peer_sockaddr(sock: Any, kind: str) -> bytes:
+    """The peer's struct sockaddr as getname(peer=1) writes it (ENOTCONN without one)."""
+    if kind in INET:
+        host, port = sock.peername()
+        if kind in ("tcp4", "udp4"):
+            return b"\x02\x00" + port.to_bytes(2, "big") + (inet_pton4(host) or bytes(4)) + bytes(8)
+        return b"\x0a\x00" + port.to_bytes(2, "big") + bytes(4) + (inet_pton6(host) or bytes(16)) + bytes(4)
+    peername = getattr(sock, "peername", None)
+    if peername is not None:
+        name = peername()
+    elif getattr(sock, "peer", None) is None:
+        raise oserror(ENOTCONN)
+    else:
+        name = b""  # a socketpair's peer is unnamed
+    # unix_getname: a path name's length counts its NUL; an abstract name has none.
+    return b"\x01\x00" + name + (b"\0" if name[:1] not in (b"", b"\0") else b"")
+
+
+def _get_peername(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> bytes:
+    """sk_getsockopt SO_PEERNAME: a buffer longer than the address is EINVAL."""
+    addr = _peer_sockaddr(sock, kind)
+    if len(addr) < optlen:
+        raise oserror(EINVAL)
+    return addr
 
 
 def _peer_get(what: str, unconnected: Any) -> Any:
@@ -191,14 +215,6 @@ def _connected(sock: Any, kind: str) -> bool:
     if kind in INET:
         return bool(getattr(sock, "raddr", ""))
     return getattr(sock, "peer", None) is not None
-
-
-def _get_peername_errno(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
-    if not _connected(sock, kind):
-        raise oserror(ENOTCONN)
-    if kind in UNIX and getattr(sock, "name", None) is None:
-        raise oserror(EINVAL)  # an unnamed peer's address is 2 bytes, less than optlen
-    return _get_peername(sock, stored, kind, optlen, calls)
 
 
 def _bindtoifindex(val: int, raw: bytes, kind: str) -> int:
@@ -263,7 +279,7 @@ SOL_SOCKET_OPTS: dict[int, Opt] = {
     25: Opt("SO_BINDTODEVICE", _bindtodevice, getter=_get_bindtodevice, min_len=0, shares=62),
     26: Opt("SO_ATTACH_FILTER", struct_of(16, "SO_ATTACH_FILTER (classic BPF)"), default=b""),
     27: Opt("SO_DETACH_FILTER", fails(ENOENT), get_errno=ENOPROTOOPT),
-    28: Opt("SO_PEERNAME", GET_ONLY, getter=_get_peername_errno),
+    28: Opt("SO_PEERNAME", GET_ONLY, getter=_get_peername),
     29: Opt("SO_TIMESTAMP_OLD", flag),
     34: Opt("SO_PASSSEC", flag, kinds=UNIX, other=NOT_HERE),
     35: Opt("SO_TIMESTAMPNS_OLD", flag),
@@ -329,11 +345,16 @@ def _maxseg(val: int, raw: bytes, kind: str) -> int:
 
 
 def _get_maxseg(sock: Any, stored: int, kind: str, optlen: int, calls: Any) -> int:
-    """mss_cache, or the user's MSS while closed or listening (536: TCP_MSS_DEFAULT before a route)."""
-    if getattr(sock, "raddr", ""):
-        from ..files.tcp_segment import TCP_MSS
-        return TCP_MSS
-    return stored or 536
+    """mss_cache: before a connection the user's MSS (or TCP_MSS_DEFAULT, 536); once connected
+    the smaller of the two ends' advertised MSS (their TCP_MAXSEG, or loopback's 65495) less the
+    timestamp option (12)."""
+    if not getattr(sock, "raddr", ""):
+        return stored or 536
+    if kind == "tcp6":
+        raise Unsupported("getsockopt(TCP_MAXSEG) of a connected IPv6 socket is not modelled")
+    peer = getattr(sock, "peer", None)
+    theirs = 0 if peer is None or not peer.sockopts else peer.sockopts.get(SOL_TCP << 16 | 2, 0)
+    return min(stored or _LOOPBACK_ADVMSS, theirs or _LOOPBACK_ADVMSS) - 12
 
 
 def _linger2(val: int, raw: bytes, kind: str) -> int:

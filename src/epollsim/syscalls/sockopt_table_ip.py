@@ -133,10 +133,14 @@ def _get_inet_num(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) ->
     return int(sock.lport)
 
 
-def _mtu_get(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> int:
-    if not getattr(sock, "raddr", ""):
-        raise oserror(ENOTCONN)
-    return 65536  # the route's MTU: loopback's
+def _mtu(value: int) -> Any:
+    def get(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> int:
+        """IP_MTU / IPV6_MTU: the connected route's MTU (loopback's), ENOTCONN without one."""
+        if not getattr(sock, "raddr", ""):
+            raise oserror(ENOTCONN)
+        return value
+
+    return get
 
 
 def _pathmtu_get(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
@@ -161,7 +165,7 @@ IP_OPTS: dict[int, Opt] = {
     11: Opt("IP_RECVERR", flag, kinds=INET),
     12: Opt("IP_RECVTTL", flag, kinds=INET),
     13: Opt("IP_RECVTOS", flag, kinds=INET),
-    14: Opt("IP_MTU", GET_ONLY, getter=_mtu_get, kinds=INET),
+    14: Opt("IP_MTU", GET_ONLY, getter=_mtu(65535), kinds=INET),  # dst_mtu, capped at IP_MAX_MTU
     15: Opt("IP_FREEBIND", flag, kinds=INET),
     16: Opt("IP_IPSEC_POLICY", fails(EOPNOTSUPP), get_errno=ENOPROTOOPT, kinds=INET),
     17: Opt("IP_XFRM_POLICY", fails(EINVAL), get_errno=ENOPROTOOPT, kinds=frozenset(("tcp4", "udp4")),
@@ -305,7 +309,7 @@ IPV6_OPTS: dict[int, Opt] = {
             kinds=V6),
     22: Opt("IPV6_ROUTER_ALERT", GET_ONLY, kinds=V6),
     23: Opt("IPV6_MTU_DISCOVER", between(0, 5), default=1, kinds=V6),
-    24: Opt("IPV6_MTU", _ipv6_mtu, getter=_mtu_get, kinds=V6),
+    24: Opt("IPV6_MTU", _ipv6_mtu, getter=_mtu(65536), kinds=V6),  # loopback's MTU
     25: Opt("IPV6_RECVERR", flag, kinds=V6),
     27: Opt("IPV6_JOIN_ANYCAST", struct_of(20, "anycast"), get_errno=ENOPROTOOPT, kinds=V6),
     28: Opt("IPV6_LEAVE_ANYCAST", struct_of(20, "anycast"), get_errno=ENOPROTOOPT, kinds=V6),

@@ -41,10 +41,9 @@ from .sockopt_table import (
     SOL_SOCKET_UNIX_OPTS,
     SOL_TCP,
     SOL_UDP,
-    TCP_OPTS,
-    UDP_OPTS,
 )
 from .sockopt_table_ip import IP_OPTS, IPV6_OPTS
+from .sockopt_table_tcp import TCP_OPTS, UDP_OPTS
 
 SOL_UDPLITE = 136  # udp_lib_setsockopt answers both
 _INET4_LEVEL_ERRNOS = (EOPNOTSUPP, ENOPROTOOPT)  # ip_getsockopt / ip_setsockopt of a foreign level

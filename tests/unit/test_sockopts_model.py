@@ -67,3 +67,14 @@ def test_the_model_keeps_linux_defaults_where_the_host_tunes_sysctls(model: Back
     assert sock.getsockopt(SOL_SOCKET, 7) == 2 * 212992
     sock.setsockopt(SOL_SOCKET, 18, -1)  # SO_RCVLOWAT: capped at tcp_rmem[2] / 2
     assert sock.getsockopt(SOL_SOCKET, 18) == 6291456 // 2
+
+
+def test_every_option_name_of_the_socket_module_is_the_models(model: Backend) -> None:
+    """The option names CPython's socket module offers (more each release) have Linux's numbers in
+    the stand-in too, so `k.socket.TCP_INQ` is a number, not Unsupported."""
+    import socket
+
+    names = [n for n in dir(socket) if n.split("_")[0] in ("SO", "SOL", "IP", "IPV6", "TCP", "UDP")
+             and not n.startswith(("SO_J1939", "SO_VM_SOCKETS", "SOL_ALG", "SOL_CAN", "SOL_RDS", "SOL_TIPC"))]
+    assert len(names) > 80
+    assert {n: getattr(model.socket, n) for n in names} == {n: getattr(socket, n) for n in names}

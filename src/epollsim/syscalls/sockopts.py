@@ -32,8 +32,9 @@ from ..errors import oserror
 from ..files.tcp import TcpSocket
 from ..files.udp import UdpSocket
 from ..files.unix_dgram import UnixDgramSocket
-from .sockopt_rules import INT_MAX, TCP, UNIX, Opt, int_bytes
+from .sockopt_rules import INT_MAX, UNIX, Opt, int_bytes
 from .sockopt_table import (
+    HZ,
     SOL_IP,
     SOL_IPV6,
     SOL_SOCKET,
@@ -161,7 +162,7 @@ def setsockopt(calls: Any, sock: Any, level: int, optname: int, value: int | byt
 
 _RCVTIMEO_KEY = _key(SOL_SOCKET, 20)  # SO_RCVTIMEO_OLD and _NEW share sk_rcvtimeo
 _SNDTIMEO_KEY = _key(SOL_SOCKET, 21)
-NS_PER_JIFFY = 1_000_000_000 // 250  # HZ (sockopt_table.HZ)
+NS_PER_JIFFY = 1_000_000_000 // HZ
 
 
 def timeout_ns(opts: dict[int, Any], sending: bool) -> int | None:
@@ -174,10 +175,6 @@ def inherit(parent: Any, child: Any) -> None:
     """sk_clone_lock copies struct sock: an accepted socket starts with its listener's options."""
     if parent.sockopts:
         child.sockopts = dict(parent.sockopts)
-
-
-def is_tcp_kind(kind: str) -> bool:
-    return kind in TCP
 
 
 # -- helpers for the options the model simulates (syscalls/socket.py, syscalls/inet.py) -------------

@@ -72,6 +72,11 @@ def between(lo: int, hi: int, minus_one: int | None = None) -> Store:
     return store
 
 
+def tcp_state(sock: Any) -> int:
+    """A TCP socket's state (files/tcp_states.py numbers: CLOSE 7, LISTEN 10...)."""
+    return int(sock.state)
+
+
 def checked(first: Store, then: Store) -> Store:
     """``first``'s checks, then ``then`` on the value ``first`` stores."""
 
@@ -157,6 +162,7 @@ class Opt:
     getter: Callable[..., Any] | None = None  # (sock, stored, kind, optlen, calls) -> int | bytes
     min_len: int = 4  # setsockopt's optlen below this: EINVAL
     shares: int = 0  # another option number of the same level whose stored value this one is
+    check: Callable[[Any, int], None] | None = None  # (sock, value): a set's state checks, first
 
     def read_default(self, sock: Any, kind: str) -> Any:
         d = self.default

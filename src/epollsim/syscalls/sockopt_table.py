@@ -28,6 +28,7 @@ from errno import (
 from typing import Any
 
 from ..errors import Unsupported, oserror
+from ..files.tcp_states import CLOSE, LISTEN
 from ..net.inet_text import inet_pton4, inet_pton6
 from .sockopt_rules import (
     ALL,
@@ -44,9 +45,11 @@ from .sockopt_rules import (
     nonneg,
     noop,
     struct_of,
+    tcp_state,
 )
 
 SOL_SOCKET, SOL_IP, SOL_TCP, SOL_UDP, SOL_IPV6 = 1, 0, 6, 17, 41
+_TCP_CLOSE, _TCP_LISTEN = CLOSE, LISTEN
 GET_ONLY = fails(ENOPROTOOPT)
 TCP_RMEM_MAX = 6291456  # net.ipv4.tcp_rmem[2] at its default (the reference host raises it)
 
@@ -128,15 +131,19 @@ def _get_bindtodevice(sock: Any, stored: int, kind: str, optlen: int, calls: Any
 
 
 def _timestamping(val: int, raw: bytes, kind: str) -> bytes:
-    """sock_set_timestamping: flags within SOF_TIMESTAMPING_MASK; OPT_ID on an unconnected TCP socket
-    and BIND_PHC (no PHC device here) fail."""
-    if val < 0 or val & ~0x3FFFF:
-        raise oserror(EINVAL)
-    if val & 0x80 and kind in TCP:
-        raise oserror(EINVAL)
+    """sock_set_timestamping: flags within SOF_TIMESTAMPING_MASK; BIND_PHC fails (no PHC device)."""
     if val & 0x8000:
         raise oserror(EOPNOTSUPP)
     return int_bytes(val) + int_bytes(0)
+
+
+def _timestamping_check(sock: Any, val: int) -> None:
+    """The mask first, then OPT_ID (0x80) of a TCP socket needs a connection (not CLOSE or LISTEN)."""
+    if val < 0 or val & ~0x3FFFF:
+        raise oserror(EINVAL)
+    if val & 0x80 and isinstance(getattr(sock, "state", None), int) and getattr(sock, "proto", 0) == 6:
+        if tcp_state(sock) in (_TCP_CLOSE, _TCP_LISTEN):
+            raise oserror(EINVAL)
 
 
 def _pacing(val: int, raw: bytes, kind: str) -> bytes:
@@ -197,19 +204,13 @@ def _get_peername(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) ->
 
 def _peer_get(what: str, unconnected: Any) -> Any:
     def get(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
-        if _connected(sock, kind):
+        if kind in UNIX and getattr(sock, "peer", None) is not None:
             raise Unsupported(f"getsockopt({what}) of a connected AF_UNIX socket is not modelled (no pids)")
         if isinstance(unconnected, int) and unconnected > 0 and not isinstance(unconnected, bool):
             raise oserror(unconnected)
         return unconnected
 
     return get
-
-
-def _connected(sock: Any, kind: str) -> bool:
-    if kind in INET:
-        return bool(getattr(sock, "raddr", ""))
-    return getattr(sock, "peer", None) is not None
 
 
 def _bindtoifindex(val: int, raw: bytes, kind: str) -> int:
@@ -279,7 +280,7 @@ SOL_SOCKET_OPTS: dict[int, Opt] = {
     34: Opt("SO_PASSSEC", flag, kinds=UNIX, other=NOT_HERE),
     35: Opt("SO_TIMESTAMPNS_OLD", flag),
     36: Opt("SO_MARK", anyint),
-    37: Opt("SO_TIMESTAMPING_OLD", _timestamping, default=bytes(8)),
+    37: Opt("SO_TIMESTAMPING_OLD", _timestamping, default=bytes(8), check=_timestamping_check),
     40: Opt("SO_RXQ_OVFL", flag),
     41: Opt("SO_WIFI_STATUS", flag),
     42: Opt("SO_PEEK_OFF", _peek_off, default=-1),
@@ -303,7 +304,7 @@ SOL_SOCKET_OPTS: dict[int, Opt] = {
     62: Opt("SO_BINDTOIFINDEX", _bindtoifindex),
     63: Opt("SO_TIMESTAMP_NEW", flag),
     64: Opt("SO_TIMESTAMPNS_NEW", flag),
-    65: Opt("SO_TIMESTAMPING_NEW", _timestamping, default=bytes(8)),
+    65: Opt("SO_TIMESTAMPING_NEW", _timestamping, default=bytes(8), check=_timestamping_check),
     66: Opt("SO_RCVTIMEO_NEW", _timeval, default=None, getter=_get_timeval, min_len=0, shares=20),
     67: Opt("SO_SNDTIMEO_NEW", _timeval, default=None, getter=_get_timeval, min_len=0, shares=21),
     68: Opt("SO_DETACH_REUSEPORT_BPF", fails(EINVAL), get_errno=ENOPROTOOPT),

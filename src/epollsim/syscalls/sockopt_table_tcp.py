@@ -12,6 +12,7 @@ from errno import EINVAL, ENOENT, ENOPROTOOPT, EPERM
 from typing import Any
 
 from ..errors import Unsupported, oserror
+from ..files.tcp_states import CLOSE, LISTEN
 from .sockopt_rules import (
     Opt,
     anyint,
@@ -22,6 +23,7 @@ from .sockopt_rules import (
     nonneg,
     noop,
     struct_of,
+    tcp_state,
     unmodelled,
 )
 
@@ -31,6 +33,34 @@ SOCK_MIN_RCVBUF = 2048 + 256  # net/core/sock.c (TCP_SKB_MIN_TRUESIZE)
 SOMAXCONN = 4096  # net.core.somaxconn
 TCP_FIN_TIMEOUT = 60  # net.ipv4.tcp_fin_timeout; TCP_FIN_TIMEOUT_MAX = 120
 _LOOPBACK_ADVMSS = 65495  # loopback's MTU 65535 (IP_MAX_MTU) less 40 bytes of headers
+
+
+def _in_states(errno_: int, *states: int) -> Any:
+    """A set's state check: outside ``states`` the option fails with ``errno_``."""
+
+    def check(sock: Any, val: int) -> None:
+        if tcp_state(sock) not in states:
+            raise oserror(errno_)
+
+    return check
+
+
+def _clamp_check(sock: Any, val: int) -> None:
+    if val == 0 and tcp_state(sock) != CLOSE:
+        raise oserror(EINVAL)  # tcp_set_window_clamp: 0 only on a closed socket
+
+
+def _repair_check(sock: Any, val: int) -> None:
+    if tcp_state(sock) == LISTEN:
+        raise oserror(EPERM)  # tcp_repair: not on a listener
+
+
+def _get_zerocopy_receive(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:
+    """TCP_ZEROCOPY_RECEIVE: a buffer shorter than the struct's first fields is EINVAL; a longer
+    one is an in/out struct (CPython passes it uninitialised) asking for a page mapping."""
+    if optlen < 16:
+        raise oserror(EINVAL)
+    raise Unsupported("TCP_ZEROCOPY_RECEIVE (mapping received pages) is not modelled")
 
 
 # -- SOL_TCP --------------------------------------------------------------------------------------
@@ -146,7 +176,7 @@ TCP_OPTS: dict[int, Opt] = {
     7: Opt("TCP_SYNCNT", between(1, 127), default=6),
     8: Opt("TCP_LINGER2", _linger2, default=TCP_FIN_TIMEOUT),
     9: Opt("TCP_DEFER_ACCEPT", _defer_accept),
-    10: Opt("TCP_WINDOW_CLAMP", _window_clamp),
+    10: Opt("TCP_WINDOW_CLAMP", _window_clamp, check=_clamp_check),
     11: Opt("TCP_INFO", GET_ONLY, getter=_get_tcp_info),
     12: Opt("TCP_QUICKACK", flag, default=1),
     13: Opt("TCP_CONGESTION", _congestion, default=b"cubic".ljust(16, b"\0"), min_len=0),
@@ -154,23 +184,24 @@ TCP_OPTS: dict[int, Opt] = {
     16: Opt("TCP_THIN_LINEAR_TIMEOUTS", between(0, 1)),
     17: Opt("TCP_THIN_DUPACK", checked(between(0, 1), noop(0))),
     18: Opt("TCP_USER_TIMEOUT", nonneg),
-    19: Opt("TCP_REPAIR", _repair),
+    19: Opt("TCP_REPAIR", _repair, check=_repair_check),
     20: Opt("TCP_REPAIR_QUEUE", fails(EPERM), get_errno=EINVAL),
-    21: Opt("TCP_QUEUE_SEQ", fails(EINVAL), get_errno=EINVAL),
+    21: Opt("TCP_QUEUE_SEQ", fails(EINVAL), get_errno=EINVAL, check=_in_states(EPERM, CLOSE)),
     22: Opt("TCP_REPAIR_OPTIONS", fails(EINVAL), get_errno=ENOPROTOOPT),
-    23: Opt("TCP_FASTOPEN", lambda v, r, k: min(nonneg(v, r, k), SOMAXCONN)),
+    23: Opt("TCP_FASTOPEN", lambda v, r, k: min(nonneg(v, r, k), SOMAXCONN), check=_in_states(EINVAL, CLOSE, LISTEN)),
     24: Opt("TCP_TIMESTAMP", fails(EPERM), getter=_get_tcp_timestamp),
     25: Opt("TCP_NOTSENT_LOWAT", anyint),  # 0: net.ipv4.tcp_notsent_lowat decides
     26: Opt("TCP_CC_INFO", GET_ONLY, default=b""),  # cubic has no get_info: nothing copied
     27: Opt("TCP_SAVE_SYN", between(0, 2)),
     28: Opt("TCP_SAVED_SYN", GET_ONLY, default=b""),
     29: Opt("TCP_REPAIR_WINDOW", fails(EPERM), get_errno=EINVAL),
-    30: Opt("TCP_FASTOPEN_CONNECT", checked(between(0, 1), unmodelled("TCP_FASTOPEN_CONNECT (TCP Fast Open)"))),
+    30: Opt("TCP_FASTOPEN_CONNECT", checked(between(0, 1), unmodelled("TCP_FASTOPEN_CONNECT (TCP Fast Open)")),
+            check=_in_states(EINVAL, CLOSE)),
     31: Opt("TCP_ULP", _ulp, default=b"", min_len=0),
     32: Opt("TCP_MD5SIG_EXT", struct_of(216, "TCP_MD5SIG_EXT"), get_errno=ENOPROTOOPT),
     33: Opt("TCP_FASTOPEN_KEY", _fastopen_key, default=b"", min_len=0),
-    34: Opt("TCP_FASTOPEN_NO_COOKIE", between(0, 1)),
-    35: Opt("TCP_ZEROCOPY_RECEIVE", GET_ONLY, get_errno=EINVAL),
+    34: Opt("TCP_FASTOPEN_NO_COOKIE", between(0, 1), check=_in_states(EINVAL, CLOSE, LISTEN)),
+    35: Opt("TCP_ZEROCOPY_RECEIVE", GET_ONLY, getter=_get_zerocopy_receive),
     36: Opt("TCP_INQ", between(0, 1)),
     37: Opt("TCP_TX_DELAY", nonneg),
     43: Opt("TCP_IS_MPTCP", GET_ONLY),

@@ -153,6 +153,8 @@ def setsockopt(calls: Any, sock: Any, level: int, optname: int, value: int | byt
         raw = int_bytes(value)
     if level == SOL_SOCKET and optname in (50, 52) and 0 <= val <= INT_MAX and val in calls.files:
         raise oserror(EINVAL)  # an fd, but not a BPF program
+    if opt.check is not None:
+        opt.check(sock, val)
     result = opt.store(val, raw, kind)
     if opt.getter is not None and isinstance(result, tuple):  # IPV6_ADDR_PREFERENCES: (pref, mask)
         pref, mask = result

@@ -664,6 +664,7 @@ def test_what_a_connection_answers(backend: Backend) -> None:
     assert client.getsockopt(SOL_TCP, 2) == 536
     client.setsockopt(SOL_TCP, 2, 1200)
     client.connect(("127.0.0.1", port))
+    assert client.getsockopt(SOL_TCP, 2) == 988  # negotiated in the handshake, before any accept
     conn, _ = server.accept()
     peer = b"\x02\x00" + port.to_bytes(2, "big") + bytes((127, 0, 0, 1)) + bytes(8)
     assert client.getsockopt(SOL_SOCKET, 28, 16) == peer

@@ -156,7 +156,6 @@ class InetCalls(SocketCalls):
             child = self.retry(f"accept({fd})", lambda: sock.accept(False), blocked, sock)
         if flags & SOCK_NONBLOCK:
             child.flags |= O_NONBLOCK
-        sockopts.inherit(sock, child)
         newfd = self.proc.fdtable.install(child, bool(flags & SOCK_CLOEXEC))
         if self.hb.on:
             self.hb.acquire(child.sync_rx())

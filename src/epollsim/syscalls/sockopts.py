@@ -173,12 +173,6 @@ def timeout_ns(opts: dict[int, Any], sending: bool) -> int | None:
     return None if jiffies is None else jiffies * NS_PER_JIFFY
 
 
-def inherit(parent: Any, child: Any) -> None:
-    """sk_clone_lock copies struct sock: an accepted socket starts with its listener's options."""
-    if parent.sockopts:
-        child.sockopts = dict(parent.sockopts)
-
-
 # -- helpers for the options the model simulates (syscalls/socket.py, syscalls/inet.py) -------------
 
 

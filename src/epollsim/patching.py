@@ -22,8 +22,12 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    nothing reaches the host's network or clock. Constants, exception classes
    and names imported from elsewhere (``socket.IntEnum``) stay: they are the
    same either way. So does Python code in those modules that the stand-in
-   lacks (``socket.SocketIO``, ``socket.getfqdn``): its globals *are* the
-   patched module, so it runs on the model too.
+   lacks (``socket.SocketIO``), and ``STDLIB_CODE`` (``socket.create_connection``,
+   ``create_server``, ``getfqdn``, ``has_dualstack_ipv6``): its globals *are*
+   the patched module, so it runs on the model too, and looks each name up at
+   call time, where a test's ``unittest.mock.patch`` finds it. The model's own
+   code (its asyncio loop) looks the socket module's names up there too while
+   the patch is active (``compat/module_view.py``).
 2. **Names copied out, everywhere.** Every module in ``sys.modules`` (sorted by
    name; except epollsim's own, the six patched modules, asyncio, and the test
    and debugging tools listed in ``SKIP``) is scanned for globals that *are* (by
@@ -90,6 +94,14 @@ PATCHED: dict[str, tuple[str, ...]] = {
     "threading": ("threading", "_thread"),
     "fcntl": ("fcntl",),
     "signal": ("signal", "_signal"),
+}
+
+# Python code of the patched modules that stays the stdlib's even where the stand-in has its own:
+# it reaches the system only through its module's globals, which the patch replaces, so it runs
+# on the model, and a test's ``mock.patch("socket.socket")`` or ``mock.patch("socket.getaddrinfo")``
+# reaches it as it reaches CPython's (``create_connection`` looks ``socket`` up at call time).
+STDLIB_CODE: dict[str, tuple[str, ...]] = {
+    "socket": ("create_connection", "create_server", "getfqdn", "has_dualstack_ipv6"),
 }
 
 # The fd calls of ``os`` the model offers, patched by name: ``os`` as a whole stays
@@ -284,9 +296,13 @@ class Patch:
             real = importlib.import_module(module_name)
             stand_in = getattr(self.host, module_name)
             namespace = vars(real)
+            if "_patched_into" in vars(stand_in):  # the model's code looks names up in the real module
+                self._assign(vars(stand_in), "_patched_into", real)
             for name in sorted(namespace):
                 original = namespace[name]
                 if name.startswith("_") or getattr(original, "__module__", None) not in owners:
+                    continue
+                if name in STDLIB_CODE.get(module_name, ()):
                     continue
                 try:
                     replacement = getattr(stand_in, name)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ._module import StandIn, copy_constants
 from .asyncio_loop import EventLoopPolicy, Future, Task, ThreadPoolExecutor, _ModelLoop
 from .asyncio_rebind import rebased_loop_classes, rebased_runner
+from .module_view import ModuleView
 
 if TYPE_CHECKING:
     from .os import OsModule
@@ -118,6 +119,7 @@ class AsyncioModule(StandIn):
     ) -> None:
         self._signal = signal
         self._socket = socket
+        self._socket_view = ModuleView(socket)  # socket's names where CPython's asyncio reads them
         self._selectors = selectors
         self._os = os
         self._threading = threading
@@ -129,7 +131,7 @@ class AsyncioModule(StandIn):
     @functools.cached_property
     def EventLoop(self) -> type[asyncio.AbstractEventLoop]:  # noqa: N802 (asyncio's name)
         rebased = rebased_loop_classes(
-            self._socket, self._selectors, self._os, self._threading, self._time, self._signal
+            self._socket_view, self._selectors, self._os, self._threading, self._time, self._signal
         )
         # loop.time() is the model's time.monotonic itself (called once per loop iteration).
         attrs = {"_host_asyncio": self, "__module__": "asyncio", "time": staticmethod(self._time.monotonic)}

@@ -14,8 +14,10 @@ on a simulated machine:
 - ``run_in_executor`` defaults to ``ThreadPoolExecutor`` over model threads; its
   results come back through ``call_soon_threadsafe``, i.e. the model's
   socketpair self-pipe.
-- ``getaddrinfo``/``getnameinfo`` call the host's resolver directly (no thread:
-  the model's resolver never waits).
+- ``getaddrinfo``/``getnameinfo`` call ``socket.getaddrinfo``/``getnameinfo``
+  directly (no thread: the model's resolver never waits), looked up at call
+  time where CPython's loop looks them up (``module_view.py``), so a test's
+  mock of them reaches the model's loop.
 - signal handlers are CPython's own (``add_signal_handler`` over the host's
   ``signal``: its wake-up fd is the loop's self-pipe); subprocesses raise
   ``Unsupported``; ``sock_sendfile``
@@ -215,10 +217,11 @@ class _ModelLoop:
     async def getaddrinfo(
         self, host: Any, port: Any, *, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
     ) -> list[Any]:
-        return self._host_asyncio._socket.getaddrinfo(host, port, family, type, proto, flags)  # type: ignore[no-any-return]
+        # socket.getaddrinfo as CPython's loop finds it at call time (a test's mock included).
+        return self._host_asyncio._socket_view.getaddrinfo(host, port, family, type, proto, flags)  # type: ignore[no-any-return]
 
     async def getnameinfo(self, sockaddr: Any, flags: int = 0) -> tuple[str, str]:
-        return self._host_asyncio._socket.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
+        return self._host_asyncio._socket_view.getnameinfo(sockaddr, flags)  # type: ignore[no-any-return]
 
     def _make_subprocess_transport(self, *args: Any, **kwargs: Any) -> Any:
         raise NotModelled("asyncio subprocesses are not modelled by epollsim: there are no real processes")

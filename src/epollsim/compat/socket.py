@@ -43,6 +43,9 @@ class SocketModule(SocketFunctions, StandIn):
         self._hostname = net.name if net is not None else "localhost"
         self._resolver = Resolver(net.network if net is not None else None)
         self._default_timeout_ns: int | None = None
+        # The real module while a k.patch() of this host is active (patching.py): where the
+        # model's own code looks names up at call time (module_view.py).
+        self._patched_into: Any = None
 
     # This host's socket class, made on first use (compat/_module.py).
     socket: on_first_use[type[SocketObject]] = on_first_use(

@@ -37,6 +37,7 @@ from ._convert import (
     c_long,
     format_i,
     time_to_ns,
+    unsigned_mask,
 )
 from .socket_data import SocketDataMixin
 from .socket_net import SocketNetMixin
@@ -259,28 +260,36 @@ class socket(SocketDataMixin, SocketNetMixin):
         self._module._sys.shutdown(self._fd, c_int(how))
 
     def getsockopt(self, level: Any, optname: Any, buflen: Any = None, /) -> int | bytes:
+        """sock_getsockopt: without ``buflen`` a C int read into a zeroed int (4 bytes), else
+        the bytes the kernel wrote into a ``buflen`` buffer."""
         level, optname = format_i(level), format_i(optname)
         buflen = 0 if buflen is None else format_i(buflen)  # 0: "return an int"
         if buflen < 0 or buflen > 1024:
             raise OSError("getsockopt buflen out of range")
-        value = self._module._sys.getsockopt(self._fd, level, optname)
-        if isinstance(value, bytes):  # a struct option (SO_LINGER)
-            return int.from_bytes(value[:4], "little", signed=True) if buflen == 0 else value[:buflen]
         if buflen == 0:
-            return value
-        # sk_getsockopt copies at most sizeof(int) bytes.
-        return value.to_bytes(4, "little", signed=True)[:buflen]
+            raw = self._module._sys.getsockopt(self._fd, level, optname, 4)
+            return int.from_bytes(bytes(raw).ljust(4, b"\0"), "little", signed=True)
+        return bytes(self._module._sys.getsockopt(self._fd, level, optname, buflen))
 
     def setsockopt(self, level: Any, optname: Any, value: Any, optlen: Any = None, /) -> None:
-        level, optname = format_i(level), format_i(optname)
-        if optlen is not None:
-            raise Unsupported("setsockopt with an option length is not modelled")
-        val: int | bytes
-        if isinstance(value, int):
-            val = format_i(value)
-        else:
-            val = as_bytes(value)  # the system call checks the length for the option
-        self._module._sys.setsockopt(self._fd, level, optname, val)
+        """sock_setsockopt tries three argument formats in turn: "iii" (a C int), "iiO!I" (None and
+        an option length: a NULL pointer) and "iiy*" (a buffer); the last one's error is the one raised."""
+        val: int | bytes | None
+        if optlen is None:
+            try:
+                level, optname, val = format_i(level), format_i(optname), format_i(value)
+            except (TypeError, OverflowError):
+                level, optname = format_i(level), format_i(optname)
+                val = as_bytes(value)  # the system call checks the length for the option
+            self._module._sys.setsockopt(self._fd, level, optname, val)
+            return
+        try:
+            if value is not None:
+                raise TypeError
+            level, optname, size = format_i(level), format_i(optname), unsigned_mask(optlen, 32)
+        except (TypeError, OverflowError):
+            raise TypeError("setsockopt() takes exactly 3 arguments (4 given)") from None
+        self._module._sys.setsockopt_null(self._fd, level, optname, size)
 
     # -- what the model cannot do yet ------------------------------------------
 

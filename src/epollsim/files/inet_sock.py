@@ -29,6 +29,7 @@ getpeername's states, UDP's datagram queues and its ``broadcast`` flag.
 from __future__ import annotations
 
 from errno import EADDRNOTAVAIL, EINVAL, ENETUNREACH
+from typing import Any
 
 from ..abi.epoll import EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDBAND, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM
 from ..abi.fcntl import O_NONBLOCK, O_RDWR
@@ -49,7 +50,8 @@ class InetSocket(OpenFile):
 
     __slots__ = (
         "err", "family", "keepalive", "laddr", "linger", "lport", "net", "raddr", "rcvbuf", "rcvbuf_locked",
-        "reuseaddr", "reuseport", "rport", "shutdown_bits", "sndbuf", "sndbuf_locked", "stack", "v6only", "wq",
+        "reuseaddr", "reuseport", "rport", "shutdown_bits", "sndbuf", "sndbuf_locked", "sockopts", "stack", "v6only",
+        "wq",
     )
 
     kind = "socket"
@@ -68,6 +70,7 @@ class InetSocket(OpenFile):
         self.linger: tuple[int, int] = (0, 0)
         self.sndbuf, self.rcvbuf = sndbuf, rcvbuf
         self.sndbuf_locked = self.rcvbuf_locked = False
+        self.sockopts: dict[int, Any] | None = None  # options stored, not simulated (syscalls/sockopts.py)
         self.laddr = A.ANY4 if family == AF_INET else A.ANY6  # as the socket reports it
         self.lport = 0
         self.raddr = ""  # the remote on the wire ("" when there is none)

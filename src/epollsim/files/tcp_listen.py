@@ -77,6 +77,8 @@ class TcpListen(TcpSock):
         child.nodelay, child.linger, child.v6only = self.nodelay, self.linger, self.v6only
         child.sndbuf, child.rcvbuf = self.sndbuf, self.rcvbuf
         child.sndbuf_locked, child.rcvbuf_locked = self.sndbuf_locked, self.rcvbuf_locked
+        if self.sockopts:  # the stored ones (syscalls/sockopts.py)
+            child.sockopts = dict(self.sockopts)
         child.parent = self
         child.laddr = child._seen(seg.dst)
         child.lwire = seg.dst

@@ -99,7 +99,7 @@ class UnixDgramSocket(OpenFile):
     """An AF_UNIX SOCK_DGRAM socket (from socket() or socketpair())."""
 
     __slots__ = ("dead", "err", "name", "names", "peer", "peer_wait", "rcvbuf", "receive_queue", "rng",
-                 "shutdown_bits", "sndbuf", "wmem", "wq")
+                 "shutdown_bits", "sndbuf", "sockopts", "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
@@ -117,6 +117,7 @@ class UnixDgramSocket(OpenFile):
         self.err = 0
         self.wmem = 1
         self.sndbuf, self.rcvbuf = SK_WMEM_DEFAULT, SK_RMEM_DEFAULT
+        self.sockopts: dict[int, Any] | None = None  # options stored, not simulated (syscalls/sockopts.py)
         self.wq = WaitQueue()
         self.peer_wait = WaitQueue()
         self.dead = False

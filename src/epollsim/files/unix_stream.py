@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections import deque
 from errno import EAGAIN, ECONNRESET, EINVAL, EPIPE
+from typing import Any
 
 from ..abi.epoll import (
     EPOLLERR,
@@ -125,7 +126,8 @@ class Skb:
 class UnixStreamSocket(OpenFile):
     """One end of a connected AF_UNIX stream pair: the socket file and its sock."""
 
-    __slots__ = ("dead", "err", "peer", "rcvbuf", "receive_queue", "shutdown_bits", "sndbuf", "wmem", "wq")
+    __slots__ = ("dead", "err", "peer", "rcvbuf", "receive_queue", "shutdown_bits", "sndbuf", "sockopts", "wmem",
+                 "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
@@ -141,6 +143,7 @@ class UnixStreamSocket(OpenFile):
         self.wmem = 1  # sk_wmem_alloc starts at 1
         self.sndbuf = SK_WMEM_DEFAULT
         self.rcvbuf = SK_RMEM_DEFAULT
+        self.sockopts: dict[int, Any] | None = None  # options stored, not simulated (syscalls/sockopts.py)
         self.wq = WaitQueue()
         self.dead = False
 

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from errno import EBADF
+from errno import EAGAIN, EBADF
 from functools import partial
 from typing import Any, TypeVar
 
 from ..abi.signal import SIGPIPE
+from ..abi.epoll import EPOLLOUT
 from ..errors import oserror
 from ..files.blocking import WouldBlock
 from ..process import Process
 from ..vfs.file import OpenFile
+from .sockopts import timeout_ns
 
 T = TypeVar("T")
 
@@ -49,20 +51,28 @@ class SyscallBase:
         return host.lookup(fd)
 
     def retry(self, call: str, op: Callable[[], T], blocked: WouldBlock | None = None,
-              file: OpenFile | None = None) -> T:
+              file: OpenFile | None = None, timeo: bool = True) -> T:
         """Run ``op``; while it raises WouldBlock, sleep on its queue and run it again.
 
         ``blocked`` is the WouldBlock a caller's own first attempt already raised
         (the hot paths try once inline, without building ``op``). While asleep the
         call holds a reference on ``file`` (fdget), so another thread's close()
-        of the fd does not release it under the sleeper.
+        of the fd does not release it under the sleeper. A socket's SO_RCVTIMEO
+        (a wait for input) or SO_SNDTIMEO (for room) bounds the sleeping: past it
+        the call fails with EAGAIN (``timeo`` False: connect, which CPython keeps
+        waiting for anyway).
         """
         if file is not None:
             file.get()
         try:
+            deadline: int | None = -1  # not looked up yet
             while True:
                 if blocked is not None:
-                    self.proc.sched.block_on(blocked.queue, blocked.how, blocked.key, None, f"{call}: {blocked.what}")
+                    if deadline == -1:
+                        deadline = self._sock_deadline(file, blocked.key) if timeo else None
+                    if deadline is not None and self.proc.clock.now_ns >= deadline:
+                        raise oserror(EAGAIN)  # sock_rcvtimeo / sock_sndtimeo ran out
+                    self.proc.sched.block_on(blocked.queue, blocked.how, blocked.key, deadline, f"{call}: {blocked.what}")
                 try:
                     return op()
                 except WouldBlock as wb:
@@ -79,6 +89,13 @@ class SyscallBase:
         signals = self.proc.signals
         signals.kill(SIGPIPE, self.proc.sched.current)
         signals.check()
+    def _sock_deadline(self, file: OpenFile | None, key: int) -> int | None:
+        """When a socket's SO_RCVTIMEO/SO_SNDTIMEO ends this wait (None: never)."""
+        opts = getattr(file, "sockopts", None)
+        if not opts:
+            return None
+        timeout = timeout_ns(opts, bool(key & EPOLLOUT))
+        return None if timeout is None else self.proc.clock.now_ns + timeout
 
     def finish_write(
         self, call: str, write: Callable[[Any], int], data: bytes | memoryview, done: int, file: OpenFile

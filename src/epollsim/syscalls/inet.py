@@ -20,7 +20,7 @@ from errno import EAFNOSUPPORT, EINVAL, ENOPROTOOPT, ENOTSOCK, EOPNOTSUPP, ESOCK
 from typing import Any
 
 from ..abi.fcntl import O_NONBLOCK
-from ..abi.inet import IPPROTO_IP, IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, TCP_NODELAY
+from ..abi.inet import IPPROTO_IPV6, IPPROTO_TCP, IPV6_V6ONLY, TCP_NODELAY
 from ..abi.socket import (
     AF_INET,
     AF_INET6,
@@ -28,15 +28,18 @@ from ..abi.socket import (
     MSG_NOSIGNAL,
     MSG_PEEK,
     SO_ACCEPTCONN,
+    SO_BUF_LOCK,
     SO_DOMAIN,
     SO_ERROR,
     SO_KEEPALIVE,
     SO_LINGER,
     SO_PROTOCOL,
     SO_RCVBUF,
+    SO_RCVBUFFORCE,
     SO_REUSEADDR,
     SO_REUSEPORT,
     SO_SNDBUF,
+    SO_SNDBUFFORCE,
     SO_TYPE,
     SOCK_CLOEXEC,
     SOCK_DGRAM,
@@ -48,21 +51,18 @@ from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
 from ..files.tcp import SOMAXCONN, TcpSocket
 from ..files.tcp_states import LISTEN
+from . import sockopts
 from .socket import (
-    _SO_NONE_ABOVE,
+    _SIMULATED_SOL_SOCKET,
     _SOCK_RAW,
-    SOCK_MIN_RCVBUF,
-    SOCK_MIN_SNDBUF,
-    SYSCTL_RMEM_MAX,
-    SYSCTL_WMEM_MAX,
     SocketCalls,
+    rcvbuf_value,
+    sndbuf_value,
 )
 
 _SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL
 _RECV_FLAGS = MSG_DONTWAIT | MSG_PEEK
-_INT_MAX = 0x7FFFFFFF
-# include/uapi/linux/tcp.h: the TCP_* options end in the 40s; past this, ENOPROTOOPT.
-_TCP_NONE_ABOVE = 50
+_INET_SIMULATED = (*_SIMULATED_SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE)
 
 
 def _is_inet(file: Any) -> bool:
@@ -142,7 +142,7 @@ class InetCalls(SocketCalls):
         try:
             sock.connect(addr[0], addr[1], nonblock)
         except WouldBlock as blocked:
-            self.retry(f"connect({fd})", sock.connect_wait, blocked, sock)
+            self.retry(f"connect({fd})", sock.connect_wait, blocked, sock, timeo=False)
 
     def accept4(self, fd: int, flags: int = 0) -> tuple[int, tuple[Any, ...]]:
         """__sys_accept4: flags limited to SOCK_NONBLOCK|SOCK_CLOEXEC (EINVAL), then inet_accept."""
@@ -204,63 +204,53 @@ class InetCalls(SocketCalls):
 
     # -- options --------------------------------------------------------------
 
-    def getsockopt(self, fd: int, level: int, optname: int) -> Any:  # type: ignore[override]
-        """sk_getsockopt for SOL_SOCKET, do_tcp_getsockopt, do_ipv6_getsockopt; SO_LINGER as 8 bytes."""
+    def getsockopt(self, fd: int, level: int, optname: int, optlen: int | None = None) -> Any:
+        """sk_getsockopt, do_tcp_getsockopt, do_ipv6_getsockopt for what the model simulates; the
+        rest from the table (``sockopts.py``)."""
         file: Any = self.fget(fd)
         if not _is_inet(file):
-            return super().getsockopt(fd, level, optname)
+            return super().getsockopt(fd, level, optname, optlen)
         sock = file
+        value: Any = None
         if level == SOL_SOCKET:
             if optname == SO_ERROR:
-                return sock.take_error()
-            if optname == SO_TYPE:
-                return sock.type
-            if optname == SO_DOMAIN:
-                return sock.family
-            if optname == SO_PROTOCOL:
-                return sock.proto
-            if optname == SO_ACCEPTCONN:
-                return int(getattr(sock, "state", 0) == LISTEN)
-            if optname == SO_SNDBUF:
-                return sock.sndbuf
-            if optname == SO_RCVBUF:
-                return sock.rcvbuf
-            if optname == SO_REUSEADDR:
-                return int(sock.reuseaddr)
-            if optname == SO_REUSEPORT:
-                return int(sock.reuseport)
-            if optname == SO_KEEPALIVE:
-                return int(sock.keepalive)
-            if optname == SO_LINGER:
+                value = sock.take_error()
+            elif optname == SO_TYPE:
+                value = sock.type
+            elif optname == SO_DOMAIN:
+                value = sock.family
+            elif optname == SO_PROTOCOL:
+                value = sock.proto
+            elif optname == SO_ACCEPTCONN:
+                value = int(getattr(sock, "state", 0) == LISTEN)
+            elif optname == SO_SNDBUF:
+                value = sock.sndbuf
+            elif optname == SO_RCVBUF:
+                value = sock.rcvbuf
+            elif optname == SO_REUSEADDR:
+                value = int(sock.reuseaddr)
+            elif optname == SO_REUSEPORT:
+                value = int(sock.reuseport)
+            elif optname == SO_KEEPALIVE:
+                value = int(sock.keepalive)
+            elif optname == SO_BUF_LOCK:
+                value = sockopts.buf_locks(sock)
+            elif optname == SO_LINGER:
                 onoff, secs = sock.linger
-                return onoff.to_bytes(4, "little", signed=True) + secs.to_bytes(4, "little", signed=True)
-            if optname < 0 or optname > _SO_NONE_ABOVE:
-                raise oserror(ENOPROTOOPT)
-            raise Unsupported(f"getsockopt(SOL_SOCKET, {optname}) is not modelled")
-        if level == IPPROTO_TCP and sock.type == SOCK_STREAM:
-            if optname == TCP_NODELAY:
-                return int(sock.nodelay)
-            if optname < 0 or optname > _TCP_NONE_ABOVE:
-                raise oserror(ENOPROTOOPT)
-            raise Unsupported(f"getsockopt(IPPROTO_TCP, {optname}) is not modelled")
-        if level == IPPROTO_IPV6:
-            if sock.family != AF_INET6:
-                raise oserror(EOPNOTSUPP)  # measured on 6.18 (setsockopt gives ENOPROTOOPT)
-            if optname == IPV6_V6ONLY:
-                return int(sock.v6only)
-            raise Unsupported(f"getsockopt(IPPROTO_IPV6, {optname}) is not modelled")
-        raise Unsupported(f"getsockopt(level {level}, {optname}) is not modelled")
+                value = onoff.to_bytes(4, "little", signed=True) + secs.to_bytes(4, "little", signed=True)
+        elif level == IPPROTO_TCP and sock.type == SOCK_STREAM and optname == TCP_NODELAY:
+            value = int(sock.nodelay)
+        elif level == IPPROTO_IPV6 and sock.family == AF_INET6 and optname == IPV6_V6ONLY:
+            value = int(sock.v6only)
+        if value is not None:
+            return sockopts.shape(value, optlen)
+        return sockopts.getsockopt(self, sock, level, optname, optlen)
 
     def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
-        """sk_setsockopt, do_tcp_setsockopt, do_ipv6_setsockopt; ``value`` an int or the raw bytes."""
+        """sk_setsockopt, do_tcp_setsockopt, do_ipv6_setsockopt for what the model simulates; the
+        rest from the table. ``value`` an int (a C int) or the raw bytes."""
         file: Any = self.fget(fd)
         if not _is_inet(file):
-            if isinstance(value, bytes):
-                if len(value) < 4:
-                    if getattr(file, "kind", "") != "socket":
-                        raise oserror(ENOTSOCK)
-                    raise oserror(EINVAL)  # sk_setsockopt: optlen < sizeof(int)
-                value = int.from_bytes(value[:4], "little", signed=True)
             return super().setsockopt(fd, level, optname, value)
         sock = file
         if level == SOL_SOCKET and optname == SO_LINGER:
@@ -271,53 +261,36 @@ class InetCalls(SocketCalls):
             secs = int.from_bytes(raw[4:8], "little", signed=True)
             sock.linger = (1 if onoff else 0, max(0, secs) if onoff else sock.linger[1])
             return None
-        if isinstance(value, bytes):
-            if len(value) < 4:
-                raise oserror(EINVAL)
-            value = int.from_bytes(value[:4], "little", signed=True)
-        if level == SOL_SOCKET:
-            if optname == SO_SNDBUF:
-                val = min(value & 0xFFFFFFFF, SYSCTL_WMEM_MAX, _INT_MAX // 2)
-                sock.sndbuf = max(val * 2, SOCK_MIN_SNDBUF)
+        if level == SOL_SOCKET and optname in _INET_SIMULATED:
+            val = sockopts.int_value(value)
+            if optname in (SO_SNDBUF, SO_SNDBUFFORCE):
+                sock.sndbuf = sndbuf_value(optname, val)
                 sock.sndbuf_locked = True
                 write_space = getattr(sock, "_write_space", None)
                 if write_space is not None:
                     write_space()
-                return None
-            if optname == SO_RCVBUF:
-                val = min(value & 0xFFFFFFFF, SYSCTL_RMEM_MAX, _INT_MAX // 2)
-                sock.rcvbuf = max(val * 2, SOCK_MIN_RCVBUF)
+            elif optname in (SO_RCVBUF, SO_RCVBUFFORCE):
+                sock.rcvbuf = rcvbuf_value(optname, val)
                 sock.rcvbuf_locked = True
-                return None
-            if optname == SO_REUSEADDR:
-                sock.reuseaddr = bool(value)
-                return None
-            if optname == SO_REUSEPORT:
-                sock.reuseport = bool(value)
-                return None
-            if optname == SO_KEEPALIVE:
-                sock.keepalive = bool(value)
-                return None
-            if optname < 0 or optname > _SO_NONE_ABOVE:
-                raise oserror(ENOPROTOOPT)
-            raise Unsupported(f"setsockopt(SOL_SOCKET, {optname}) is not modelled")
-        if level == IPPROTO_TCP and sock.type == SOCK_STREAM:
-            if optname == TCP_NODELAY:
-                sock.set_nodelay(bool(value))
-                return None
-            if optname < 0 or optname > _TCP_NONE_ABOVE:
-                raise oserror(ENOPROTOOPT)
-            raise Unsupported(f"setsockopt(IPPROTO_TCP, {optname}) is not modelled")
-        if level == IPPROTO_IPV6:
-            if sock.family != AF_INET6:
-                raise oserror(ENOPROTOOPT)
-            if optname == IPV6_V6ONLY:
-                if sock.sockname()[1]:  # do_ipv6_setsockopt: not once bound
-                    raise oserror(EINVAL)
-                sock.v6only = bool(value)
-                return None
-            raise Unsupported(f"setsockopt(IPPROTO_IPV6, {optname}) is not modelled")
-        if level == IPPROTO_IP:
-            raise Unsupported(f"setsockopt(IPPROTO_IP, {optname}) is not modelled")
-        raise Unsupported(f"setsockopt(level {level}, {optname}) is not modelled")
-
+            elif optname == SO_REUSEADDR:
+                sock.reuseaddr = bool(val)
+            elif optname == SO_REUSEPORT:
+                sock.reuseport = bool(val)
+            elif optname == SO_KEEPALIVE:
+                sock.keepalive = bool(val)
+            elif optname == SO_BUF_LOCK:
+                sockopts.set_buf_lock(sock, val)
+            else:
+                raise oserror(ENOPROTOOPT)  # SO_TYPE, SO_ERROR, ...: read-only
+            return None
+        if level == IPPROTO_TCP and sock.type == SOCK_STREAM and optname == TCP_NODELAY:
+            sock.set_nodelay(bool(sockopts.int_value(value)))
+            return None
+        if level == IPPROTO_IPV6 and sock.family == AF_INET6 and optname == IPV6_V6ONLY:
+            val = sockopts.int_value(value)
+            if sock.sockname()[1]:  # do_ipv6_setsockopt: not once bound
+                raise oserror(EINVAL)
+            sock.v6only = bool(val)
+            return None
+        sockopts.setsockopt(self, sock, level, optname, value)
+        return None

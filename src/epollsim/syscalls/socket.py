@@ -13,6 +13,7 @@ from errno import (
     EACCES,
     EAFNOSUPPORT,
     EBADF,
+    EFAULT,
     EINVAL,
     ENOPROTOOPT,
     ENOTSOCK,
@@ -31,11 +32,15 @@ from ..abi.socket import (
     MSG_NOSIGNAL,
     MSG_PEEK,
     SO_ACCEPTCONN,
+    SO_BUF_LOCK,
     SO_DOMAIN,
     SO_ERROR,
+    SO_LINGER,
     SO_PROTOCOL,
     SO_RCVBUF,
+    SO_RCVBUFFORCE,
     SO_SNDBUF,
+    SO_SNDBUFFORCE,
     SO_TYPE,
     SOCK_CLOEXEC,
     SOCK_DGRAM,
@@ -49,6 +54,7 @@ from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
 from ..files.unix_dgram import UnixDgramSocket, make_dgram_pair
 from ..files.unix_stream import UnixStreamSocket, make_socketpair
+from . import sockopts
 from .base import SyscallBase
 
 _SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL
@@ -90,10 +96,36 @@ SOCK_MIN_RCVBUF = 2048 + 256
 SYSCTL_WMEM_MAX = 212992
 SYSCTL_RMEM_MAX = 212992
 _INT_MAX = 0x7FFFFFFF
-# SOL_SOCKET option numbers end in the 80s on 6.x; past this one, sk_getsockopt and
-# sk_setsockopt answer ENOPROTOOPT on any kernel. Known options the model does not
-# simulate raise Unsupported instead.
-_SO_NONE_ABOVE = 100
+# include/net/sock.h: sk_userlocks bits (SO_BUF_LOCK reads and sets them).
+SOCK_SNDBUF_LOCK = 1
+SOCK_RCVBUF_LOCK = 2
+_SIMULATED_SOL_SOCKET = (SO_SNDBUF, SO_RCVBUF, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_BUF_LOCK, SO_ERROR, SO_TYPE,
+                         SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN)
+
+
+def sndbuf_value(optname: int, val: int) -> int:
+    """sk_setsockopt SO_SNDBUF (capped at net.core.wmem_max, a negative value is a huge unsigned
+    one) or SO_SNDBUFFORCE (CAP_NET_ADMIN: no cap, a negative value is 0); __sock_set_sndbuf."""
+    val = max(val, 0) if optname == SO_SNDBUFFORCE else min(val & 0xFFFFFFFF, SYSCTL_WMEM_MAX)
+    return max(min(val, _INT_MAX // 2) * 2, SOCK_MIN_SNDBUF)
+
+
+def rcvbuf_value(optname: int, val: int) -> int:
+    """SO_RCVBUF / SO_RCVBUFFORCE, as sndbuf_value (__sock_set_rcvbuf)."""
+    val = max(val, 0) if optname == SO_RCVBUFFORCE else min(val & 0xFFFFFFFF, SYSCTL_RMEM_MAX)
+    return max(min(val, _INT_MAX // 2) * 2, SOCK_MIN_RCVBUF)
+
+
+def linger_value(value: int | bytes, prev: bytes) -> bytes:
+    """sk_setsockopt SO_LINGER: a struct linger (8 bytes, EINVAL if shorter); turning it off keeps
+    the time, as sk_lingertime does."""
+    if not isinstance(value, bytes) or len(value) < 8:
+        raise oserror(EINVAL)
+    onoff = int.from_bytes(value[:4], "little", signed=True)
+    secs = int.from_bytes(value[4:8], "little", signed=True)
+    if not onoff:
+        return (0).to_bytes(4, "little") + prev[4:8]
+    return (1).to_bytes(4, "little") + max(0, secs).to_bytes(4, "little")
 
 
 class SocketCalls(SyscallBase):
@@ -239,43 +271,65 @@ class SocketCalls(SyscallBase):
         sock = self._sock(fd)
         return sock.family, b""
 
-    def getsockopt(self, fd: int, level: int, optname: int) -> int:
-        """net/core/sock.c sk_getsockopt; other levels go to the protocol, which AF_UNIX lacks."""
+    def getsockopt(self, fd: int, level: int, optname: int, optlen: int | None = None) -> int | bytes:
+        """net/core/sock.c sk_getsockopt: what the model simulates here, the rest from the table
+        (``sockopts.py``). An int when ``optlen`` is None, else the bytes Linux copies for it."""
         sock = self._sock(fd)
-        if level != SOL_SOCKET:
-            raise oserror(EOPNOTSUPP)
+        if level == SOL_SOCKET:
+            value = self._unix_sim_get(sock, optname)
+            if value is not None:
+                return sockopts.shape(value, optlen)
+        return sockopts.getsockopt(self, sock, level, optname, optlen)
+
+    @staticmethod
+    def _unix_sim_get(sock: UnixStreamSocket, optname: int) -> int | None:
         if optname == SO_ERROR:
             return sock.take_error()
         if optname == SO_TYPE:
             return sock.type
         if optname == SO_DOMAIN:
             return sock.family
-        if optname == SO_PROTOCOL:
-            return 0
-        if optname == SO_ACCEPTCONN:
+        if optname in (SO_PROTOCOL, SO_ACCEPTCONN):
             return 0
         if optname == SO_SNDBUF:
             return sock.sndbuf
         if optname == SO_RCVBUF:
             return sock.rcvbuf
-        if optname < 0 or optname > _SO_NONE_ABOVE:
-            raise oserror(ENOPROTOOPT)
-        raise Unsupported(f"getsockopt(SOL_SOCKET, {optname}) is not modelled")
+        if optname == SO_BUF_LOCK:
+            return sockopts.buf_locks(sock)
+        return None
 
-    def setsockopt(self, fd: int, level: int, optname: int, value: int) -> None:
-        """net/core/sock.c sk_setsockopt, for the buffer sizes."""
+    def setsockopt_null(self, fd: int, level: int, optname: int, optlen: int) -> None:
+        """setsockopt(fd, level, optname, NULL, optlen): a negative or short length is EINVAL;
+        every handler copies its value before it looks at the option, so the rest is EFAULT."""
+        file: Any = self.fget(fd)
+        if getattr(file, "kind", "") != "socket":
+            raise oserror(ENOTSOCK)
+        if optlen >= 1 << 31:
+            raise oserror(EINVAL)  # __sys_setsockopt: optlen < 0
+        sockopts.check_level(file, level)
+        if optlen < 4:
+            raise oserror(EINVAL)
+        raise oserror(EFAULT)
+
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:
+        """net/core/sock.c sk_setsockopt: the buffer sizes here, the rest from the table."""
         sock = self._sock(fd)
-        if level != SOL_SOCKET:
-            raise oserror(EOPNOTSUPP)
-        if optname == SO_SNDBUF:
-            # min_t(u32, val, wmem_max): a negative value is a huge unsigned one.
-            val = min(value & 0xFFFFFFFF, SYSCTL_WMEM_MAX, _INT_MAX // 2)
-            sock.set_sndbuf(max(val * 2, SOCK_MIN_SNDBUF))
+        if level == SOL_SOCKET and optname in _SIMULATED_SOL_SOCKET:
+            val = sockopts.int_value(value)
+            if optname in (SO_SNDBUF, SO_SNDBUFFORCE):
+                sock.set_sndbuf(sndbuf_value(optname, val))
+                sockopts.add_buf_lock(sock, SOCK_SNDBUF_LOCK)
+            elif optname in (SO_RCVBUF, SO_RCVBUFFORCE):
+                sock.rcvbuf = rcvbuf_value(optname, val)
+                sockopts.add_buf_lock(sock, SOCK_RCVBUF_LOCK)
+            elif optname == SO_BUF_LOCK:
+                sockopts.set_buf_lock(sock, val)
+            else:
+                raise oserror(ENOPROTOOPT)  # SO_TYPE, SO_ERROR, ...: read-only
             return
-        if optname == SO_RCVBUF:
-            val = min(value & 0xFFFFFFFF, SYSCTL_RMEM_MAX, _INT_MAX // 2)
-            sock.rcvbuf = max(val * 2, SOCK_MIN_RCVBUF)
+        if level == SOL_SOCKET and optname == SO_LINGER:
+            prev = sockopts.stored(sock, SOL_SOCKET, SO_LINGER, bytes(8))
+            sockopts.put(sock, SOL_SOCKET, SO_LINGER, linger_value(value, prev))
             return
-        if optname < 0 or optname > _SO_NONE_ABOVE:
-            raise oserror(ENOPROTOOPT)
-        raise Unsupported(f"setsockopt(SOL_SOCKET, {optname}) is not modelled")
+        sockopts.setsockopt(self, sock, level, optname, value)

@@ -11,7 +11,7 @@ every other socket as recvfrom(2) does for a stream: no address.
 """
 from __future__ import annotations
 
-from errno import EINVAL, EOPNOTSUPP
+from errno import EOPNOTSUPP
 from typing import Any
 
 from ..abi.socket import MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, SOL_SOCKET
@@ -19,6 +19,7 @@ from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
 from ..files.udp import UdpSocket
 from ..files.unix_dgram import UnixDgramSocket
+from . import sockopts
 from .inet import InetCalls
 
 _IPPROTO_UDP = 17
@@ -59,19 +60,15 @@ class UdpCalls(InetCalls):
         """SO_BROADCAST on a UDP socket (sk_setsockopt: SOCK_BROADCAST); the rest as InetCalls."""
         file = self.fget(fd)
         if isinstance(file, UdpSocket) and level == SOL_SOCKET and optname == SO_BROADCAST:
-            if isinstance(value, bytes):
-                if len(value) < 4:
-                    raise oserror(EINVAL)
-                value = int.from_bytes(value[:4], "little", signed=True)
-            file.broadcast = bool(value)
+            file.broadcast = bool(sockopts.int_value(value))
             return None
         return super().setsockopt(fd, level, optname, value)
 
-    def getsockopt(self, fd: int, level: int, optname: int) -> Any:  # type: ignore[override]
+    def getsockopt(self, fd: int, level: int, optname: int, optlen: int | None = None) -> Any:
         file = self.fget(fd)
         if isinstance(file, UdpSocket) and level == SOL_SOCKET and optname == SO_BROADCAST:
-            return int(file.broadcast)
-        return super().getsockopt(fd, level, optname)
+            return sockopts.shape(int(file.broadcast), optlen)
+        return super().getsockopt(fd, level, optname, optlen)
 
     def _unix_dgram_sendto(self, fd: int, sock: UnixDgramSocket, data: bytes | memoryview, flags: int,
                            addr: Any) -> int:

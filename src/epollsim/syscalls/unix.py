@@ -24,6 +24,7 @@ from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
 from ..files.unix_dgram import UnixDgramSocket
 from ..files.unix_socket import LISTEN, UnixSocket
+from . import sockopts
 from .inet import InetCalls
 
 
@@ -80,7 +81,7 @@ class UnixCalls(InetCalls):
         try:
             sock.connect(path, sock.nonblocking, fid)
         except WouldBlock as blocked:
-            self.retry(f"connect({fd})", lambda: sock.connect(path, False, fid), blocked, sock)
+            self.retry(f"connect({fd})", lambda: sock.connect(path, False, fid), blocked, sock, timeo=False)
         return None
 
     def accept4(self, fd: int, flags: int = 0) -> tuple[int, Any]:
@@ -114,12 +115,12 @@ class UnixCalls(InetCalls):
             return super().getpeername(fd)
         return AF_UNIX, file.peername()
 
-    def getsockopt(self, fd: int, level: int, optname: int) -> Any:  # type: ignore[override]
+    def getsockopt(self, fd: int, level: int, optname: int, optlen: int | None = None) -> Any:
         """SO_ACCEPTCONN of a listening AF_UNIX socket is 1; the rest as for a socketpair end."""
         file = self.fget(fd)
         if isinstance(file, UnixSocket) and level == SOL_SOCKET and optname == SO_ACCEPTCONN:
-            return int(file.state == LISTEN)
-        return super().getsockopt(fd, level, optname)
+            return sockopts.shape(int(file.state == LISTEN), optlen)
+        return super().getsockopt(fd, level, optname, optlen)
 
     def unlink(self, path: bytes) -> None:
         """unlink(2) of a socket path the host's names hold (ENOENT for any other path)."""

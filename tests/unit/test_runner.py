@@ -51,7 +51,7 @@ def test_run_one_leaves_nothing_behind_and_is_repeatable() -> None:
     assert {o.passed for o in first} == {True, False}
     failed = next(o for o in first if not o.passed)
     assert (failed.kind, failed.thread, failed.message) == ("AssertionError", "MainThread", "2 tickets taken from 1")
-    assert failed.replay == f"epollsim replay {RACE} --seed {failed.seed}"
+    assert failed.replay == f"python -m epollsim replay {RACE} --seed {failed.seed}"
     assert "race.py" in failed.traceback and OUR_FRAMES not in failed.traceback
     assert isinstance(pickle_round_trip(failed), Outcome)
     assert len({o.digest for o in first}) > 1

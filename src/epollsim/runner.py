@@ -110,6 +110,32 @@ def _trim(te: traceback.TracebackException, seen: set[int]) -> None:
             _trim(nested, seen)
 
 
+def prune_traceback(exc: BaseException) -> None:
+    """Leave epollsim's frames out of ``exc``'s traceback and its causes' (in place, relinking the
+    traceback objects), as ``user_traceback`` does for text, so that pytest shows the user's frames.
+    A ``KernelBug`` keeps them: it is a bug of ours, to debug. Frames all ours are left as they are."""
+    from .errors import KernelBug
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen or isinstance(error, KernelBug):
+            continue
+        seen.add(id(error))
+        kept = []
+        tb = error.__traceback__
+        while tb is not None:
+            if not _ours(tb.tb_frame.f_code.co_filename):
+                kept.append(tb)
+            tb = tb.tb_next
+        if kept:
+            for this, after in zip(kept, [*kept[1:], None]):
+                this.tb_next = after
+            error.__traceback__ = kept[0]
+        pending.extend((error.__cause__, error.__context__))
+
+
 def _ours(filename: str) -> bool:
     return (
         filename.startswith(_PACKAGE_DIR + os.sep)

@@ -584,6 +584,73 @@ def test_epollsim_real_refuses_kernel_options_and_times_out(pytester: pytest.Pyt
     assert "RealRunTimeout: the test ran longer than 0.5 s on the real kernel (--epollsim-real-timeout)" in out
 
 
+ASYNC_RACE = textwrap.dedent(
+    """
+    import asyncio
+    import pytest
+
+    async def test_an_hour_in_no_time(kernel):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.sleep(3600)
+        assert loop.time() - start == 3600 and kernel.now_ns >= 3600 * 10**9  # the kernel's clock
+
+    @pytest.mark.epollsim(seeds=range(20))
+    async def test_one_ticket(kernel):
+        state = {"tickets": 1, "taken": 0}
+
+        def take():
+            if state["tickets"] > 0:
+                kernel.time.sleep(0)
+                state["tickets"] -= 1
+                state["taken"] += 1
+
+        await asyncio.gather(asyncio.to_thread(take), asyncio.to_thread(take))
+        assert state["taken"] == 1
+
+    @pytest.mark.epollsim(patch=True)
+    async def test_patched(kernel):
+        import time
+        start = time.monotonic()
+        await asyncio.sleep(60)
+        assert time.monotonic() - start == 60
+    """
+)
+
+
+def failing_seeds(result: pytest.RunResult, name: str) -> list[int]:
+    return sorted(int(s) for s in re.findall(rf"FAILED \S+::{name}\[seed=(\d+)\]", result.stdout.str()))
+
+
+def test_an_async_test_runs_on_the_kernels_loop_in_virtual_time_and_replays(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_async=ASYNC_RACE)
+    result = run(pytester, "-p", "no:asyncio", "-p", "no:anyio")  # no other async plugin
+    failed = failing_seeds(result, "test_one_ticket")
+    assert 0 < len(failed) < 20
+    result.assert_outcomes(passed=2 + 20 - len(failed), failed=len(failed))
+    assert "not natively supported" not in result.stdout.str()
+    seed = failed[0]
+    again = run(pytester, "-p", "no:asyncio", "-p", "no:anyio", f"test_async.py::test_one_ticket[seed={seed}]",
+                "--epollsim-seed", str(seed))
+    again.assert_outcomes(failed=1)
+    assert "assert 2 == 1" in again.stdout.str()
+
+
+def test_pytest_asyncio_tests_run_on_the_model_with_the_same_seeds(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_asyncio")
+    pytester.makepyfile(test_async=ASYNC_RACE)
+    plain = failing_seeds(run(pytester, "-p", "no:asyncio", "-p", "no:anyio"), "test_one_ticket")
+    pytester.makepyfile(test_async=ASYNC_RACE.replace("    async def", "    @pytest.mark.asyncio\n    async def"))
+    pytester.makepyfile(test_plain="import asyncio, pytest\n\n@pytest.mark.asyncio\nasync def test_real():\n"
+                        "    await asyncio.sleep(0.01)\n")
+    result = run(pytester, "-p", "no:anyio", "-W", "ignore::DeprecationWarning")
+    assert failing_seeds(result, "test_one_ticket") == plain  # one interleaving per seed, whoever runs it
+    result.assert_outcomes(passed=3 + 20 - len(plain), failed=len(plain))
+    seed = plain[0]
+    again = run(pytester, f"test_async.py::test_one_ticket[seed={seed}]", "--epollsim-seed", str(seed))
+    again.assert_outcomes(failed=1)
+
+
 def test_chunking_rule() -> None:
     assert pytest_plugin.chunked(tuple(range(100)), None) == [(s,) for s in range(100)]
     groups = pytest_plugin.chunked(tuple(range(1000)), None)

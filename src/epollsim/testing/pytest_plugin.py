@@ -53,6 +53,7 @@ that is the failure, and the trace file when one was written.
 """
 from __future__ import annotations
 
+import inspect
 import shlex
 import zlib
 from collections.abc import Generator, Iterable, Iterator
@@ -61,6 +62,7 @@ from typing import Any
 
 import pytest
 
+from .async_tests import is_ours_to_await, loop_factories, run_coroutine_test, set_current_kernel
 from .marker import CHUNK, PER_SEED_ITEMS, InvalidMarker, MarkerOptions, chunk_id, chunked, marker_options
 from .plugin_options import REAL_TIMEOUT, option, pytest_addoption  # noqa: F401 (a hook pytest finds here)
 from .real_kernel import RealKernel, RealRunTimeout, time_limit
@@ -110,11 +112,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if seeds is None:
         return  # marked for its options only: one run, seeded from the node id
     chunk = options.chunk
+    if chunk is None and inspect.iscoroutinefunction(metafunc.function) and metafunc.config.pluginmanager.hasplugin("asyncio"):
+        chunk = 1  # pytest-asyncio makes one loop per item, on the item's first kernel: one seed per item
     if chunk is None and _fixtures_on_kernel(metafunc):
         chunk = 1  # a fixture built on the kernel is set up once per item: one seed per item, then
     groups = chunked(seeds, chunk)
     metafunc.fixturenames.append(_PARAM)
     metafunc.parametrize(_PARAM, groups, ids=[chunk_id(g) for g in groups])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """pytest-asyncio (1.x): a test using epollsim gets its loop from the kernel (``async_tests``)."""
+    uses = item.get_closest_marker("epollsim") is not None or "kernel" in getattr(item, "fixturenames", ())
+    return loop_factories(item, uses)
 
 
 def _fixtures_on_kernel(metafunc: pytest.Metafunc) -> bool:
@@ -206,6 +217,7 @@ def _make_kernel(state: _State, seed: int, traced: bool | None = None) -> Any:
     if state.trace_dir is not None and traced:
         state.kernel.trace.start()
     state.died = watch_thread_errors(state.kernel)
+    set_current_kernel(state.kernel)
     return state.kernel
 
 
@@ -230,7 +242,10 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
         finally:
             real.cleanup()
         return
-    yield _make_kernel(state, state.seeds[0])
+    try:
+        yield _make_kernel(state, state.seeds[0])
+    finally:
+        set_current_kernel(None)  # a loop factory called later fails loudly rather than use this kernel
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -245,7 +260,10 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     try:
         if state.real:
             with time_limit(state.real_timeout):
-                pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+                if is_ours_to_await(pyfuncitem):
+                    run_coroutine_test(pyfuncitem, state.kernel)
+                else:
+                    pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
             return True
         for index, seed in enumerate(state.seeds):
             if index:
@@ -275,7 +293,10 @@ def _use_kernel(pyfuncitem: pytest.Function, state: _State, kernel: Any) -> None
 def _run_seed(pyfuncitem: pytest.Function, state: _State) -> None:
     __tracebackhide__ = True
     with _patched(state):
-        pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+        if is_ours_to_await(pyfuncitem):
+            run_coroutine_test(pyfuncitem, state.kernel)
+        else:
+            pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
     _raise_thread_errors(state)
 
 

@@ -641,14 +641,45 @@ def test_pytest_asyncio_tests_run_on_the_model_with_the_same_seeds(pytester: pyt
     pytester.makepyfile(test_async=ASYNC_RACE)
     plain = failing_seeds(run(pytester, "-p", "no:asyncio", "-p", "no:anyio"), "test_one_ticket")
     pytester.makepyfile(test_async=ASYNC_RACE.replace("    async def", "    @pytest.mark.asyncio\n    async def"))
-    pytester.makepyfile(test_plain="import asyncio, pytest\n\n@pytest.mark.asyncio\nasync def test_real():\n"
-                        "    await asyncio.sleep(0.01)\n")
+    pytester.makepyfile(test_plain=textwrap.dedent(
+        """
+        import asyncio, pytest
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            def new_event_loop(self):
+                loop = super().new_event_loop()
+                loop.made_by_the_policy = True
+                return loop
+
+        @pytest.fixture(scope="module")
+        def event_loop_policy():
+            return Policy()
+
+        @pytest.mark.asyncio
+        async def test_real():  # epollsim stays out of it: the project's policy makes its loop
+            assert asyncio.get_running_loop().made_by_the_policy
+            await asyncio.sleep(0.01)
+        """
+    ))
     result = run(pytester, "-p", "no:anyio", "-W", "ignore::DeprecationWarning")
     assert failing_seeds(result, "test_one_ticket") == plain  # one interleaving per seed, whoever runs it
     result.assert_outcomes(passed=3 + 20 - len(plain), failed=len(plain))
     seed = plain[0]
     again = run(pytester, f"test_async.py::test_one_ticket[seed={seed}]", "--epollsim-seed", str(seed))
     again.assert_outcomes(failed=1)
+
+
+def test_anyio_tests_run_on_the_model_through_their_backend_fixture(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("anyio")
+    pytester.makepyfile(test_async=ASYNC_RACE)
+    plain = failing_seeds(run(pytester, "-p", "no:asyncio", "-p", "no:anyio"), "test_one_ticket")
+    pytester.makepyfile(test_async=ASYNC_RACE.replace("    async def", "    @pytest.mark.anyio\n    async def") + (
+        "\n@pytest.fixture\ndef anyio_backend(kernel):\n"
+        "    return ('asyncio', {'loop_factory': kernel.asyncio.new_event_loop})\n"
+    ))
+    result = run(pytester, "-p", "no:asyncio")
+    assert failing_seeds(result, "test_one_ticket") == plain
+    result.assert_outcomes(passed=2 + 20 - len(plain), failed=len(plain))
 
 
 def test_chunking_rule() -> None:

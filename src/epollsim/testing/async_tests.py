@@ -6,13 +6,15 @@ the kernel's main thread, once per seed (under ``kernel.patch()`` with ``patch=T
 real kernel (``--epollsim-real``) the host's ``asyncio.run`` runs it instead.
 
 A test another plugin claims is left to it: pytest-asyncio's (``@pytest.mark.asyncio``, or every
-coroutine test in its auto mode) and anyio's (``@pytest.mark.anyio``). pytest-asyncio (1.x)
+coroutine test in its auto mode) and anyio's (``@pytest.mark.anyio``, whose loop comes from the
+``anyio_backend`` fixture: ``("asyncio", {"loop_factory": kernel.asyncio.new_event_loop})``, as
+docs/testing.md shows). pytest-asyncio (1.x)
 builds its loop from a *loop factory* that the ``pytest_asyncio_loop_factories`` hook names;
 ``loop_factories`` answers ``{"epollsim": ...}`` for a test that uses epollsim, a factory making
 the running test's kernel's loop, so the test, its async fixtures of function scope, and
-``asyncio.get_running_loop()`` all run on the model. Other asyncio tests get the plain
-``asyncio`` factory (``pytest_asyncio_loop_factories`` must answer for every test once one
-plugin implements it).
+``asyncio.get_running_loop()`` all run on the model. Other asyncio tests get a factory asking
+the policy in force, as pytest-asyncio would without one (``pytest_asyncio_loop_factories`` must
+answer for every test once one plugin implements it; ours runs last, so a project's own wins).
 """
 from __future__ import annotations
 
@@ -45,8 +47,7 @@ def run_coroutine_test(item: pytest.Function, kernel: Any) -> None:
     """Call the coroutine test with its fixtures and run it to completion on ``kernel``'s loop."""
     __tracebackhide__ = True
     arguments = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
-    runner: Callable[[Any], Any] = asyncio.run if getattr(kernel, "is_real", False) else kernel.asyncio.run
-    runner(item.obj(**arguments))
+    kernel.asyncio.run(item.obj(**arguments))  # the model's loop (the host's asyncio on a RealKernel)
 
 
 def _model_loop() -> asyncio.AbstractEventLoop:
@@ -60,4 +61,4 @@ def loop_factories(item: pytest.Item, uses_epollsim: bool) -> dict[str, Callable
     """pytest-asyncio's loop factories for ``item``: the model's when it uses epollsim."""
     if uses_epollsim:
         return {"epollsim": _model_loop}
-    return {"asyncio": asyncio.new_event_loop}
+    return {"asyncio": asyncio.new_event_loop}  # asks the policy pytest-asyncio installs around the call

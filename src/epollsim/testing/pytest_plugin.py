@@ -121,7 +121,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize(_PARAM, groups, ids=[chunk_id(g) for g in groups])
 
 
-@pytest.hookimpl(optionalhook=True)
+@pytest.hookimpl(optionalhook=True, trylast=True)
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
     """pytest-asyncio (1.x): a test using epollsim gets its loop from the kernel (``async_tests``)."""
     uses = item.get_closest_marker("epollsim") is not None or "kernel" in getattr(item, "fixturenames", ())

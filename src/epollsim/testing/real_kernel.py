@@ -33,6 +33,9 @@ class RealKernel:
         self.time = backend.time
         self.threading = backend.threading
         self.sys = backend.sys
+        import asyncio
+
+        self.asyncio = asyncio  # the host's: an async test's loop (``kernel.asyncio.run``, a loop factory)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from .dask_explore import SchedulerUnreachable
 from .exploration import explore
 from .kernel import Kernel
+from .progress import Progress
 from .runner import (
     REPLAY_PREFIX,
     Program,
@@ -215,29 +216,11 @@ def _print_failure(outcome: Any, out: TextIO) -> None:
     )
 
 
-class _Progress:
-    """One line on stderr, rewritten in place (only on a terminal)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = False
-
-    def __call__(self, done: int, total: int, failed: int) -> None:
-        self.stream.write(f"\rexploring: {done}/{total} seeds, {failed} failed ")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-
-
 def _explore(program: Program, args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("epollsim: --jobs must be at least 1", file=sys.stderr)
         return 2
-    progress = _Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = Progress(sys.stderr, live=sys.stderr.isatty())
     try:
         if getattr(args, "dask", None):
             from .dask_explore import explore_dask
@@ -255,8 +238,7 @@ def _explore(program: Program, args: argparse.Namespace) -> int:
         print(f"epollsim: {exc}", file=sys.stderr)
         return 2
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
     failures = [f.outcome for f in result.failures if f.outcome is not None]
     print(f"{result.runs} seeds explored, {len(failures)} failed (digest {result.digest})")
     groups: dict[tuple[str, str, str], list[Any]] = {}

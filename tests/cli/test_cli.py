@@ -2,10 +2,10 @@
 reproduces it, run runs, and a program's own errors are reported as the program's."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pathlib
-import importlib.util
 import re
 import shlex
 import subprocess

@@ -75,7 +75,7 @@ def test_an_unreachable_scheduler_is_a_one_line_usage_error(
     monkeypatch.setattr(dask_explore, "CONNECT_TIMEOUT", 1.0)
     with socket.socket() as listener:  # a port nobody listens on: bound, never listening
         listener.bind(("127.0.0.1", 0))
-        address = "tcp://127.0.0.1:%d" % listener.getsockname()[1]
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
         started = time.monotonic()
         status = main(["explore", RACE, "--seeds", "0:10", "--dask", address])
         took = time.monotonic() - started

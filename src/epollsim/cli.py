@@ -9,18 +9,29 @@ unmodified program, run as ``__main__`` under ``kernel.patch()``. ``replay``
 writes the run's trace (``--trace FILE``; ``run`` does on request).
 
 Exit status: 0 when every seed passed, 1 when the program failed (its own
-traceback is printed, epollsim's frames left out), 2 for a usage error.
+traceback is printed, epollsim's frames left out), 2 for a usage error (a
+program, function or module that does not exist, an unreachable Dask
+scheduler, a trace format that cannot be written) and when the program passed
+but its trace could not be written. Replay lines start as the user started
+epollsim (``invocation``), so that they run as printed.
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import importlib.util
 import os
+import shlex
+import shutil
 import sys
 from typing import Any, TextIO
 
+from .dask_explore import SchedulerUnreachable
 from .exploration import explore
 from .kernel import Kernel
+from .progress import Progress
 from .runner import (
+    REPLAY_PREFIX,
     Program,
     defines_main,
     parse_seed_range,
@@ -104,7 +115,34 @@ def dispatch(args: argparse.Namespace) -> int | None:
     if args.command == "replay" and trace is None:
         stem = os.path.splitext(os.path.basename(program.path or program.display.replace(":", ".")))[0]
         trace = f"{stem}.seed{args.seed}.trace.json"
+    if trace and trace.endswith(".png") and importlib.util.find_spec("matplotlib") is None:
+        print(f"epollsim: --trace {trace} needs matplotlib: pip install 'epollsim[pictures]' "
+              "(or write .svg, which needs nothing)", file=sys.stderr)
+        return 2
     return _run(program, args.seed, args.schedule, trace or None)
+
+
+def invocation() -> str:
+    """How the user started this epollsim (``python -m epollsim`` with the python they typed, or the
+    ``epollsim`` script by name or path), so that a replay line runs as printed from where they are.
+    Called in-process (tests, other tools): ``REPLAY_PREFIX``."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) == "__main__.py" and os.path.basename(os.path.dirname(argv0)) == "epollsim":
+        python = (getattr(sys, "orig_argv", None) or [sys.executable])[0]  # as typed: python3, .venv/bin/python
+        return f"{shlex.quote(python)} -m epollsim"
+    if os.path.basename(argv0) == "epollsim":  # the console script
+        found = shutil.which("epollsim")
+        same = found is not None and os.path.abspath(found) == os.path.abspath(argv0)
+        return "epollsim" if same else shlex.quote(argv0)
+    return REPLAY_PREFIX
+
+
+def replay_line(outcome: Any) -> str:
+    """``outcome.replay`` as a command that runs as printed (``invocation``)."""
+    replay: str = outcome.replay
+    if replay.startswith(REPLAY_PREFIX + " "):
+        return invocation() + replay[len(REPLAY_PREFIX):]
+    return replay
 
 
 def _check(text: str) -> tuple[Program, str]:
@@ -112,16 +150,46 @@ def _check(text: str) -> tuple[Program, str]:
         program = program_ref(text)
     except ValueError as exc:
         return Program(text), str(exc)
+    if program.module:
+        return program, _missing_module(program)
     if program.path:
         if not os.path.isfile(program.path):
             return program, f"{text}: no such file"
         try:
             has_main = program.function or defines_main(program.path)
+            if program.function and not _binds(program.path, program.function):
+                return program, f"{text}: {os.path.basename(program.path)} defines no {program.function}"
         except SyntaxError:
             return program, ""  # reported as the program's own error when it runs
         if not has_main and getattr(Kernel, "patch", None) is None:
             return program, whole_program_message(text)
     return program, ""
+
+
+def _missing_module(program: Program) -> str:
+    """Why ``module:function``'s module cannot be imported ("" when it can be found; found, never run)."""
+    try:
+        found = importlib.util.find_spec(program.module) is not None
+    except (ImportError, ValueError):  # a parent package is missing
+        found = False
+    return "" if found else f"{program.display}: no module named {program.module!r}"
+
+
+def _binds(path: str, name: str) -> bool:
+    """Whether the file's top level may bind ``name`` (read, never executed; ``import *`` may)."""
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), filename=path)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == name:
+            return True
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*" or (alias.asname or alias.name.partition(".")[0]) == name:
+                    return True
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.If | ast.Try | ast.With):
+            if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in ast.walk(node)):
+                return True
+    return False
 
 
 def _run(program: Program, seed: int, schedule: str, trace: str | None = None) -> int:
@@ -132,6 +200,9 @@ def _run(program: Program, seed: int, schedule: str, trace: str | None = None) -
         _print_failure(outcome, sys.stderr)
     if outcome.trace_file:
         print(f"epollsim: trace written to {outcome.trace_file}", file=sys.stderr)
+    if outcome.trace_error:
+        print(f"epollsim: trace not written to {trace}: {outcome.trace_error}", file=sys.stderr)
+        return 2 if outcome.passed else 1
     return 0 if outcome.passed else 1
 
 
@@ -140,34 +211,16 @@ def _print_failure(outcome: Any, out: TextIO) -> None:
     out.write(outcome.traceback)
     print(
         f"epollsim: seed {outcome.seed} failed{where} ({outcome.schedule} schedule)\n"
-        f"  replay: {outcome.replay}",
+        f"  replay: {replay_line(outcome)}",
         file=out,
     )
-
-
-class _Progress:
-    """One line on stderr, rewritten in place (only on a terminal)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.shown = False
-
-    def __call__(self, done: int, total: int, failed: int) -> None:
-        self.stream.write(f"\rexploring: {done}/{total} seeds, {failed} failed ")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
 
 
 def _explore(program: Program, args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("epollsim: --jobs must be at least 1", file=sys.stderr)
         return 2
-    progress = _Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = Progress(sys.stderr, live=sys.stderr.isatty())
     try:
         if getattr(args, "dask", None):
             from .dask_explore import explore_dask
@@ -181,12 +234,11 @@ def _explore(program: Program, args: argparse.Namespace) -> int:
                 program, args.seeds, args.stop_at_first, jobs=args.jobs, schedule=args.schedule,
                 progress=progress, capture=True, trace=args.digest_traces,
             )
-    except ImportError as exc:
+    except (ImportError, SchedulerUnreachable) as exc:
         print(f"epollsim: {exc}", file=sys.stderr)
         return 2
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
     failures = [f.outcome for f in result.failures if f.outcome is not None]
     print(f"{result.runs} seeds explored, {len(failures)} failed (digest {result.digest})")
     groups: dict[tuple[str, str, str], list[Any]] = {}
@@ -199,7 +251,7 @@ def _explore(program: Program, args: argparse.Namespace) -> int:
         more = f", ... ({len(members) - LISTED} more)" if len(members) > LISTED else ""
         print(f"{len(members)} x {kind}{where}: {first_line}")
         print(f"  seeds {seeds}{more}")
-        print(f"  replay: {members[0].replay}")
+        print(f"  replay: {replay_line(members[0])}")
     if failures:
         first = failures[0]
         print(f"\nfirst failure, seed {first.seed}:", file=sys.stderr)

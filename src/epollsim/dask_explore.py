@@ -26,6 +26,13 @@ from .pool import ChunkResult, chunk_size_for, merge_chunks, run_chunk
 from .programs import Program, program_ref
 from .runner import Outcome
 
+CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler before giving up (distributed's default is 30)
+
+
+class SchedulerUnreachable(ConnectionError):
+    """The Dask scheduler at the address given could not be reached (a usage error on the command line)."""
+
+
 # A chunk changes process-wide state while it runs (captured stdout, sys.path, the program's module
 # entry in sys.modules), so a worker with several threads runs one chunk at a time.
 _ONE_CHUNK_AT_A_TIME = threading.Lock()
@@ -55,7 +62,11 @@ def _client(address: Any, workers: int) -> tuple[Any, list[Any]]:
         )
         client = distributed.Client(cluster)
         return client, [client, cluster]
-    client = distributed.Client(address)
+    try:
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError, TypeError) as exc:  # refused, timed out, no such host, a malformed address
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {address}: {first}") from None
     return client, [client]
 
 

@@ -11,7 +11,11 @@ host's modules on the real side (``kernel.os`` is ``os``, ...).
 
 The recordings are compared thread by thread (the real kernel interleaves
 threads as it likes, so only each thread's own sequence is compared), in the
-order the model made the calls: the first call whose text or result differs
+order the model made the calls. In a program with threads, which fd number a
+new file gets depends on that interleaving too, so there each fd number is
+replaced by a name for the call that made it, ``fd[Thread-1#2]`` (the
+thread's second new fd), before comparing (``canonical_fds``); a program
+without threads keeps its numbers, compared exactly. the first call whose text or result differs
 is reported with the call, both results and the program's ``file:line``.
 Then how each run ended (returned, raised, each thread that died), then the
 program's output. Exit status 0 when they agree, 1 when they differ, 2 for a
@@ -27,6 +31,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -167,6 +172,67 @@ class _RealModules:
         self.asyncio = None
 
 
+# -- fd numbers in threaded programs -----------------------------------------------------------
+
+# Where an fd number stands in a recorded call or result (group 1 is the number): an object's fd
+# (``<socket fd=3>``, ``socket(fd=3).recv``), an os fd call's first argument (and dup2's second),
+# the fd that epoll/poll/selector register and report.
+_FD_IN_CALL = re.compile(
+    r"fd=(\d+)|^os\.\w+\((\d+)|^os\.dup2\(\S+, (\d+)|\.(?:register|modify|unregister)\((\d+)"
+)
+_FD_IN_RESULT = re.compile(r"fd=(\d+)|(?:^\[|, )\((\d+), |^(\d+)$")  # objects; poll's [(fd, events)]; a bare fd
+_BARE_FD_RESULT = re.compile(r"^os\.(?:pipe2?|dup2?|eventfd|timerfd_create|open)\(|\.fileno\(\)$")
+# Calls whose result's fds are new files: the os calls above, constructors of the modules' classes
+# (``socket.socket(...)``, ``select.epoll()``, ``socket.socketpair()``), accept and dup.
+_MAKES = re.compile(r"^os\.(?:pipe2?|dup2?|eventfd|timerfd_create|open)\(|^(?:socket|select|selectors)\.\w+\("
+                    r"|\.(?:accept|dup)\(")
+
+
+def canonical_fds(observations: list[Observation]) -> list[Observation]:
+    """``observations`` (one run's, in its order) with each fd number made in a program with threads
+    replaced by the name of the call that made it: ``fd[T#k]``, the k-th new fd of thread T. The
+    names depend only on each thread's own calls, so two runs that interleaved their threads
+    differently name the same files alike. Without threads: as they are (numbers compared exactly)."""
+    if len({o.thread for o in observations}) < 2:
+        return observations
+    names: dict[str, str] = {}  # fd number (as text) -> the name of the file it stands for now
+    made: dict[str, int] = {}  # thread -> fds it made so far
+    out = []
+    for o in observations:
+        call = _rename(_FD_IN_CALL, o.call, names)
+        result = o.result
+        if _MAKES.search(o.call) and not result.startswith("raised"):
+            bare = _BARE_FD_RESULT.search(o.call) is not None
+            new = re.findall(r"-?\d+" if bare else r"fd=(\d+)", result)
+            for number in dict.fromkeys(new):
+                made[o.thread] = made.get(o.thread, 0) + 1
+                names[number] = f"[{o.thread}#{made[o.thread]}]"
+            if bare:
+                result = re.sub(r"-?\d+", lambda m: "fd" + names.get(m.group(), m.group()), result)
+        if not _BARE_FD_RESULT.search(o.call):
+            result = _rename(_FD_IN_RESULT, result, names, bare=False)
+        elif o.call.endswith(".fileno()"):
+            result = _rename(_FD_IN_RESULT, result, names)
+        out.append(Observation(o.thread, call, result, o.site))
+    return out
+
+
+def _rename(pattern: re.Pattern[str], text: str, names: dict[str, str], bare: bool = True) -> str:
+    """``text`` with the fd numbers ``pattern`` finds replaced by their names (``fd=[T#k]``,
+    ``fd[T#k]``); a bare-number match only when ``bare``."""
+
+    def one(m: re.Match[str]) -> str:
+        whole, start = m.group(), m.start()
+        for i, number in enumerate(m.groups(), 1):
+            if number and number in names and (bare or whole != number):
+                a, b = m.start(i) - start, m.end(i) - start
+                prefix = "" if whole[:a].endswith("fd=") else "fd"
+                return whole[:a] + prefix + names[number] + whole[b:]
+        return whole
+
+    return pattern.sub(one, text)
+
+
 # -- comparing ----------------------------------------------------------------------------------
 
 
@@ -210,7 +276,7 @@ def _show(o: Observation | None, same_call: bool, ending: list[str]) -> str:
 
 def report(name: str, real: Run, model: Run, out: TextIO) -> int:
     """Print the comparison; 0 when the runs agree, 1 when they differ."""
-    found = first_difference(real.observations, model.observations)
+    found = first_difference(canonical_fds(real.observations), canonical_fds(model.observations))
     if found is not None:
         where = found.model or found.real
         assert where is not None

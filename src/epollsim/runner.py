@@ -42,6 +42,9 @@ from .programs import (  # noqa: F401  (re-exported: the runner's public names b
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 OUTPUT_KEPT = 4000  # characters of a failing seed's captured output kept in its Outcome
+# How a replay command starts. The command line prints it as the user invoked epollsim instead
+# (``cli.invocation``), so that the line runs as printed from where the user is.
+REPLAY_PREFIX = "python -m epollsim"
 
 
 # -- outcomes -----------------------------------------------------------------
@@ -65,6 +68,7 @@ class Outcome:
     digest: str = ""  # blake2b of the above facts and the scheduler's random state
     phase: str = "run"  # "load" when the program never started (a syntax error, no main, ...)
     trace_file: str = ""  # where the run's trace was written (``trace_path``)
+    trace_error: str = ""  # why it could not be written there (the run's own result stands)
 
     def __str__(self) -> str:
         if self.passed:
@@ -80,7 +84,7 @@ def replay_command(program: Program, seed: int, schedule: str = "random") -> str
         extra = "" if schedule == "random" else f", schedule={schedule!r}"
         return f"epollsim.run_seed({program.display}, {seed}{extra})"
     extra = "" if schedule == "random" else f" --schedule {schedule}"
-    return f"epollsim replay {shlex.quote(program.display)} --seed {seed}{extra}"
+    return f"{REPLAY_PREFIX} replay {shlex.quote(program.display)} --seed {seed}{extra}"
 
 
 def user_traceback(exc: BaseException) -> str:
@@ -104,6 +108,32 @@ def _trim(te: traceback.TracebackException, seen: set[int]) -> None:
             setattr(te, name, None)  # raised and handled inside epollsim: not the program's business
         else:
             _trim(nested, seen)
+
+
+def prune_traceback(exc: BaseException) -> None:
+    """Leave epollsim's frames out of ``exc``'s traceback and its causes' (in place, relinking the
+    traceback objects), as ``user_traceback`` does for text, so that pytest shows the user's frames.
+    A ``KernelBug`` keeps them: it is a bug of ours, to debug. Frames all ours are left as they are."""
+    from .errors import KernelBug
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen or isinstance(error, KernelBug):
+            continue
+        seen.add(id(error))
+        kept = []
+        tb = error.__traceback__
+        while tb is not None:
+            if not _ours(tb.tb_frame.f_code.co_filename):
+                kept.append(tb)
+            tb = tb.tb_next
+        if kept:
+            for this, after in zip(kept, [*kept[1:], None]):
+                this.tb_next = after
+            error.__traceback__ = kept[0]
+        pending.extend((error.__cause__, error.__context__))
 
 
 def _ours(filename: str) -> bool:
@@ -172,14 +202,20 @@ def run_with_error(
                 error, thread = died, name
     now = _now(kernel)
     nthreads = len(_threads(kernel))
-    written = ""
+    written = unwritten = ""
     if trace_path and kernel is not None:
-        kernel.trace.write(trace_path)
-        written = trace_path
+        try:  # an output error (no matplotlib for .png, a bad directory) never hides the run's result
+            kernel.trace.write(trace_path)
+            written = trace_path
+        except (ImportError, OSError) as exc:
+            unwritten = f"{type(exc).__name__}: {exc}"
     if error is None:
         facts = f"passed\0{now}\0{nthreads}"
         digest = _digest(facts, kernel)
-        return Outcome(seed, schedule, True, virtual_ns=now, threads=nthreads, digest=digest, trace_file=written), None
+        return Outcome(
+            seed, schedule, True, virtual_ns=now, threads=nthreads, digest=digest, trace_file=written,
+            trace_error=unwritten,
+        ), None
     kind = type(error).__name__
     message = str(error)
     facts = f"{kind}\0{thread}\0{message}\0{now}\0{nthreads}"
@@ -188,6 +224,7 @@ def run_with_error(
         seed, schedule, False, kind=kind, message=message, thread=thread,
         traceback=user_traceback(error), replay=replay_command(prog, seed, schedule), output=output,
         virtual_ns=now, threads=nthreads, digest=_digest(facts, kernel), phase=phase, trace_file=written,
+        trace_error=unwritten,
     )
     return outcome, error
 

@@ -2,9 +2,12 @@
 reproduces it, run runs, and a program's own errors are reported as the program's."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 
@@ -12,8 +15,11 @@ import pytest
 
 import epollsim
 from epollsim.__main__ import main
+from epollsim.cli import invocation
 
 PROGRAMS = pathlib.Path(__file__).parent / "programs"
+# epollsim's own source files (not merely any path with "/epollsim/" in it: a plain `git clone` is named so)
+OUR_FRAMES = os.path.join(os.path.dirname(os.path.abspath(epollsim.__file__)), "")
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -34,14 +40,14 @@ def test_explore_finds_the_planted_race_and_replay_reproduces_it(
     failed = int(lines[0].split(", ")[1].split()[0])
     assert 0 < failed < 200
     assert lines[1] == f"{failed} x AssertionError: 2 tickets taken from 1"
-    replay = re.search(r"replay: epollsim replay (\S+) --seed (\d+)", out)
+    replay = re.search(r"replay: python -m epollsim replay (\S+) --seed (\d+)", out)
     assert replay and replay.group(1) == race
     seed = replay.group(2)
     assert 'race.py", line 19, in main' in err  # the first failure's traceback: the program's own
 
     status, out, err = cli(capsys, "replay", race, "--seed", seed)
     assert status == 1
-    assert "AssertionError: 2 tickets taken from 1" in err and f"replay: epollsim replay {race} --seed {seed}" in err
+    assert "AssertionError: 2 tickets taken from 1" in err and f"replay: python -m epollsim replay {race} --seed {seed}" in err
     trace = tmp_path / f"race.seed{seed}.trace.json"
     assert f"trace written to {trace.name}" in err
     events = json.loads(trace.read_text())["traceEvents"]
@@ -56,7 +62,7 @@ def test_explore_stops_at_the_first_failure_and_jobs_change_nothing(capsys: pyte
     two = cli(capsys, "explore", race, "--seeds", "0:300", "--stop-at-first", "--jobs", "2")
     assert one[0] == two[0] == 1
     assert one[1] == two[1]  # the same seeds explored, the same failure, the same digest
-    assert one[1].splitlines()[1:] == ["1 x AssertionError: 2 tickets taken from 1", "  seeds 1", f"  replay: epollsim replay {race} --seed 1"]
+    assert one[1].splitlines()[1:] == ["1 x AssertionError: 2 tickets taken from 1", "  seeds 1", f"  replay: python -m epollsim replay {race} --seed 1"]
 
 
 def test_a_correct_program_passes_every_seed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,14 +80,14 @@ def test_a_programs_own_error_is_reported_as_its_own(capsys: pytest.CaptureFixtu
     assert err.startswith("Traceback (most recent call last):\n")
     assert 'broken.py", line 11, in main' in err and 'broken.py", line 5, in parse' in err
     assert "ValueError: invalid literal for int() with base 10: b'x'" in err
-    assert "/epollsim/" not in err  # none of our frames
+    assert OUR_FRAMES not in err  # none of our frames
 
 
 def test_a_deadlock_is_the_programs_failure(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = cli(capsys, "run", str(PROGRAMS / "stuck.py"))
     assert status == 1
     assert "epollsim.errors.Deadlock: every thread is blocked and no deadline is pending:" in err
-    assert "MainThread: " in err and "/epollsim/" not in err
+    assert "MainThread: " in err and OUR_FRAMES not in err
 
 
 def test_a_syntax_error_is_the_programs_too(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:
@@ -122,7 +128,7 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
         main(["replay", str(PROGRAMS / "race.py")])  # --seed is required
 
 
-def test_python_dash_m_epollsim(tmp_path: pathlib.Path) -> None:
+def test_python_dash_m_epollsim_prints_a_replay_line_that_runs_as_printed(tmp_path: pathlib.Path) -> None:
     race = str(PROGRAMS / "race.py")
     done = subprocess.run(
         [sys.executable, "-m", "epollsim", "run", race, "--seed", "1", "--trace", "t.txt"],
@@ -130,9 +136,87 @@ def test_python_dash_m_epollsim(tmp_path: pathlib.Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.startswith("Traceback (most recent call last):\n  File ")
-    assert f"replay: epollsim replay {race} --seed 1" in done.stderr
+    replay = f"{shlex.quote(sys.executable)} -m epollsim replay {race} --seed 1"  # the python it was run with
+    assert f"  replay: {replay}\n" in done.stderr
     assert "switches to Thread-1" in (tmp_path / "t.txt").read_text()
     assert "\r" not in done.stderr  # no progress line when stderr is not a terminal
+    again = subprocess.run(replay, shell=True, cwd=tmp_path, capture_output=True, text=True)  # as a user pastes it
+    assert again.returncode == 1 and "AssertionError: 2 tickets taken from 1" in again.stderr
+    assert "trace written to race.seed1.trace.json" in again.stderr
+
+
+def test_replay_lines_start_as_the_user_started_epollsim(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    package_main = os.path.join(os.path.dirname(epollsim.__file__), "__main__.py")
+    monkeypatch.setattr(sys, "argv", [package_main, "run"])
+    monkeypatch.setattr(sys, "orig_argv", [".venv/bin/python", "-m", "epollsim", "run"])
+    assert invocation() == ".venv/bin/python -m epollsim"  # runs from the directory it was typed in
+    script = tmp_path / "bin" / "epollsim"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "argv", [str(script), "run"])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert invocation() == str(script)  # not on PATH: its path
+    monkeypatch.setenv("PATH", str(script.parent))
+    assert invocation() == "epollsim"
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/some-tool"])  # main() called in-process
+    assert invocation() == "python -m epollsim"
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"epollsim {epollsim.__version__}\n"
+    for argv in (["--help"], *([command, "--help"] for command in ("run", "replay", "explore", "diff", "demo"))):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        assert out.startswith("usage: epollsim") and not re.search(r"``|:\w+:`", out), out  # no reST markup
+
+
+def test_a_bad_program_reference_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:
+    race = str(PROGRAMS / "race.py")
+    status, out, err = cli(capsys, "run", f"{race}:nosuch")
+    assert (status, out) == (2, "") and err == f"epollsim: {race}:nosuch: race.py defines no nosuch\n"
+    status, _, err = cli(capsys, "explore", "no_such_module_here:main")
+    assert status == 2 and err == "epollsim: no_such_module_here:main: no module named 'no_such_module_here'\n"
+    assert cli(capsys, "run", "no_such_package_here.sub:main")[0] == 2
+    assigned = tmp_path / "assigned.py"
+    assigned.write_text("def _impl(kernel):\n    pass\n\nentry = _impl\n")
+    assert cli(capsys, "run", f"{assigned}:entry")[0] == 0  # bound by an assignment: not refused
+    assert cli(capsys, "run", f"{assigned}:_impl")[0] == 0
+    assert cli(capsys, "run", f"{assigned}:nope")[0] == 2
+
+
+def test_a_trace_that_cannot_be_written_never_hides_the_programs_result(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    race = str(PROGRAMS / "race.py")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real_find_spec(name, *a))
+    status, out, err = cli(capsys, "run", race, "--seed", "1", "--trace", str(tmp_path / "t.png"))
+    assert (status, out) == (2, "") and "needs matplotlib" in err and "Traceback" not in err  # refused before the run
+    missing = tmp_path / "no" / "such" / "dir" / "t.txt"
+    status, _, err = cli(capsys, "run", race, "--seed", "1", "--trace", str(missing))
+    assert status == 1  # the program's failure comes first ...
+    assert "AssertionError: 2 tickets taken from 1" in err and "replay: " in err
+    assert err.endswith(f"epollsim: trace not written to {missing}: FileNotFoundError: [Errno 2] No such file or directory: '{missing}'\n")
+    status, _, err = cli(capsys, "run", str(PROGRAMS / "locked.py"), "--trace", str(missing))
+    assert status == 2 and "passed (seed 0" in err and "trace not written" in err  # ... and a pass still shows
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: pathlib.Path) -> None:
+    """``epollsim demo | head``: the demo's output meets a closed pipe, as it would after head exits."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "epollsim", "demo", "--model-only"], cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything was read
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141 and err == ""  # 128 + SIGPIPE, as a shell reports it; no traceback
 
 
 def test_sys_exit_in_a_whole_program(capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path) -> None:

@@ -2,6 +2,7 @@
 at the first call where a program sees something else on the model."""
 from __future__ import annotations
 
+import io
 import pathlib
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import sys
 import pytest
 
 from epollsim.__main__ import main
-from epollsim.diff import Run, first_difference, report
+from epollsim.diff import Run, canonical_fds, first_difference, report
 from epollsim.observe import Observation, fmt, thread_key
 
 PROGRAMS = pathlib.Path(__file__).parent / "programs"
@@ -94,6 +95,31 @@ def test_threads_are_compared_each_on_its_own() -> None:
     found = first_difference(real + [obs("Thread-1", "d()")], [obs("MainThread", "a()"), obs("Thread-1", "b()"),
                                                                 obs("MainThread", "c()", "1")])
     assert found is not None and found.model is None and found.real is not None and found.real.call == "d()"
+
+
+def test_fd_numbers_of_threads_are_named_by_who_made_them_not_by_the_interleaving() -> None:
+    """Two threads each make a pipe: which gets 3 and which 5 is the real kernel's choice."""
+    model = [
+        obs("Thread-1", "os.pipe()", "(3, 4)"), obs("Thread-2", "os.pipe()", "(5, 6)"),
+        obs("Thread-1", "os.write(4, b'x')", "1"), obs("Thread-2", "os.write(6, b'y')", "1"),
+        obs("MainThread", "select.epoll()", "<epoll fd=7>"), obs("MainThread", "epoll(fd=7).register(5, 1)", "None"),
+        obs("MainThread", "epoll(fd=7).poll(1)", "[(5, 1)]"), obs("Thread-1", "os.close(4)", "None"),
+    ]
+    real = [
+        obs("Thread-2", "os.pipe()", "(3, 4)"), obs("Thread-1", "os.pipe()", "(5, 6)"),
+        obs("Thread-2", "os.write(4, b'y')", "1"), obs("Thread-1", "os.write(6, b'x')", "1"),
+        obs("MainThread", "select.epoll()", "<epoll fd=7>"), obs("MainThread", "epoll(fd=7).register(3, 1)", "None"),
+        obs("MainThread", "epoll(fd=7).poll(1)", "[(3, 1)]"), obs("Thread-1", "os.close(6)", "None"),
+    ]
+    assert first_difference(real, model) is not None  # compared as numbers: a false difference
+    assert first_difference(canonical_fds(real), canonical_fds(model)) is None
+    assert report("p.py", Run(list(real), ["returned"]), Run(list(model), ["returned"]), io.StringIO()) == 0
+    assert canonical_fds(model)[5].call == "epoll(fd=[MainThread#1]).register(fd[Thread-2#1], 1)"
+    real[3] = obs("Thread-1", "os.write(5, b'x')", "1")  # Thread-1 writing to its read end: a real difference
+    found = first_difference(canonical_fds(real), canonical_fds(model))
+    assert found is not None and (found.thread, found.seq) == ("Thread-1", 1)
+    single = [obs("MainThread", "os.pipe()", "(3, 4)")]
+    assert canonical_fds(single) == single  # one thread: numbers are compared exactly
 
 
 def test_endings_and_output_are_compared_after_the_calls(capsys: pytest.CaptureFixture[str]) -> None:

@@ -62,3 +62,26 @@ def test_a_program_that_cannot_reach_the_workers_is_refused(cluster: object) -> 
     address = cluster.scheduler_address  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="must pickle"):
         explore_dask(lambda k: None, range(3), address)
+
+
+def test_an_unreachable_scheduler_is_a_one_line_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import time
+
+    from epollsim import dask_explore
+
+    monkeypatch.setattr(dask_explore, "CONNECT_TIMEOUT", 1.0)
+    with socket.socket() as listener:  # a port nobody listens on: bound, never listening
+        listener.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        started = time.monotonic()
+        status = main(["explore", RACE, "--seeds", "0:10", "--dask", address])
+        took = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err.startswith(f"epollsim: cannot reach the Dask scheduler at {address}: ") and err.count("\n") == 1, err
+    assert took < 10  # the timeout, not distributed's 30 s
+    assert main(["explore", RACE, "--seeds", "0:10", "--dask", "http://nowhere:1"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -18,7 +18,7 @@ SRC = pathlib.Path(epollsim.__file__).parent
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
     "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
-    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_escapes", "patch_fds", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "cli", "__init__", "__main__",
+    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_escapes", "patch_fds", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "progress", "cli", "__init__", "__main__",
 ]
 
 
@@ -62,6 +62,7 @@ def test_no_real_time_or_randomness_in_the_model(path: pathlib.Path) -> None:
         pathlib.Path("compat/random.py"),  # the program's entropy: generators seeded from the kernel's seed
         pathlib.Path("testing/backends.py"),  # the real backend hands tests the real time module
         pathlib.Path("diff.py"),  # diff's real side runs the program on the host's own modules, time included
+        pathlib.Path("progress.py"),  # the command line's progress line: wall-clock rate and time left
     }
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):

@@ -418,19 +418,268 @@ def test_epollsim_real_hands_out_the_host_modules(pytester: pytest.Pytester) -> 
     assert "seed=" not in result.stdout.str()
 
 
-def test_marker_arguments_are_checked(pytester: pytest.Pytester) -> None:
+def test_bad_marker_arguments_fail_their_own_test_at_setup_naming_the_argument(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
         import pytest
 
-        @pytest.mark.epollsim(seeds=2, schedule="sometimes")
-        def test_x():
+        @pytest.mark.epollsim(seeds=2, seed=3)
+        def test_typo(kernel):
             pass
+
+        @pytest.mark.epollsim(seeds=2, schedul="fifo")
+        def test_typo_without_the_fixture():
+            pass
+
+        @pytest.mark.epollsim(seeds=2, schedule="lifo")
+        def test_lifo():
+            pass
+
+        @pytest.mark.epollsim(seeds="many")
+        def test_seeds():
+            pass
+
+        @pytest.mark.epollsim(seeds=2, max_user_watches=10)
+        def test_kernel_option(kernel):
+            assert kernel.max_user_watches == 10 if hasattr(kernel, "max_user_watches") else True
         """
     )
     result = run(pytester)
-    assert result.ret != 0
-    assert "schedule must be 'random' or 'fifo'" in result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(passed=2, errors=4)  # the session goes on: only the bad tests fail
+    out = result.stdout.str()
+    assert "ERROR at setup of test_typo _" in out
+    assert "@pytest.mark.epollsim: unknown argument 'seed' (did you mean 'seeds'?); it takes seeds, schedule" in out
+    assert "unknown argument 'schedul' (did you mean 'schedule'?)" in out
+    assert "@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not 'lifo'" in out
+    assert "seeds must be an int N or an iterable of ints, not 'many'" in out
+    assert "TypeError" not in out and "During handling" not in out
+
+
+def test_a_failure_shows_the_tests_frames_not_epollsims(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_stuck(kernel):
+            lock = kernel.threading.Lock()
+            lock.acquire()
+            t = kernel.threading.Thread(target=lock.acquire)
+            t.start()
+            t.join()
+
+        def test_dies(kernel):
+            t = kernel.threading.Thread(target=lambda: 1 / 0, name="worker")
+            t.start()
+            t.join()
+        """
+    )
+    ours = str(pathlib.Path(epollsim.__file__).parent) + "/"
+    result = run(pytester)
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str().partition("Captured stderr call")[0]  # (threading prints its own frames there)
+    assert ours not in out, out  # no frame of epollsim's, the plugin's included
+    assert ">       t.join()" in out and "E       epollsim.errors.Deadlock: every thread is blocked" in out
+    assert "ZeroDivisionError: division by zero" in out and "ThreadFailed" in out
+    assert ours in run(pytester, "--full-trace").stdout.str()  # ... unless asked for
+
+
+def test_every_option_has_an_ini_twin_and_the_command_line_wins(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        """
+        [pytest]
+        epollsim_seeds = 5:8
+        epollsim_trace = off
+        epollsim_real_timeout = 7
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.epollsim(seeds=100)
+        def test_sweep(kernel, epollsim_seed):
+            assert not kernel.trace.on
+            assert epollsim_seed < 7
+        """
+    )
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    assert "test_sweep[seed=7] FAILED" in result.stdout.str()
+    assert "trace: none recorded (tracing is off" in result.stdout.str()
+    run(pytester, "--epollsim-seeds", "0:3").assert_outcomes(passed=3)
+    run(pytester, "--epollsim-seed", "6").assert_outcomes(passed=1)
+    options = pytester.parseconfig().getini
+    assert [options(name) for name in ("epollsim_seed", "epollsim_real")] == [None, False]
+    pytester.makeini("[pytest]\nepollsim_seed = 7\n")
+    run(pytester).assert_outcomes(failed=1)
+
+
+def test_a_sweep_runs_untraced_and_reruns_its_failing_seed_traced(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        SEEN = []
+
+        @pytest.mark.epollsim(seeds=range(200), chunk=100)
+        def test_sweep(kernel, epollsim_seed):
+            SEEN.append((epollsim_seed, kernel.trace.on))
+            kernel.time.sleep(1)
+            assert epollsim_seed != 150
+
+        def test_after():
+            assert SEEN[:100] == [(s, False) for s in range(100)]  # the first chunk: untraced
+            assert SEEN[100:] == [(s, False) for s in range(100, 151)] + [(150, True)]  # then a traced rerun
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(passed=2, failed=1)
+    match = re.search(r"trace: (\S+\.json)  \(open it in ui.perfetto.dev\)", result.stdout.str())
+    assert match and "seed=150" in match.group(1)
+    events = json.loads(pathlib.Path(match.group(1)).read_text())["traceEvents"]
+    assert any(e.get("name", "").startswith("clock_nanosleep") or "sleep" in e.get("name", "") for e in events), events[:20]
+
+
+def test_a_traced_rerun_that_does_not_repeat_says_so(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        RUNS = []
+
+        @pytest.mark.epollsim(seeds=range(150))
+        def test_not_repeatable(kernel, epollsim_seed):
+            RUNS.append(epollsim_seed)
+            assert RUNS.count(3) != 1
+        """
+    )
+    out = run(pytester).stdout.str()
+    assert "(the traced rerun passed: the test does not repeat itself for one seed)" in out
+
+
+def test_epollsim_real_refuses_kernel_options_and_times_out(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest, socket
+
+        @pytest.mark.epollsim(seeds=3, max_user_watches=10)
+        def test_limits(kernel):
+            pass
+
+        @pytest.mark.epollsim(patch=True)
+        def test_patched(kernel):
+            a, b = socket.socketpair()  # the real modules are already in place: honoured
+            a.send(b"x")
+            assert b.recv(1) == b"x" and kernel.is_real
+
+        def test_deadlock(kernel):
+            r, w = kernel.os.pipe()
+            kernel.os.read(r, 1)  # blocks forever on Linux
+        """
+    )
+    result = run(pytester, "-rs", "--epollsim-real", "--epollsim-real-timeout", "0.5")
+    result.assert_outcomes(passed=1, skipped=1, failed=1)
+    out = result.stdout.str()
+    assert "--epollsim-real cannot honour @pytest.mark.epollsim(max_user_watches=10)" in out
+    assert "RealRunTimeout: the test ran longer than 0.5 s on the real kernel (--epollsim-real-timeout)" in out
+
+
+ASYNC_RACE = textwrap.dedent(
+    """
+    import asyncio
+    import pytest
+
+    async def test_an_hour_in_no_time(kernel):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.sleep(3600)
+        assert loop.time() - start == 3600 and kernel.now_ns >= 3600 * 10**9  # the kernel's clock
+
+    @pytest.mark.epollsim(seeds=range(20))
+    async def test_one_ticket(kernel):
+        state = {"tickets": 1, "taken": 0}
+
+        def take():
+            if state["tickets"] > 0:
+                kernel.time.sleep(0)
+                state["tickets"] -= 1
+                state["taken"] += 1
+
+        await asyncio.gather(asyncio.to_thread(take), asyncio.to_thread(take))
+        assert state["taken"] == 1
+
+    @pytest.mark.epollsim(patch=True)
+    async def test_patched(kernel):
+        import time
+        start = time.monotonic()
+        await asyncio.sleep(60)
+        assert time.monotonic() - start == 60
+    """
+)
+
+
+def failing_seeds(result: pytest.RunResult, name: str) -> list[int]:
+    return sorted(int(s) for s in re.findall(rf"FAILED \S+::{name}\[seed=(\d+)\]", result.stdout.str()))
+
+
+def test_an_async_test_runs_on_the_kernels_loop_in_virtual_time_and_replays(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_async=ASYNC_RACE)
+    result = run(pytester, "-p", "no:asyncio", "-p", "no:anyio")  # no other async plugin
+    failed = failing_seeds(result, "test_one_ticket")
+    assert 0 < len(failed) < 20
+    result.assert_outcomes(passed=2 + 20 - len(failed), failed=len(failed))
+    assert "not natively supported" not in result.stdout.str()
+    seed = failed[0]
+    again = run(pytester, "-p", "no:asyncio", "-p", "no:anyio", f"test_async.py::test_one_ticket[seed={seed}]",
+                "--epollsim-seed", str(seed))
+    again.assert_outcomes(failed=1)
+    assert "assert 2 == 1" in again.stdout.str()
+
+
+def test_pytest_asyncio_tests_run_on_the_model_with_the_same_seeds(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_asyncio")
+    pytester.makepyfile(test_async=ASYNC_RACE)
+    plain = failing_seeds(run(pytester, "-p", "no:asyncio", "-p", "no:anyio"), "test_one_ticket")
+    pytester.makepyfile(test_async=ASYNC_RACE.replace("    async def", "    @pytest.mark.asyncio\n    async def"))
+    pytester.makepyfile(test_plain=textwrap.dedent(
+        """
+        import asyncio, pytest
+
+        class Policy(asyncio.DefaultEventLoopPolicy):
+            def new_event_loop(self):
+                loop = super().new_event_loop()
+                loop.made_by_the_policy = True
+                return loop
+
+        @pytest.fixture(scope="module")
+        def event_loop_policy():
+            return Policy()
+
+        @pytest.mark.asyncio
+        async def test_real():  # epollsim stays out of it: the project's policy makes its loop
+            assert asyncio.get_running_loop().made_by_the_policy
+            await asyncio.sleep(0.01)
+        """
+    ))
+    result = run(pytester, "-p", "no:anyio", "-W", "ignore::DeprecationWarning")
+    assert failing_seeds(result, "test_one_ticket") == plain  # one interleaving per seed, whoever runs it
+    result.assert_outcomes(passed=3 + 20 - len(plain), failed=len(plain))
+    seed = plain[0]
+    again = run(pytester, f"test_async.py::test_one_ticket[seed={seed}]", "--epollsim-seed", str(seed))
+    again.assert_outcomes(failed=1)
+
+
+def test_anyio_tests_run_on_the_model_through_their_backend_fixture(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("anyio")
+    pytester.makepyfile(test_async=ASYNC_RACE)
+    plain = failing_seeds(run(pytester, "-p", "no:asyncio", "-p", "no:anyio"), "test_one_ticket")
+    pytester.makepyfile(test_async=ASYNC_RACE.replace("    async def", "    @pytest.mark.anyio\n    async def") + (
+        "\n@pytest.fixture\ndef anyio_backend(kernel):\n"
+        "    return ('asyncio', {'loop_factory': kernel.asyncio.new_event_loop})\n"
+    ))
+    result = run(pytester, "-p", "no:asyncio")
+    assert failing_seeds(result, "test_one_ticket") == plain
+    result.assert_outcomes(passed=2 + 20 - len(plain), failed=len(plain))
 
 
 def test_chunking_rule() -> None:

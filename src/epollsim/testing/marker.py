@@ -1,6 +1,13 @@
-"""``@pytest.mark.epollsim(...)``: reading the marker, and grouping its seeds into test items."""
+"""``@pytest.mark.epollsim(...)``: reading the marker, and grouping its seeds into test items.
+
+A marker's arguments are checked when its test is collected; a bad one (a typo such as
+``seed=3``, an unknown schedule) raises ``InvalidMarker`` naming it, which the plugin reports as
+that test's error at setup (as pytest reports an unknown fixture), never aborting the session.
+"""
 from __future__ import annotations
 
+import difflib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +17,31 @@ PER_SEED_ITEMS = 100  # markers with at most this many seeds get one item per se
 CHUNK = 100  # otherwise, seeds per item
 
 _KNOWN = {"seeds", "schedule", "patch", "chunk"}
+
+
+class InvalidMarker(ValueError):
+    """A ``@pytest.mark.epollsim`` argument that is unknown or has a bad value (the message names it)."""
+
+
+def kernel_option_names() -> list[str]:
+    """The keyword arguments ``Kernel`` takes that a marker may pass on (``**kernel_options``)."""
+    from ..kernel import Kernel  # only for marked tests: importing the plugin loads no model
+
+    parameters = inspect.signature(Kernel).parameters.values()
+    return [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.name not in _KNOWN]
+
+
+def _check_names(kwargs: dict[str, Any]) -> None:
+    allowed = kernel_option_names()
+    for name in kwargs:
+        if name in _KNOWN or name in allowed:
+            continue
+        close = difflib.get_close_matches(name, [*sorted(_KNOWN), *allowed], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InvalidMarker(
+            f"@pytest.mark.epollsim: unknown argument {name!r}{hint}; it takes seeds, schedule, patch, "
+            f"chunk and the Kernel's options ({', '.join(allowed)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -25,20 +57,26 @@ def marker_options(marker: pytest.Mark) -> MarkerOptions:
     kwargs = dict(marker.kwargs)
     if marker.args:
         if len(marker.args) > 1 or "seeds" in kwargs:
-            raise pytest.UsageError("@pytest.mark.epollsim takes one positional argument: seeds")
+            raise InvalidMarker("@pytest.mark.epollsim takes one positional argument: seeds")
         kwargs["seeds"] = marker.args[0]
+    _check_names(kwargs)
     seeds = kwargs.get("seeds")
     chosen: tuple[int, ...] | None = None
     if seeds is not None:
-        chosen = tuple(range(seeds)) if isinstance(seeds, int) else tuple(dict.fromkeys(int(s) for s in seeds))
+        try:
+            chosen = tuple(range(seeds)) if isinstance(seeds, int) else tuple(dict.fromkeys(int(s) for s in seeds))
+        except (TypeError, ValueError):
+            raise InvalidMarker(
+                f"@pytest.mark.epollsim: seeds must be an int N or an iterable of ints, not {seeds!r}"
+            ) from None
         if not chosen:
-            raise pytest.UsageError("@pytest.mark.epollsim(seeds=...) names no seed")
+            raise InvalidMarker("@pytest.mark.epollsim(seeds=...) names no seed")
     schedule = kwargs.get("schedule", "random")
     if schedule not in ("random", "fifo"):
-        raise pytest.UsageError(f"@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not {schedule!r}")
+        raise InvalidMarker(f"@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not {schedule!r}")
     chunk = kwargs.get("chunk")
     if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
-        raise pytest.UsageError("@pytest.mark.epollsim: chunk must be a positive int")
+        raise InvalidMarker(f"@pytest.mark.epollsim: chunk must be a positive int, not {chunk!r}")
     rest = {k: v for k, v in kwargs.items() if k not in _KNOWN}
     return MarkerOptions(chosen, schedule, bool(kwargs.get("patch", False)), chunk, rest)
 

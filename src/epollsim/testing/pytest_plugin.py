@@ -25,15 +25,27 @@ that neither use the fixture nor carry the marker, and no fixture is autouse.
 - ``--epollsim-seeds A:B``: run marked tests with seeds A to B-1 instead of the
   marker's, to shard a large sweep over CI jobs.
 - ``--epollsim-trace DIR``: where a failing test's trace goes,
-  ``DIR/<test id>.json`` (Perfetto trace-event JSON), named in its report. Every
-  kernel the plugin makes records its trace; without the option the file goes
-  under pytest's own temporary directory (``<basetemp>/epollsim-traces``, kept
-  and rotated as ``tmp_path`` is); ``--epollsim-trace off`` records nothing
-  (faster, for large seed sweeps).
+  ``DIR/<test id>.json`` (Perfetto trace-event JSON), named in its report.
+  A one-seed item records its trace as it runs; an item of many seeds (a
+  sweep) runs untraced and reruns a failing seed traced, so that a sweep costs
+  what an untraced one does. Without the option the file goes under pytest's
+  own temporary directory (``<basetemp>/epollsim-traces``, kept and rotated as
+  ``tmp_path`` is); ``--epollsim-trace off`` records nothing.
 - ``--epollsim-real``: the ``kernel`` fixture hands out ``RealKernel``: the host's
   own ``os``, ``select``, ``socket``, ``fcntl``, ``time`` and ``threading``, so a
   test written against the stand-ins checks that it describes Linux. Marked
-  tests run once, unseeded; a test touching model-only attributes is skipped.
+  tests run once, unseeded (``patch=True`` needs nothing: the modules are the
+  real ones); a marker's Kernel options (``max_user_watches=``, ...) cannot be
+  honoured there, so such a test is skipped, naming them, as is a test touching
+  model-only attributes. Each real run gets ``--epollsim-real-timeout`` seconds
+  (default 60; 0 for none) before it fails with ``RealRunTimeout``.
+- Every option has an ini-file twin of the same name (``epollsim_seed``,
+  ``epollsim_seeds``, ``epollsim_trace``, ``epollsim_real``,
+  ``epollsim_real_timeout``); the command line wins.
+
+A bad marker argument fails its test at setup with a message naming it (as an
+unknown fixture does). Failures show the test's own frames: epollsim's are left
+out of the traceback (``runner.prune_traceback``; ``--full-trace`` keeps them).
 
 A failing test's report gets an ``epollsim`` section: the seed and schedule,
 the exact command that replays it, the deadlock (or data race) report when
@@ -41,6 +53,7 @@ that is the failure, and the trace file when one was written.
 """
 from __future__ import annotations
 
+import inspect
 import shlex
 import zlib
 from collections.abc import Generator, Iterable, Iterator
@@ -49,11 +62,14 @@ from typing import Any
 
 import pytest
 
-from .marker import CHUNK, PER_SEED_ITEMS, MarkerOptions, chunk_id, chunked, marker_options
-from .real_kernel import RealKernel
+from .async_tests import is_ours_to_await, loop_factories, run_coroutine_test, set_current_kernel
+from .marker import CHUNK, PER_SEED_ITEMS, InvalidMarker, MarkerOptions, chunk_id, chunked, marker_options
+from .plugin_options import REAL_TIMEOUT, option, pytest_addoption  # noqa: F401 (a hook pytest finds here)
+from .real_kernel import RealKernel, RealRunTimeout, time_limit
 
 __all__ = [
-    "CHUNK", "PER_SEED_ITEMS", "MarkerOptions", "RealKernel", "chunk_id", "chunked", "marker_options",
+    "CHUNK", "PER_SEED_ITEMS", "MarkerOptions", "RealKernel", "RealRunTimeout", "chunk_id", "chunked",
+    "marker_options",
 ]
 
 _PARAM = "_epollsim_seeds"
@@ -65,36 +81,6 @@ def node_seed(nodeid: str) -> int:
 
 
 # -- options and the marker ------------------------------------------------------
-
-
-def _seed_range(text: str) -> range:
-    from ..runner import parse_seed_range
-
-    try:
-        return parse_seed_range(text)
-    except ValueError as exc:
-        raise pytest.UsageError(f"--epollsim-seeds: {exc}") from None
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("epollsim", "epollsim (deterministic simulated kernel)")
-    group.addoption(
-        "--epollsim-seed", type=int, default=None, metavar="N",
-        help="run @pytest.mark.epollsim tests with seed N only (and seed the kernel fixture with N): replay",
-    )
-    group.addoption(
-        "--epollsim-seeds", type=_seed_range, default=None, metavar="A:B",
-        help="run @pytest.mark.epollsim tests with seeds A to B-1 instead of their own (CI sharding)",
-    )
-    group.addoption(
-        "--epollsim-trace", default=None, metavar="DIR",
-        help="write a failing test's trace to DIR (Perfetto JSON; default: under pytest's basetemp); "
-        "'off' records no traces",
-    )
-    group.addoption(
-        "--epollsim-real", action="store_true", default=False,
-        help="give the kernel fixture the host's real os/select/socket/fcntl/time/threading modules",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,25 +95,37 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("epollsim")
     if marker is None:
         return
-    options = marker_options(marker)
-    config = metafunc.config
     if "kernel" not in metafunc.fixturenames:
         metafunc.fixturenames.append("kernel")  # the body may not ask for it; the run needs it
-    if config.getoption("epollsim_real"):
+    try:
+        options = marker_options(marker)
+    except InvalidMarker:
+        return  # one item, failed at setup with the message (``_state_for``)
+    config = metafunc.config
+    if option(config, "epollsim_real"):
         return  # one unseeded run on the host's kernel
     seeds = options.seeds
-    if config.getoption("epollsim_seed") is not None:
-        seeds = (config.getoption("epollsim_seed"),)
-    elif config.getoption("epollsim_seeds") is not None:
-        seeds = tuple(config.getoption("epollsim_seeds"))
+    if option(config, "epollsim_seed") is not None:
+        seeds = (option(config, "epollsim_seed"),)
+    elif option(config, "epollsim_seeds") is not None:
+        seeds = tuple(option(config, "epollsim_seeds"))
     if seeds is None:
         return  # marked for its options only: one run, seeded from the node id
     chunk = options.chunk
+    if chunk is None and inspect.iscoroutinefunction(metafunc.function) and metafunc.config.pluginmanager.hasplugin("asyncio"):
+        chunk = 1  # pytest-asyncio makes one loop per item, on the item's first kernel: one seed per item
     if chunk is None and _fixtures_on_kernel(metafunc):
         chunk = 1  # a fixture built on the kernel is set up once per item: one seed per item, then
     groups = chunked(seeds, chunk)
     metafunc.fixturenames.append(_PARAM)
     metafunc.parametrize(_PARAM, groups, ids=[chunk_id(g) for g in groups])
+
+
+@pytest.hookimpl(optionalhook=True, trylast=True)
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """pytest-asyncio (1.x): a test using epollsim gets its loop from the kernel (``async_tests``)."""
+    uses = item.get_closest_marker("epollsim") is not None or "kernel" in getattr(item, "fixturenames", ())
+    return loop_factories(item, uses)
 
 
 def _fixtures_on_kernel(metafunc: pytest.Metafunc) -> bool:
@@ -159,6 +157,9 @@ class _State:
     died: list[tuple[str, BaseException]] = field(default_factory=list)  # simulated threads' deaths
     chunked: bool = False
     inside: bool = False
+    real_timeout: float = 0.0  # --epollsim-real-timeout (0: none)
+    full_trace: bool = False  # --full-trace: keep epollsim's frames in tracebacks
+    rerun_note: str = ""  # how the traced rerun of a sweep's failing seed went, when it differed
 
 
 _STATE = pytest.StashKey[_State]()
@@ -171,17 +172,27 @@ def _state_for(request: pytest.FixtureRequest) -> _State:
         return state
     config = request.config
     marker = item.get_closest_marker("epollsim")
-    options = marker_options(marker) if marker is not None else MarkerOptions(None, "fifo", False, None)
+    try:
+        options = marker_options(marker) if marker is not None else MarkerOptions(None, "fifo", False, None)
+    except InvalidMarker as exc:
+        invalid = str(exc)
+    else:
+        invalid = ""
+    if invalid:
+        pytest.fail(invalid, pytrace=False)  # outside the except: no "during handling" echo
     callspec = getattr(item, "callspec", None)
     group = callspec.params.get(_PARAM) if callspec is not None else None
     if group is not None:
         seeds = tuple(group)
-    elif config.getoption("epollsim_seed") is not None:
-        seeds = (config.getoption("epollsim_seed"),)
+    elif option(config, "epollsim_seed") is not None:
+        seeds = (option(config, "epollsim_seed"),)
     else:
         seeds = (node_seed(item.nodeid),)
-    state = _State(item.nodeid, seeds, options, bool(config.getoption("epollsim_real")), seeds[0])
-    trace_option = config.getoption("epollsim_trace")
+    state = _State(item.nodeid, seeds, options, bool(option(config, "epollsim_real")), seeds[0])
+    timeout = option(config, "epollsim_real_timeout")
+    state.real_timeout = REAL_TIMEOUT if timeout is None else timeout
+    state.full_trace = bool(config.getoption("fulltrace", False))
+    trace_option = option(config, "epollsim_trace")
     if trace_option is None:  # the default: pytest's temporary directory, made only if a test fails
         factory = getattr(config, "_tmp_path_factory", None)
         state.trace_dir = "" if factory is not None else None
@@ -193,15 +204,20 @@ def _state_for(request: pytest.FixtureRequest) -> _State:
     return state
 
 
-def _make_kernel(state: _State, seed: int) -> Any:
+def _make_kernel(state: _State, seed: int, traced: bool | None = None) -> Any:
+    """A fresh kernel for ``seed``; traced as it runs only in a one-seed item (a sweep's failing seed
+    is rerun traced instead: ``_run_seed``), unless ``traced`` says."""
     from ..kernel import Kernel
     from ..runner import watch_thread_errors
 
     state.seed = seed
     state.kernel = Kernel(seed, schedule=state.options.schedule, **state.options.kernel_options)
-    if state.trace_dir is not None:
+    if traced is None:
+        traced = not state.chunked
+    if state.trace_dir is not None and traced:
         state.kernel.trace.start()
     state.died = watch_thread_errors(state.kernel)
+    set_current_kernel(state.kernel)
     return state.kernel
 
 
@@ -216,6 +232,9 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh ``epollsim.Kernel`` for this test (``RealKernel`` under ``--epollsim-real``)."""
     state = _state_for(request)
     if state.real:
+        if state.options.kernel_options:
+            names = ", ".join(f"{k}={v!r}" for k, v in state.options.kernel_options.items())
+            pytest.skip(f"--epollsim-real cannot honour @pytest.mark.epollsim({names}): the host's kernel is as it is")
         real = RealKernel()
         state.kernel = real
         try:
@@ -223,31 +242,75 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[Any]:
         finally:
             real.cleanup()
         return
-    yield _make_kernel(state, state.seeds[0])
+    try:
+        yield _make_kernel(state, state.seeds[0])
+    finally:
+        set_current_kernel(None)  # a loop factory called later fails loudly rather than use this kernel
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Run the body once per seed of the item, under ``kernel.patch()`` if asked; fail the test
-    when a simulated thread died of an exception."""
+    when a simulated thread died of an exception. On the real kernel: once, with a timeout."""
+    __tracebackhide__ = True
     state = pyfuncitem.stash.get(_STATE, None)
-    if state is None or state.inside or state.real:
+    if state is None or state.inside:
         return None
     state.inside = True
     try:
+        if state.real:
+            with time_limit(state.real_timeout):
+                if is_ours_to_await(pyfuncitem):
+                    run_coroutine_test(pyfuncitem, state.kernel)
+                else:
+                    pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+            return True
         for index, seed in enumerate(state.seeds):
             if index:
-                _make_kernel(state, seed)
-                if "kernel" in pyfuncitem.funcargs:
-                    pyfuncitem.funcargs["kernel"] = state.kernel
-                if "epollsim_seed" in pyfuncitem.funcargs:
-                    pyfuncitem.funcargs["epollsim_seed"] = seed
-            with _patched(state):
-                pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
-            _raise_thread_errors(state)
+                _use_kernel(pyfuncitem, state, _make_kernel(state, seed))
+            try:
+                _run_seed(pyfuncitem, state)
+            except BaseException as exc:
+                if state.chunked and state.trace_dir is not None and not isinstance(exc, pytest.skip.Exception):
+                    _rerun_traced(pyfuncitem, state, exc)
+                if not state.full_trace:
+                    from ..runner import prune_traceback
+
+                    prune_traceback(exc)
+                raise
     finally:
         state.inside = False
     return True
+
+
+def _use_kernel(pyfuncitem: pytest.Function, state: _State, kernel: Any) -> None:
+    if "kernel" in pyfuncitem.funcargs:
+        pyfuncitem.funcargs["kernel"] = kernel
+    if "epollsim_seed" in pyfuncitem.funcargs:
+        pyfuncitem.funcargs["epollsim_seed"] = state.seed
+
+
+def _run_seed(pyfuncitem: pytest.Function, state: _State) -> None:
+    __tracebackhide__ = True
+    with _patched(state):
+        if is_ours_to_await(pyfuncitem):
+            run_coroutine_test(pyfuncitem, state.kernel)
+        else:
+            pyfuncitem.ihook.pytest_pyfunc_call(pyfuncitem=pyfuncitem)
+    _raise_thread_errors(state)
+
+
+def _rerun_traced(pyfuncitem: pytest.Function, state: _State, first: BaseException) -> None:
+    """Run the failing seed of a sweep again, traced, for its report (same seed, same run)."""
+    _use_kernel(pyfuncitem, state, _make_kernel(state, state.seed, traced=True))
+    try:
+        _run_seed(pyfuncitem, state)
+    except BaseException as again:
+        if (type(again), str(again)) == (type(first), str(first)):
+            return
+        state.rerun_note = f"the traced rerun failed differently: {type(again).__name__}: {again}"
+        return
+    state.rerun_note = "the traced rerun passed: the test does not repeat itself for one seed"
 
 
 class ThreadFailed(AssertionError):
@@ -257,6 +320,7 @@ class ThreadFailed(AssertionError):
 def _raise_thread_errors(state: _State) -> None:
     from ..runner import thread_errors
 
+    __tracebackhide__ = True
     for name, exc in thread_errors(state.kernel, state.died)[:1]:
         raise ThreadFailed(f"simulated thread {name} raised {type(exc).__name__}: {exc}") from exc
 
@@ -337,6 +401,8 @@ def report_text(state: _State, error: BaseException | None) -> str:
     path = trace_file(state)
     if path:
         lines.append(f"trace: {path}  (open it in ui.perfetto.dev)")
+        if state.rerun_note:
+            lines.append(f"  ({state.rerun_note})")
     else:
         lines.append("trace: none recorded (tracing is off: replay without --epollsim-trace off to get one)")
     return "\n".join(lines)

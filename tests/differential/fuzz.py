@@ -165,6 +165,11 @@ ALLOWED: list[tuple[str, Callable[[Call, Outcome, Outcome], bool]]] = [
     ("getsockname through a socket object of another family",
      lambda call, real, model: call.op == "socket_on_fd" and real[0] == model[0] == "ok"
      and real[1][:2] == model[1][:2]),
+    # glibc's eventfd_read turns a short read into -1 and leaves errno as an earlier call left it;
+    # the model says errno 0 (docs/differences.md).
+    ("os.eventfd_read's short read: a stale errno",
+     lambda call, real, model: call.op == "eventfd_read" and real[:2] == model[:2] == ("raised", "OSError")
+     and model[2] == 0),
 ]
 
 
@@ -176,14 +181,29 @@ def allowed(call: Call, real: Outcome, model: Outcome) -> str | None:
 
 
 def _connects_to_a_non_listener(d: Divergence) -> bool:
-    listening = {c.args[0] for c in d.program if c.op == "listen"}
-    return any(c.op in ("connect", "connect_ex") and isinstance(c.args[1], Addr) and isinstance(c.args[1].port, Port)
-               and c.args[1].port.fd not in listening and c.args[0] in {x.args[0] for x in d.program if x.op == "bind"}
-               for c in d.program)
+    """A connect, from a bound socket, to the port of a socket not listening then (or its own)."""
+    listening: set[Any] = set()
+    bound: set[Any] = set()
+    for c in d.program:
+        if c.op == "listen":
+            listening.add(c.args[0])
+        elif c.op == "bind":
+            bound.add(c.args[0])
+        elif c.op in ("connect", "connect_ex") and isinstance(c.args[1], Addr) and isinstance(c.args[1].port, Port):
+            target = c.args[1].port.fd
+            if c.args[0] in bound and (target == c.args[0] or target not in listening):
+                return True
+    return False
 
 
 def _on_socketpair(d: Divergence) -> bool:
-    pairs = {Fd(c.cid, k) for c in d.program if c.op == "socketpair" for k in (0, 1)}
+    """The call's fd is a socketpair end (or a dup of one)."""
+    pairs: set[Any] = set()
+    for c in d.program:
+        if c.op == "socketpair":
+            pairs |= {Fd(c.cid, 0), Fd(c.cid, 1)}
+        elif c.op in ("dup", "dup2", "F_DUPFD_CLOEXEC") and c.args[0] in pairs:
+            pairs.add(Fd(c.cid, 0))
     return bool(d.call.args) and isinstance(d.call.args[0], Fd) and d.call.args[0] in pairs
 
 
@@ -198,12 +218,6 @@ KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("issue 13 item 3: UDP connect to port 0, IPv6 EDESTADDRREQ/EINVAL before EMSGSIZE",
      lambda d: any(c.op == "connect" and isinstance(c.args[1], Addr) and c.args[1].port == 0 for c in d.program)
      or d.model[:3] == ("raised", "OSError", 90)),
-    ("issue 13 item 4: os.eventfd_read on a file that is not an eventfd",
-     lambda d: d.call.op == "eventfd_read"),
-    ("issue 13 item 5: argument conversion (set_blocking, 'select.epoll' in messages, C int overflow)",
-     lambda d: d.call.op in ("set_blocking", "set_inheritable", "socket", "socket_bad")
-     or "'epoll' object cannot be interpreted" in str(d.model)
-     or bool(d.call.args) and type(d.call.args[0]) is int and d.call.args[0] >= 2**31),
     ("issue 13 item 6: objects made with __new__",
      lambda d: d.call.op == "new_obj" or any(isinstance(a, New) for a in d.call.args)
      or "_epfd" in str(d.model)),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os as _real_os
+import sys
 from errno import EINVAL, ENOENT
 from typing import Any
 
@@ -83,8 +84,13 @@ class OsModule(TimerfdFunctions, StandIn):
 
     def eventfd_read(self, fd: Any) -> int:
         # The fd goes through the fildes converter (an int or an object with
-        # fileno()), unlike os.read's plain int; glibc's eventfd_read is read(fd, 8).
-        return int.from_bytes(self._sys.read(fildes(fd), 8), "little")
+        # fileno()), unlike os.read's plain int; glibc's eventfd_read is read(fd, 8) != 8 ? -1 : 0,
+        # so a short read (a pipe holding fewer than 8 bytes, end of file) is -1 with whatever errno
+        # an earlier call left: the model says 0, "[Errno 0] Error" (docs/differences.md).
+        data = self._sys.read(fildes(fd), 8)
+        if len(data) != 8:
+            raise OSError(0, "Error")
+        return int.from_bytes(data, "little")
 
     def eventfd_write(self, fd: Any, value: int) -> None:
         fd = fildes(fd)
@@ -95,6 +101,8 @@ class OsModule(TimerfdFunctions, StandIn):
 
     def set_blocking(self, fd: int, blocking: bool, /) -> None:
         fd = c_int(fd)
+        if sys.version_info < (3, 12):  # bool(accept={int}): the int converter; 3.12 takes any truth value
+            blocking = bool(c_int(blocking))
         flags = self._sys.fcntl(fd, F_GETFL)
         new = flags & ~O_NONBLOCK if blocking else flags | O_NONBLOCK
         if new != flags:
@@ -104,7 +112,8 @@ class OsModule(TimerfdFunctions, StandIn):
         return not self._sys.fcntl(c_int(fd), F_GETFD) & FD_CLOEXEC
 
     def set_inheritable(self, fd: int, inheritable: bool, /) -> None:
-        self._sys.fcntl(c_int(fd), F_SETFD, 0 if inheritable else FD_CLOEXEC)
+        fd, inheritable = c_int(fd), c_int(inheritable)  # both clinic ints
+        self._sys.fcntl(fd, F_SETFD, 0 if inheritable else FD_CLOEXEC)
 
     def fstat(self, fd: int) -> _real_os.stat_result:
         return self._sys.fstat(c_int(fd))

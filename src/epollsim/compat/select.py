@@ -66,6 +66,7 @@ class epoll:
 
     __slots__ = ("_epfd",)
     _sys: ClassVar[Syscalls]
+    _tp_name: ClassVar[str] = "select.epoll"  # how CPython's messages name the C type
 
     def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
         self._epfd = -1
@@ -184,6 +185,7 @@ class poll:
 
     __slots__ = ("_fds", "_running")
     _sys: ClassVar[Syscalls]
+    _tp_name: ClassVar[str] = "select.poll"
     _fds: dict[int, int]
     _running: bool
 

@@ -36,6 +36,7 @@ from ._convert import (
     c_long,
     format_i,
     time_to_ns,
+    tp_name,
 )
 from .socket_data import SocketDataMixin
 from .socket_net import SocketNetMixin
@@ -47,6 +48,8 @@ _AddressFamily = _real_socket.AddressFamily  # pure-Python enums, shared so valu
 _SocketKind = _real_socket.SocketKind
 
 _NS_PER_SEC = 1_000_000_000
+# sock_initobj's family, type and proto: Argument Clinic's int converter from 3.11 on, "i" before.
+_init_int = c_int if sys.version_info >= (3, 11) else format_i
 
 
 def _parse_timeout(value: Any) -> int | None:
@@ -57,7 +60,7 @@ def _parse_timeout(value: Any) -> int | None:
         ns = time_to_ns(value, _NS_PER_SEC)
     except TypeError:
         # _PyTime_FromSecondsObject: anything but a float goes through PyLong_AsLongLong.
-        raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer") from None
+        raise TypeError(f"'{tp_name(value)}' object cannot be interpreted as an integer") from None
     if ns < 0:
         raise ValueError("Timeout value out of range")
     return ns
@@ -80,7 +83,7 @@ class socket(SocketDataMixin, SocketNetMixin):
         self._fd = -1
         self._closed = False
         self._io_refs = 0
-        family, type, proto = format_i(family), format_i(type), format_i(proto)
+        family, type, proto = _init_int(family), _init_int(type), _init_int(proto)
         if fileno is None:
             if family == -1:
                 family = AF_INET
@@ -91,7 +94,8 @@ class socket(SocketDataMixin, SocketNetMixin):
             fd = sys.socket(family, type | SOCK_CLOEXEC, proto)
             self._init(fd, family, type, proto)
             return
-        fd = format_i(fileno)
+        # PyLong_AsSocket_t: a C long cast to the C int SOCKET_T (2**31 wraps negative, 2**32 + 5 is 5).
+        fd = (c_long(fileno) + 0x80000000) % 0x100000000 - 0x80000000
         if fd < 0:
             raise ValueError("negative file descriptor")
         # "validate that passed file descriptor is valid and a socket" (getsockname).

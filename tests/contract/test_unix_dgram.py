@@ -151,3 +151,17 @@ def test_a_connected_receiver_refuses_others(backend: Backend) -> None:
         dsock(backend).sendto(b"x", a.getsockname())
     friend.sendto(b"ok", a.getsockname())
     assert a.recv(10) == b"ok"
+
+
+def test_nonblocking_recv_after_shut_rd_is_eagain_and_blocking_is_eof(backend: Backend) -> None:
+    """Found by the differential fuzzer: __skb_recv_datagram checks RCV_SHUTDOWN only in its wait."""
+    a, b = backend.socket.socketpair(backend.socket.AF_UNIX, backend.socket.SOCK_DGRAM)
+    a.shutdown(backend.socket.SHUT_RDWR)
+    assert a.recv(10) == b""
+    with pytest.raises(BlockingIOError):
+        a.recv(10, backend.socket.MSG_DONTWAIT)
+    a.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        a.recv(10)
+    with pytest.raises(BlockingIOError):
+        backend.os.read(a.fileno(), 10)

@@ -68,7 +68,10 @@ class epoll:
     _sys: ClassVar[Syscalls]
     _tp_name: ClassVar[str] = "select.epoll"  # how CPython's messages name the C type
 
-    def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
+    def __new__(cls, sizehint: Any = -1, flags: Any = 0) -> epoll:
+        """pyepoll_new, the type's tp_new: the whole constructor (there is no __init__), so
+        ``epoll.__new__(epoll)`` alone is a working epoll, as CPython's is."""
+        self = object.__new__(cls)
         self._epfd = -1
         sizehint = c_int(sizehint)
         flags = c_int(flags)
@@ -76,7 +79,8 @@ class epoll:
             raise ValueError("negative sizehint")
         if flags and flags != EPOLL_CLOEXEC:
             raise OSError("invalid flags")
-        self._epfd = self._sys.epoll_create1(EPOLL_CLOEXEC)
+        self._epfd = cls._sys.epoll_create1(EPOLL_CLOEXEC)
+        return self
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # SelectModule binds one direct subclass per kernel; anything deriving from that is
@@ -96,8 +100,10 @@ class epoll:
             # newPyEpoll_Object stores the number, sees it is negative and raises
             # PyErr_SetFromErrno with nothing having set errno: OSError(0, 'Error').
             raise OSError(0, "Error")
-        obj = cls.__new__(cls)
-        obj._epfd = cls._sys.epoll_create1(EPOLL_CLOEXEC) if fd == -1 else fd
+        if fd == -1:
+            return cls()
+        obj = object.__new__(cls)
+        obj._epfd = fd
         return obj
 
     @property
@@ -177,7 +183,7 @@ class epoll:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<select.epoll fd={self._epfd} (epollsim)>"
+        return f"<select.epoll object at {id(self):#x}>"  # the C type's default repr
 
 
 class poll:

@@ -117,12 +117,16 @@ class SocketNetMixin:
         return self._connect(address, "connect_ex")
 
     def getsockname(self) -> Any:
+        if not self._family:  # getsockaddrlen, on an object sock_initobj never ran on
+            raise OSError("getsockaddrlen: bad family")
         family, addr = self._module._sys.getsockname(self._fd)
         if isinstance(addr, bytes):
             return makesockaddr(family, addr) if addr else ""
         return makesockaddr(family, addr)
 
     def getpeername(self) -> Any:
+        if not self._family:  # getsockaddrlen, on an object sock_initobj never ran on
+            raise OSError("getsockaddrlen: bad family")
         family, addr = self._module._sys.getpeername(self._fd)
         if isinstance(addr, bytes):
             return makesockaddr(family, addr) if addr else ""

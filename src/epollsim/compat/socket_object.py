@@ -77,6 +77,15 @@ class socket(SocketDataMixin, SocketNetMixin):
     __slots__ = ("__weakref__", "_closed", "_family", "_fd", "_io_refs", "_proto", "_timeout_ns", "_type")
     _module: ClassVar[SocketModule]
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> socket:
+        """sock_new: no fd (-1), family, type and proto 0, no timeout; sock_initobj (__init__)
+        does the rest, so an object made with __new__ alone reprs and fails as CPython's."""
+        self = super().__new__(cls)
+        self._fd = -1
+        self._family = self._type = self._proto = 0
+        self._timeout_ns = None
+        return self  # _closed and _io_refs stay unset, as Lib/socket.py's slots are until __init__
+
     def __init__(self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None) -> None:
         """sock_initobj: a new socket (always SOCK_CLOEXEC), or one for an existing fd."""
         sys = self._module._sys
@@ -155,12 +164,12 @@ class socket(SocketDataMixin, SocketNetMixin):
         # Lib/socket.py socket.__repr__ (a socketpair's ends have no laddr/raddr to show)
         # family and type are the enums, shown by str() (Lib/socket.py's %s): the number from
         # 3.11, the member's name ("AddressFamily.AF_UNIX") on 3.10, whose IntEnum.__str__ was Enum's
-        closed = " [closed]" if self._closed else ""
+        closed = " [closed]" if getattr(self, "_closed", False) else ""
         text = (
             f"<socket.socket{closed} fd={self._fd}, family={self.family!s}, "
             f"type={self.type!s}, proto={self._proto}"
         )
-        if not self._closed:
+        if not closed:
             for label, get in (("laddr", self.getsockname), ("raddr", self.getpeername)):
                 try:
                     addr = get()

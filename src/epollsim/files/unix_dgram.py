@@ -225,10 +225,12 @@ class UnixDgramSocket(OpenFile):
         if not queue:
             if self.err:
                 raise oserror(self.take_error())
-            if self.shutdown_bits & RCV_SHUTDOWN:
-                return b"", 0, 0, None
+            # __skb_recv_datagram: a non-blocking call is EAGAIN even after SHUT_RD; only the
+            # wait (__skb_wait_for_more_packets) sees RCV_SHUTDOWN and ends with 0, end of file.
             if flags & MSG_DONTWAIT or self.flags & O_NONBLOCK:
                 raise oserror(EAGAIN)
+            if self.shutdown_bits & RCV_SHUTDOWN:
+                return b"", 0, 0, None
             raise WouldBlock(self.wq, _READABLE_KEY | EPOLLERR, "no datagram is queued", "tail_exclusive")
         skb = queue[0]
         if not flags & MSG_PEEK:

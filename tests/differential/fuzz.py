@@ -215,13 +215,7 @@ KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("issue 13 item 2: socketpair ends are ordinary unix sockets",
      lambda d: _on_socketpair(d) and d.call.op in ("bind", "listen", "accept", "connect", "connect_ex", "send",
                                                     "sendto", "recv", "socket_on_fd")),
-    ("issue 13 item 3: UDP connect to port 0, IPv6 EDESTADDRREQ/EINVAL before EMSGSIZE",
-     lambda d: any(c.op == "connect" and isinstance(c.args[1], Addr) and c.args[1].port == 0 for c in d.program)
-     or d.model[:3] == ("raised", "OSError", 90)),
     ("issue 13 item 7: fstat's st_rdev, st_dev, st_ino", lambda d: d.call.op == "fstat"),
-    ("found by this fuzzer, not in issue 13: MSG_OOB on UDP (IPv6 send checks the address first, recv ignores it)",
-     lambda d: d.call.op in ("send", "recv") and len(d.call.args) > 2 and d.call.args[2] & _socket.MSG_OOB
-     and d.model[:3] == ("raised", "OSError", 95)),
     ("not modelled (Unsupported): issue 13 item 11", lambda d: d.model[:2] == ("raised", "Unsupported")),
 ]
 

@@ -66,6 +66,7 @@ from errno import (
     EINVAL,
     EMSGSIZE,
     ENOTCONN,
+    EOPNOTSUPP,
     EPIPE,
 )
 
@@ -83,6 +84,7 @@ from ..abi.socket import (
     AF_INET,
     AF_INET6,
     MSG_DONTWAIT,
+    MSG_OOB,
     MSG_PEEK,
     MSG_TRUNC,
     RCV_SHUTDOWN,
@@ -220,7 +222,7 @@ class UdpSocket(InetSocket):
     # -- addresses ------------------------------------------------------------
 
     def peername(self) -> tuple[str, int]:
-        if not self.raddr:
+        if not self.raddr or not self.rport:  # inet_getname: no inet_dport is not connected
             raise oserror(ENOTCONN)
         return self._seen(self.raddr), self.rport
 
@@ -255,8 +257,12 @@ class UdpSocket(InetSocket):
         """inet_sendmsg (autobind) then udp_sendmsg / udpv6_sendmsg."""
         self._autobind()
         size = len(data)
-        if size > 0xFFFF:
-            raise oserror(EMSGSIZE)
+        if self.family == AF_INET:  # udp_sendmsg: the size, then MSG_OOB, then the address
+            if size > 0xFFFF:
+                raise oserror(EMSGSIZE)
+            if flags & MSG_OOB:
+                raise oserror(EOPNOTSUPP)
+        # udpv6_sendmsg: the address first, the size in ip6_append_data; MSG_OOB goes unchecked
         if dest is None:
             if not self.raddr:
                 raise oserror(EDESTADDRREQ)

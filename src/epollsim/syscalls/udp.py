@@ -11,7 +11,7 @@ every other socket as recvfrom(2) does for a stream: no address.
 """
 from __future__ import annotations
 
-from errno import EINVAL, EOPNOTSUPP
+from errno import EINVAL
 from typing import Any
 
 from ..abi.socket import MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, SOL_SOCKET
@@ -46,9 +46,7 @@ class UdpCalls(InetCalls):
     def _udp_sendto(self, fd: int, file: UdpSocket, data: bytes | memoryview, flags: int,
                     addr: tuple[Any, ...] | None) -> int:
         """udp_sendmsg: one datagram to ``addr`` (or the peer)."""
-        if flags & MSG_OOB:
-            raise oserror(EOPNOTSUPP)  # udp_sendmsg
-        if flags & ~_SEND_FLAGS:
+        if flags & ~(_SEND_FLAGS | MSG_OOB):  # MSG_OOB: EOPNOTSUPP on IPv4 (UdpSocket.sendto)
             raise Unsupported(f"send flags {flags:#x} are not modelled")
         dest = None if addr is None else (addr[0], addr[1])
         if self.hb.on:  # the datagram carries what the sender released
@@ -99,9 +97,8 @@ class UdpCalls(InetCalls):
         if not isinstance(file, UdpSocket):
             data = self.recvfrom(fd, bufsize, flags)
             return data, len(data), 0, None
+        flags &= ~MSG_OOB  # udp_recvmsg ignores it: the next datagram, as without it
         if flags & ~_RECV_FLAGS:
-            if flags & MSG_OOB:
-                raise oserror(EOPNOTSUPP)
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
         sock = file
         try:

@@ -215,7 +215,6 @@ KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("issue 13 item 2: socketpair ends are ordinary unix sockets",
      lambda d: _on_socketpair(d) and d.call.op in ("bind", "listen", "accept", "connect", "connect_ex", "send",
                                                     "sendto", "recv", "socket_on_fd")),
-    ("issue 13 item 7: fstat's st_rdev, st_dev, st_ino", lambda d: d.call.op == "fstat"),
     ("not modelled (Unsupported): issue 13 item 11", lambda d: d.model[:2] == ("raised", "Unsupported")),
 ]
 

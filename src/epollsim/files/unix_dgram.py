@@ -61,7 +61,7 @@ from ..abi.socket import (
     SHUTDOWN_MASK,
     SOCK_DGRAM,
 )
-from ..abi.stat import S_IFSOCK
+from ..abi.stat import S_IFSOCK, SOCKFS_DEV
 from ..errors import oserror
 from ..net.unix_names import UnixNames
 from ..vfs.file import OpenFile, PollTable
@@ -103,6 +103,8 @@ class UnixDgramSocket(OpenFile):
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
+    st_dev = SOCKFS_DEV
+    shared_ino = 0  # an inode each (sock_alloc)
     family = AF_UNIX
     type = SOCK_DGRAM
 

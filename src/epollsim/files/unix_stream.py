@@ -68,7 +68,7 @@ from ..abi.socket import (
     SHUTDOWN_MASK,
     SOCK_STREAM,
 )
-from ..abi.stat import S_IFSOCK
+from ..abi.stat import S_IFSOCK, SOCKFS_DEV
 from ..errors import oserror
 from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
@@ -129,6 +129,8 @@ class UnixStreamSocket(OpenFile):
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
+    st_dev = SOCKFS_DEV
+    shared_ino = 0  # an inode each (sock_alloc)
     family = AF_UNIX
     type = SOCK_STREAM
 

@@ -165,3 +165,12 @@ def test_nonblocking_recv_after_shut_rd_is_eagain_and_blocking_is_eof(backend: B
         a.recv(10)
     with pytest.raises(BlockingIOError):
         backend.os.read(a.fileno(), 10)
+
+
+def test_sendto_an_empty_name_is_einval(backend: Backend) -> None:
+    """unix_validate_addr refuses an address with no name before any size check (found by the fuzzer)."""
+    a, b = backend.socket.socketpair(backend.socket.AF_UNIX, backend.socket.SOCK_DGRAM)
+    for data in (b"x", b"w" * 70000):
+        with pytest.raises(OSError) as info:
+            a.sendto(data, "")
+        assert info.value.errno == errno.EINVAL

@@ -212,9 +212,6 @@ def _on_socketpair(d: Divergence) -> bool:
 KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("issue 13 item 1: TCP simultaneous open (self-connect, two sockets connecting to each other)",
      _connects_to_a_non_listener),
-    ("issue 13 item 2: socketpair ends are ordinary unix sockets",
-     lambda d: _on_socketpair(d) and d.call.op in ("bind", "listen", "accept", "connect", "connect_ex", "send",
-                                                    "sendto", "recv", "socket_on_fd")),
     ("not modelled (Unsupported): issue 13 item 11", lambda d: d.model[:2] == ("raised", "Unsupported")),
 ]
 

@@ -409,10 +409,12 @@ class Drawer:
             return Ep(fd)
         return self.pick(-1, 2**31, 2**63, "3", None, 3.0, New("epoll"))
 
-    def addr(self, kind: str) -> Any:
+    def addr(self, kind: str, op: str = "connect") -> Any:
         r = self.rng.random()
         if kind == "unix" and r < 0.7 or kind != "inet" and r < 0.2:
-            name = self.pick(*UNIX_NAMES)
+            # No path is ever bound: the real one would be a file, and the model has no directories
+            # to refuse one in (docs/differences.md); the path only shows ENOENT to connect and sendto.
+            name = self.pick(*(UNIX_NAMES[:-1] if op == "bind" else UNIX_NAMES))
             return name.replace("fuzz", "fuzz-" + self.token) if isinstance(name, str) else name.replace(
                 b"fuzz", b"fuzz-" + self.token.encode())
         if r < 0.9:
@@ -450,7 +452,7 @@ class Drawer:
             initial = p(0, 1000.0, 1000.0, -1, "x", 1e300) if flags != 1 else 1.0  # absolute: in the past
             return fd, flags, initial, p(0, 0, 1000.0, -1) if flags != 1 else 0
         if op in ("bind", "connect", "connect_ex"):
-            return fd, self.addr(kind)
+            return fd, self.addr(kind, op)
         if op == "listen":
             return fd, p(0, 1, 5, -1, 2**31, "x")
         if op == "send":

@@ -178,13 +178,25 @@ class SocketDataMixin:
         flags = format_i(flags)
         if bufsize < 0:
             raise ValueError("negative buffersize in recvfrom")
-        if self._type != SOCK_DGRAM:  # a stream: the kernel reports no address
-            return self._recv_guts(bufsize, flags), None
+        if self._type != SOCK_DGRAM:
+            data = self._recv_guts(bufsize, flags)
+            return data, self._stream_sender(data)
         data, ret, _, addr = self._recvmsg_guts(bufsize, flags)
         if ret != len(data):
             data += bytes(ret - len(data))
         # No address (a stream, an unnamed peer): the kernel reports none, and CPython None.
         return data, None if addr is None else makesockaddr(self._family, addr)
+
+    def _stream_sender(self, data: bytes) -> Any:
+        """The address recvfrom reports on a stream: unix_stream_read_generic copies the sending
+        socket's name (the peer's, as it is now) with the data, if it has one; TCP copies none."""
+        if not data:
+            return None
+        try:
+            family, name = self._module._sys.getpeername(self._fd)
+        except OSError:
+            return None
+        return makesockaddr(AF_UNIX, name) if family == AF_UNIX and name else None
 
     def recvfrom_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> tuple[int, Any]:
         view = writable_buffer(buffer, "recvfrom_into")
@@ -194,7 +206,7 @@ class SocketDataMixin:
         if self._type != SOCK_DGRAM:
             data = self._recv_guts(nbytes, flags)
             view[: len(data)] = data
-            return len(data), None
+            return len(data), self._stream_sender(data)
         data, ret, _, addr = self._recvmsg_guts(nbytes, flags)
         view[: len(data)] = data
         return ret, None if addr is None else makesockaddr(self._family, addr)

@@ -139,7 +139,7 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
             return 0
         if request == SIOCINQ:
             return self.rcv_queued
-        if state == T.CLOSE and not self.fin_acked and (self.rport or self.backlog):
+        if state == T.CLOSE and not self.fin_acked and (self.raddr or self.backlog):  # raddr: port 0 too
             raise Unsupported(
                 f"ioctl(SIOCOUTQ) on a {self!r} after a failed connect, a reset or a disconnect is not modelled"
             )

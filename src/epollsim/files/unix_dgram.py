@@ -170,7 +170,7 @@ class UnixDgramSocket(OpenFile):
         self.name = self._names().bind(self, self.name, path, self.rng)
 
     def _names(self) -> UnixNames:
-        assert self.names is not None, "a socketpair end is never named"
+        assert self.names is not None, "a socketpair end of a process with no network stack"
         return self.names
 
     def _find(self, path: bytes) -> UnixDgramSocket:
@@ -302,8 +302,11 @@ class UnixDgramSocket(OpenFile):
         self.peer = None
 
 
-def make_dgram_pair(fid_a: int, fid_b: int, flags: int) -> tuple[UnixDgramSocket, UnixDgramSocket]:
-    a = UnixDgramSocket(fid_a, flags, None, None)
-    b = UnixDgramSocket(fid_b, flags, None, None)
+def make_dgram_pair(fid_a: int, fid_b: int, flags: int, names: UnixNames | None = None,
+                    rng: Any = None) -> tuple[UnixDgramSocket, UnixDgramSocket]:
+    """socketpair's ends: connected to each other, and ordinary sockets otherwise (they may bind,
+    send to a name, connect elsewhere) where the host has names."""
+    a = UnixDgramSocket(fid_a, flags, names, rng)
+    b = UnixDgramSocket(fid_b, flags, names, rng)
     a.peer, b.peer = b, a
     return a, b

@@ -66,14 +66,13 @@ ESTABLISHED = "established"
 class UnixSocket(UnixStreamSocket):
     """An AF_UNIX stream socket from socket() (or accepted): named, listening, or connected."""
 
-    __slots__ = ("accept_queue", "backlog", "name", "names", "peer_wait", "rng", "state")
+    __slots__ = ("accept_queue", "backlog", "peer_wait", "state")
 
     def __init__(self, fid: int, flags: int, names: UnixNames, rng: Any) -> None:
         super().__init__(fid, flags)
         self.names = names
         self.rng = rng
         self.state = CLOSE
-        self.name: bytes | None = None  # as bound: a path, or NUL + an abstract name
         self.backlog = 0
         self.accept_queue: deque[UnixSocket] = deque()
         self.peer_wait = WaitQueue()  # connectors waiting for room in the backlog
@@ -107,18 +106,11 @@ class UnixSocket(UnixStreamSocket):
 
     # -- names ----------------------------------------------------------------
 
-    def sockname(self) -> bytes:
-        return self.name or b""
-
     def peername(self) -> bytes:
         peer = self.peer
         if self.state != ESTABLISHED or not isinstance(peer, UnixSocket):
             raise oserror(ENOTCONN)
         return peer.name or b""
-
-    def bind(self, path: bytes) -> None:
-        """unix_bind: autobind for an empty name; a path or an abstract name."""
-        self.name = self.names.bind(self, self.name, path, self.rng)
 
     def listen(self, backlog: int) -> None:
         """unix_listen."""
@@ -131,13 +123,8 @@ class UnixSocket(UnixStreamSocket):
 
     def connect(self, path: bytes, nonblock: bool, fid: int) -> None:
         """unix_stream_connect: find the listener, make and queue the embryo (or wait for room)."""
-        other = self.names.find(path, SOCK_STREAM)
-        if other.state != LISTEN or other.shutdown_bits & 1:  # RCV_SHUTDOWN
-            raise oserror(ECONNREFUSED)
-        if len(other.accept_queue) > other.backlog:
-            if nonblock:
-                raise oserror(EAGAIN)
-            raise WouldBlock(other.peer_wait, 0, "the listener's backlog is full")
+        assert self.names is not None
+        other = find_listener(self.names, path, nonblock)
         if self.state == ESTABLISHED:
             raise oserror(EISCONN)
         if self.state != CLOSE:
@@ -195,6 +182,18 @@ class UnixSocket(UnixStreamSocket):
                     client.wq.wake_all()
                 embryo.peer = None
             self.peer_wait.wake_all()
-        if self.name is not None:
-            self.names.released(self.name, self)
-        super().release()
+        super().release()  # the name too
+
+
+def find_listener(names: UnixNames, path: bytes, nonblock: bool) -> UnixSocket:
+    """unix_stream_connect before it looks at the connecting socket: the name's socket, which must
+    be listening and not shut for reading (else ECONNREFUSED: a bound socketpair end is not), with
+    room in its backlog (else EAGAIN, or wait on its ``peer_wait``)."""
+    other = names.find(path, SOCK_STREAM)
+    if not isinstance(other, UnixSocket) or other.state != LISTEN or other.shutdown_bits & RCV_SHUTDOWN:
+        raise oserror(ECONNREFUSED)
+    if len(other.accept_queue) > other.backlog:
+        if nonblock:
+            raise oserror(EAGAIN)
+        raise WouldBlock(other.peer_wait, 0, "the listener's backlog is full")
+    return other

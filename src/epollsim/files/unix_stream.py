@@ -40,6 +40,7 @@ file), datagram sockets ``unix_dgram.py``'s.
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 from errno import EAGAIN, ECONNRESET, EINVAL, EPIPE
 
 from ..abi.epoll import (
@@ -70,6 +71,7 @@ from ..abi.socket import (
 )
 from ..abi.stat import S_IFSOCK, SOCKFS_DEV
 from ..errors import oserror
+from ..net.unix_names import UnixNames
 from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
@@ -125,7 +127,8 @@ class Skb:
 class UnixStreamSocket(OpenFile):
     """One end of a connected AF_UNIX stream pair: the socket file and its sock."""
 
-    __slots__ = ("dead", "err", "peer", "rcvbuf", "receive_queue", "shutdown_bits", "sndbuf", "wmem", "wq")
+    __slots__ = ("dead", "err", "name", "names", "peer", "rcvbuf", "receive_queue", "rng", "shutdown_bits", "sndbuf",
+                 "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
@@ -145,6 +148,10 @@ class UnixStreamSocket(OpenFile):
         self.rcvbuf = SK_RMEM_DEFAULT
         self.wq = WaitQueue()
         self.dead = False
+        # A socketpair end may be bound too (unix_bind): it takes the host's names then.
+        self.name: bytes | None = None  # as bound: a path, or NUL + an abstract name
+        self.names: UnixNames | None = None
+        self.rng: Any = None
 
     # -- readiness ------------------------------------------------------------
 
@@ -301,8 +308,25 @@ class UnixStreamSocket(OpenFile):
         code, self.err = self.err, 0
         return code
 
+    # -- names ----------------------------------------------------------------
+
+    def sockname(self) -> bytes:
+        return self.name or b""
+
+    def peername(self) -> bytes:
+        """unix_getname(peer): a closed peer still answers (unix_peer is kept)."""
+        peer = self.peer
+        return (peer.name or b"") if peer is not None else b""
+
+    def bind(self, path: bytes) -> None:
+        """unix_bind: autobind for an empty name; a path or an abstract name."""
+        assert self.names is not None, "bound through the host's names (syscalls/unix.py)"
+        self.name = self.names.bind(self, self.name, path, self.rng)
+
     def release(self) -> None:
         """unix_release_sock: the last reference to this end went."""
+        if self.name is not None and self.names is not None:
+            self.names.released(self.name, self)
         self.shutdown_bits = SHUTDOWN_MASK
         self.dead = True
         peer = self.peer

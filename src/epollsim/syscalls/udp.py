@@ -76,8 +76,10 @@ class UdpCalls(InetCalls):
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
         path = None if addr is None else bytes(addr)
-        if path is not None and sock.names is None:
-            raise Unsupported("a named send from a socketpair end is not modelled")
+        if path == b"":
+            raise oserror(EINVAL)  # unix_validate_addr: an address with no name
+        if path is not None and sock.names is None:  # a process with no network stack
+            raise Unsupported("this process has no network stack (no AF_UNIX names)")
         payload = bytes(data)
         if self.hb.on:
             self.hb.release(sock)

@@ -174,3 +174,14 @@ def test_sendto_an_empty_name_is_einval(backend: Backend) -> None:
         with pytest.raises(OSError) as info:
             a.sendto(data, "")
         assert info.value.errno == errno.EINVAL
+
+
+def test_a_zero_length_read_is_empty_without_a_datagram(backend: Backend) -> None:
+    """sock_read_iter answers a zero-length read(2) at once (found by the fuzzer); recv(0) too."""
+    a, b = backend.socket.socketpair(backend.socket.AF_UNIX, backend.socket.SOCK_DGRAM)
+    a.setblocking(False)
+    assert backend.os.read(a.fileno(), 0) == b""
+    assert a.recv(0) == b""
+    b.send(b"kept")
+    assert backend.os.read(a.fileno(), 0) == b""
+    assert a.recv(10) == b"kept"

@@ -210,8 +210,6 @@ def _on_socketpair(d: Divergence) -> bool:
 # Known model bugs, each with the item of issue 13 it is: a program that diverges this way is counted
 # and stops, but does not fail the CI test. Remove an entry when the bug is fixed.
 KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
-    ("issue 13 item 1: TCP simultaneous open (self-connect, two sockets connecting to each other)",
-     _connects_to_a_non_listener),
     ("not modelled (Unsupported): issue 13 item 11", lambda d: d.model[:2] == ("raised", "Unsupported")),
 ]
 

@@ -254,6 +254,8 @@ class UnixDgramSocket(OpenFile):
             sender.wq.wake(_WRITABLE_KEY, 1)
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+        if not n:  # sock_read_iter: "Match SYS5 behaviour": a zero-length read is 0, no recvmsg
+            return b""
         return self.recvfrom(n, MSG_DONTWAIT if nonblock else 0)[0]
 
     def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]

@@ -17,6 +17,7 @@ from ..syscalls import Syscalls
 from ._convert import c_int, format_i
 from ._module import StandIn, copy_constants, on_first_use
 from .socket_functions import SocketFunctions
+from .socket_msg import cmsg_len, cmsg_space, recv_fds, send_fds
 from .socket_object import _NS_PER_SEC, _AddressFamily, _parse_timeout, _SocketKind, socket
 
 SocketObject = socket  # for annotations inside SocketModule, whose "socket" is its own subclass
@@ -63,6 +64,14 @@ class SocketModule(SocketFunctions, StandIn):
     def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> SocketObject:
         nfd = self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
         return self.socket(family, type, proto, fileno=nfd)
+
+    # Modules/socketmodule.c and Lib/socket.py, over the stand-in's sockets (compat/socket_msg.py).
+    CMSG_LEN = staticmethod(cmsg_len)
+    CMSG_SPACE = staticmethod(cmsg_space)
+    send_fds = staticmethod(send_fds)
+    recv_fds = staticmethod(recv_fds)
+    SCM_RIGHTS = 1
+    SCM_CREDENTIALS = 2
 
     def getdefaulttimeout(self) -> float | None:
         ns = self._default_timeout_ns

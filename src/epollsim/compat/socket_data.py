@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from ..abi.poll import POLLIN, POLLOUT
 from ..abi.socket import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
-from ..errors import Unsupported, oserror
+from ..errors import oserror
 from ._convert import INT_MAX, INT_MIN, as_bytes, format_i, format_n, ns_to_ms_checked, writable_buffer
 from ._sockaddr import makesockaddr
 
@@ -89,19 +89,6 @@ class SocketDataMixin:
             sent += self._call(True, lambda chunk=chunk: sys.sendto(self._fd, chunk, flags), left)
             if sent >= len(buf):
                 return
-
-    def sendmsg(self, buffers: Any, ancdata: Any = (), flags: Any = 0, address: Any = None, /) -> int:
-        """A stream socket sends the buffers as one message (one gathered write)."""
-        data = b"".join(as_bytes(b) for b in buffers)
-        if list(ancdata):
-            raise Unsupported("sendmsg with ancillary data (SCM_RIGHTS) is not modelled")
-        flags = format_i(flags)
-        if address is not None:
-            if self._family == AF_UNIX and self._type == SOCK_STREAM:
-                self._connected_with_address(address)
-            addr = self._addr(address, "sendmsg")
-            return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags, addr))
-        return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags))
 
     def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
         """sendto(data[, flags], address): getsockaddrarg, then the call (a datagram to it)."""

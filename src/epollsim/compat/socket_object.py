@@ -39,6 +39,7 @@ from ._convert import (
     tp_name,
 )
 from .socket_data import SocketDataMixin
+from .socket_msg import SocketMsgMixin
 from .socket_net import SocketNetMixin
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def _parse_timeout(value: Any) -> int | None:
 
 
 
-class socket(SocketDataMixin, SocketNetMixin):
+class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
     """socket.socket for the model's sockets; subclassed once per kernel to bind ``_module``.
 
     The data calls (send, recv and their kin) are in ``socket_data.py``, the network

@@ -25,8 +25,10 @@ A send to a socket that has been closed fails with ECONNREFUSED (and a
 connected socket forgets that peer: the next send is ENOTCONN); the source
 address a receiver sees is the sender's name, or None if it has none.
 
-Not modelled: SO_PASSCRED/SCM_CREDENTIALS (and the autobind they imply),
-SCM_RIGHTS, connect(AF_UNSPEC) to disconnect, SO_PEEK_OFF.
+A datagram may carry files (SCM_RIGHTS): its ``fds`` hold a reference each until
+received, or freed with the datagram.
+
+Not modelled: SO_PASSCRED/SCM_CREDENTIALS (and the autobind they imply), connect(AF_UNSPEC) to disconnect, SO_PEEK_OFF.
 """
 from __future__ import annotations
 
@@ -67,6 +69,7 @@ from ..net.unix_names import UnixNames
 from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
+from .unix_stream import put_fds
 
 _READABLE_KEY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND
 _WRITABLE_KEY = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
@@ -86,10 +89,11 @@ def dgram_truesize(size: int) -> int:
 
 
 class Skb:
-    __slots__ = ("data", "name", "sender", "truesize")
+    __slots__ = ("data", "fds", "name", "sender", "truesize")
 
     def __init__(self, data: bytes, sender: UnixDgramSocket) -> None:
         self.data = data
+        self.fds: list[OpenFile] | None = None  # SCM_RIGHTS in flight: one reference each
         self.sender = sender
         self.name = sender.name  # the sender's address, as it was when sent
         self.truesize = dgram_truesize(len(data))
@@ -184,8 +188,9 @@ class UnixDgramSocket(OpenFile):
 
     # -- data -----------------------------------------------------------------
 
-    def sendto(self, data: bytes, flags: int, path: bytes | None) -> int:
-        """unix_dgram_sendmsg."""
+    def sendto(self, data: bytes, flags: int, path: bytes | None, fds: list[OpenFile] | None = None) -> int:
+        """unix_dgram_sendmsg; ``fds`` (SCM_RIGHTS, the caller's references) go with the
+        datagram when this returns, and stay the caller's when it raises."""
         peer = self.peer
         if path is None and peer is None:
             raise oserror(ENOTCONN)
@@ -215,14 +220,18 @@ class UnixDgramSocket(OpenFile):
                 raise oserror(EAGAIN)
             raise WouldBlock(other.peer_wait, 0, "the receiver's queue is full")
         skb = Skb(bytes(data), self)
+        skb.fds = fds
         self.wmem += skb.truesize
         other.receive_queue.append(skb)
         if other.wq.entries:
             other.wq.wake(_READABLE_KEY, 1)
         return len(data)
 
-    def recvfrom(self, n: int, flags: int) -> tuple[bytes, int, int, bytes | None]:
-        """unix_dgram_recvmsg: (bytes copied, return value, msg_flags, the sender's name)."""
+    def recvfrom(self, n: int, flags: int, scm: list[OpenFile] | None = None) -> tuple[bytes, int, int, bytes | None]:
+        """unix_dgram_recvmsg: (bytes copied, return value, msg_flags, the sender's name).
+
+        The datagram's files go to ``scm`` (new references when peeking: unix_peek_fds), or
+        are dropped with no ``scm``."""
         queue = self.receive_queue
         if not queue:
             if self.err:
@@ -235,6 +244,13 @@ class UnixDgramSocket(OpenFile):
                 return b"", 0, 0, None
             raise WouldBlock(self.wq, _READABLE_KEY | EPOLLERR, "no datagram is queued", "tail_exclusive")
         skb = queue[0]
+        fds = skb.fds
+        if fds is not None and scm is not None:
+            if flags & MSG_PEEK:
+                scm.extend(file.get() for file in fds)
+            else:
+                skb.fds = None
+                scm.extend(fds)
         if not flags & MSG_PEEK:
             queue.popleft()
             if self.peer_wait.entries:
@@ -248,6 +264,8 @@ class UnixDgramSocket(OpenFile):
     @staticmethod
     def _free(skb: Skb) -> None:
         """sock_wfree: uncharge the sender, who may be writable again (unix_write_space)."""
+        if skb.fds is not None:
+            put_fds(skb)
         sender = skb.sender
         sender.wmem -= skb.truesize
         if not sender.dead and sender.wmem << 2 <= sender.sndbuf and sender.wq.entries:

@@ -36,7 +36,7 @@ ENOTCONN and recv EINVAL; listen needs a name (EINVAL), bind a socket without
 one (EINVAL), connect a socket that is not listening (EINVAL) or connected
 (EISCONN).
 
-Not modelled: SOCK_DGRAM and SOCK_SEQPACKET, credentials (SO_PASSCRED,
+Not modelled: SOCK_SEQPACKET, credentials (SO_PASSCRED,
 SO_PEERCRED), file permissions on paths, and directories (every path's
 parent exists).
 """
@@ -51,7 +51,7 @@ from ..abi.ioctl import SIOCINQ
 from ..abi.socket import RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_STREAM
 from ..errors import oserror
 from ..net.unix_names import UnixNames
-from ..vfs.file import PollTable
+from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
 from .unix_stream import UnixStreamSocket
@@ -156,15 +156,15 @@ class UnixSocket(UnixStreamSocket):
 
     # -- data on an unconnected socket ----------------------------------------------
 
-    def send(self, data: bytes | memoryview, flags: int = 0) -> int:
+    def send(self, data: bytes | memoryview, flags: int = 0, fds: list[OpenFile] | None = None) -> int:
         if self.state != ESTABLISHED:
             raise oserror(ENOTCONN)  # unix_stream_sendmsg: no peer
-        return super().send(data, flags)
+        return super().send(data, flags, fds)
 
-    def recv(self, n: int, flags: int = 0) -> bytes:
+    def recv(self, n: int, flags: int = 0, scm: list[OpenFile] | None = None) -> bytes:
         if self.state != ESTABLISHED:
             raise oserror(EINVAL)  # unix_stream_read_generic
-        return super().recv(n, flags)
+        return super().recv(n, flags, scm)
 
     # -- the end ----------------------------------------------------------------
 

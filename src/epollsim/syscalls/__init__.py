@@ -15,13 +15,14 @@ from .epoll import EpollCalls
 from .fd import FdCalls
 from .inet import InetCalls
 from .poll import PollCalls
+from .scm import ScmCalls
 from .socket import SocketCalls
 from .timerfd import TimerfdCalls
 from .udp import UdpCalls
 from .unix import UnixCalls
 
 
-class Syscalls(FdCalls, EpollCalls, PollCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
+class Syscalls(FdCalls, EpollCalls, PollCalls, ScmCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
     __slots__ = ()
 
     # Each socket class's proto_ops sendmsg and recvmsg (see SocketCalls.sendto).

@@ -336,3 +336,101 @@ def test_scm_rights_on_an_inet_datagram_socket_is_ignored(backend: Backend) -> N
     assert tx.sendmsg([b"x"], rights(backend, r), 0, rx.getsockname()) == 1
     assert rx.recvmsg(10, 100)[:3] == (b"x", [], 0)
     close_all(backend, [r, w])
+
+
+def ucred(backend: Backend) -> bytes:
+    o = backend.os
+    return array.array("i", [o.getpid(), o.getuid(), o.getgid()]).tobytes()
+
+
+def peercred(backend: Backend, sock: Any) -> bytes:
+    s = backend.socket
+    return sock.getsockopt(s.SOL_SOCKET, s.SO_PEERCRED, 12)  # type: ignore[no-any-return]
+
+
+def test_so_peercred_is_the_process_for_pairs_listeners_and_connections(backend: Backend) -> None:
+    s, o = backend.socket, backend.os
+    nobody = array.array("i", [0, -1, -1]).tobytes()
+    a, _ = s.socketpair()
+    da, _ = s.socketpair(s.AF_UNIX, s.SOCK_DGRAM)
+    assert peercred(backend, a) == peercred(backend, da) == ucred(backend)
+    assert a.getsockopt(s.SOL_SOCKET, s.SO_PEERCRED) == o.getpid()  # an int: the first 4 bytes
+    listener = s.socket(s.AF_UNIX)
+    assert peercred(backend, listener) == nobody
+    name = f"\0epollsim-cred-{os.getpid()}-{next(_names)}".encode()
+    listener.bind(name)
+    assert peercred(backend, listener) == nobody
+    listener.listen()
+    assert peercred(backend, listener) == ucred(backend)
+    client = s.socket(s.AF_UNIX)
+    client.connect(name)
+    server, _ = listener.accept()
+    assert peercred(backend, client) == peercred(backend, server) == ucred(backend)
+    dgram = s.socket(s.AF_UNIX, s.SOCK_DGRAM)
+    assert peercred(backend, dgram) == nobody
+    tcp = s.socket()
+    assert peercred(backend, tcp) == nobody
+
+
+def test_so_passcred_adds_scm_credentials_before_the_files(backend: Backend) -> None:
+    s, o = backend.socket, backend.os
+    a, b = s.socketpair()
+    assert b.getsockopt(s.SOL_SOCKET, s.SO_PASSCRED) == 0
+    b.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)
+    assert b.getsockopt(s.SOL_SOCKET, s.SO_PASSCRED) == 1
+    r, w = o.pipe()
+    a.send(b"x")
+    assert b.recvmsg(10, 100) == (b"x", [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend))], 0, None)
+    s.send_fds(a, [b"y"], [r])
+    data, anc, flags, _ = b.recvmsg(10, 100)
+    assert (data, anc[0], [t for _, t, _ in anc], flags) == (
+        b"y", (s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend)), [s.SCM_CREDENTIALS, s.SCM_RIGHTS], 0)
+    fd = received(anc[1:])
+    a.send(b"z")
+    assert b.recvmsg(10) == (b"z", [], s.MSG_CTRUNC, None)
+    a.send(b"z")
+    assert b.recvmsg(10, 20) == (b"z", [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend)[:4])], s.MSG_CTRUNC, None)
+    s.send_fds(a, [b"y"], [r])
+    assert b.recvmsg(10, s.CMSG_SPACE(12)) == (b"y", [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend))],
+                                               s.MSG_CTRUNC, None)
+    assert a.getsockname() == b.getsockname() == ""  # a stream pair end does not autobind
+    close_all(backend, [r, w] + fd)
+
+
+def test_scm_credentials_on_send(backend: Backend) -> None:
+    s = backend.socket
+    a, b = s.socketpair(s.AF_UNIX, s.SOCK_DGRAM)
+    b.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)
+    assert a.sendmsg([b"c"], [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend))]) == 1
+    assert b.recvmsg(10, 100) == (b"c", [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend))], 0, None)
+    with pytest.raises(OSError) as info:
+        a.sendmsg([b"c"], [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend)[:8])])
+    assert info.value.errno == errno.EINVAL
+
+
+def test_a_datagram_sender_with_so_passcred_autobinds(backend: Backend) -> None:
+    s = backend.socket
+    name = f"\0epollsim-pc-{os.getpid()}-{next(_names)}".encode()
+    server = s.socket(s.AF_UNIX, s.SOCK_DGRAM)
+    server.bind(name)
+    client = s.socket(s.AF_UNIX, s.SOCK_DGRAM)
+    client.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)
+    assert client.getsockname() == ""
+    client.sendto(b"w", name)
+    auto = client.getsockname()
+    assert len(auto) == 6 and auto[0] == 0
+    assert server.recvfrom(10) == (b"w", auto)
+
+
+def test_a_stream_connect_with_so_passcred_autobinds(backend: Backend) -> None:
+    s = backend.socket
+    name = f"\0epollsim-pcs-{os.getpid()}-{next(_names)}".encode()
+    listener = s.socket(s.AF_UNIX)
+    listener.bind(name)
+    listener.listen()
+    client = s.socket(s.AF_UNIX)
+    client.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)
+    client.connect(name)
+    server, addr = listener.accept()
+    auto = client.getsockname()
+    assert len(auto) == 6 and auto[0] == 0 and addr == auto

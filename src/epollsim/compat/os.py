@@ -108,6 +108,22 @@ class OsModule(TimerfdFunctions, StandIn):
         if new != flags:
             self._sys.fcntl(fd, F_SETFL, new)
 
+    # The process's credentials (process.py): what SO_PEERCRED and SCM_CREDENTIALS carry.
+    def getpid(self) -> int:
+        return self._sys.proc.pid
+
+    def getuid(self) -> int:
+        return self._sys.proc.uid
+
+    def geteuid(self) -> int:
+        return self._sys.proc.uid
+
+    def getgid(self) -> int:
+        return self._sys.proc.gid
+
+    def getegid(self) -> int:
+        return self._sys.proc.gid
+
     def get_inheritable(self, fd: int, /) -> bool:
         return not self._sys.fcntl(c_int(fd), F_GETFD) & FD_CLOEXEC
 

@@ -102,8 +102,8 @@ class Skb:
 class UnixDgramSocket(OpenFile):
     """An AF_UNIX SOCK_DGRAM socket (from socket() or socketpair())."""
 
-    __slots__ = ("dead", "err", "name", "names", "peer", "peer_wait", "rcvbuf", "receive_queue", "rng",
-                 "shutdown_bits", "sndbuf", "wmem", "wq")
+    __slots__ = ("dead", "err", "name", "names", "passcred", "peer", "peer_wait", "peercred", "rcvbuf",
+                 "receive_queue", "rng", "shutdown_bits", "sndbuf", "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
@@ -126,6 +126,8 @@ class UnixDgramSocket(OpenFile):
         self.wq = WaitQueue()
         self.peer_wait = WaitQueue()
         self.dead = False
+        self.passcred = False  # SO_PASSCRED
+        self.peercred = False  # SO_PEERCRED is the process's (socketpair's init_peercred)
 
     def __repr__(self) -> str:
         return f"<unix-dgram #{self.fid} {self.name!r}>"
@@ -194,6 +196,8 @@ class UnixDgramSocket(OpenFile):
         peer = self.peer
         if path is None and peer is None:
             raise oserror(ENOTCONN)
+        if self.passcred and self.name is None and self.names is not None:
+            self.name = self.names.bind(self, None, b"", self.rng)  # unix_autobind
         if len(data) > self.sndbuf - 32:
             raise oserror(EMSGSIZE)
         nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
@@ -329,4 +333,5 @@ def make_dgram_pair(fid_a: int, fid_b: int, flags: int, names: UnixNames | None 
     a = UnixDgramSocket(fid_a, flags, names, rng)
     b = UnixDgramSocket(fid_b, flags, names, rng)
     a.peer, b.peer = b, a
+    a.peercred = b.peercred = True
     return a, b

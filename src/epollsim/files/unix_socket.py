@@ -112,6 +112,10 @@ class UnixSocket(UnixStreamSocket):
             raise oserror(ENOTCONN)
         return peer.name or b""
 
+    def has_peercred(self) -> bool:
+        """unix_listen sets its own credentials, connect and accept the other end's."""
+        return self.state != CLOSE
+
     def listen(self, backlog: int) -> None:
         """unix_listen."""
         if self.name is None or self.state not in (CLOSE, LISTEN):
@@ -124,6 +128,8 @@ class UnixSocket(UnixStreamSocket):
     def connect(self, path: bytes, nonblock: bool, fid: int) -> None:
         """unix_stream_connect: find the listener, make and queue the embryo (or wait for room)."""
         assert self.names is not None
+        if self.passcred and self.name is None and self.state == CLOSE:
+            self.name = self.names.bind(self, None, b"", self.rng)  # unix_autobind
         other = find_listener(self.names, path, nonblock)
         if self.state == ESTABLISHED:
             raise oserror(EISCONN)

@@ -131,8 +131,8 @@ class Skb:
 class UnixStreamSocket(OpenFile):
     """One end of a connected AF_UNIX stream pair: the socket file and its sock."""
 
-    __slots__ = ("dead", "err", "name", "names", "peer", "rcvbuf", "receive_queue", "rng", "shutdown_bits", "sndbuf",
-                 "wmem", "wq")
+    __slots__ = ("dead", "err", "name", "names", "passcred", "peer", "rcvbuf", "receive_queue", "rng",
+                 "shutdown_bits", "sndbuf", "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
@@ -156,6 +156,7 @@ class UnixStreamSocket(OpenFile):
         self.name: bytes | None = None  # as bound: a path, or NUL + an abstract name
         self.names: UnixNames | None = None
         self.rng: Any = None
+        self.passcred = False  # SO_PASSCRED
 
     # -- readiness ------------------------------------------------------------
 
@@ -351,6 +352,10 @@ class UnixStreamSocket(OpenFile):
 
     def sockname(self) -> bytes:
         return self.name or b""
+
+    def has_peercred(self) -> bool:
+        """sk_peer_pid is set: a socketpair end (init_peercred) always."""
+        return True
 
     def peername(self) -> bytes:
         """unix_getname(peer): a closed peer still answers (unix_peer is kept)."""

@@ -33,7 +33,17 @@ from __future__ import annotations
 from errno import EBADF, EINVAL, EMSGSIZE, ENOTSOCK
 from typing import Any
 
-from ..abi.socket import MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, SOL_SOCKET
+from ..abi.socket import (
+    MSG_CMSG_CLOEXEC,
+    MSG_CTRUNC,
+    MSG_DONTWAIT,
+    MSG_NOSIGNAL,
+    MSG_PEEK,
+    MSG_TRUNC,
+    SO_PASSCRED,
+    SO_PEERCRED,
+    SOL_SOCKET,
+)
 from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
 from ..files.unix_dgram import UnixDgramSocket
@@ -42,6 +52,7 @@ from ..vfs.file import OpenFile
 from .udp import UdpCalls
 
 SCM_RIGHTS = 1  # include/linux/socket.h
+SCM_CREDENTIALS = 2
 SCM_MAX_FD = 253  # include/net/scm.h
 UIO_MAXIOV = 1024  # include/uapi/linux/uio.h
 CMSGHDR_SIZE = 16  # sizeof(struct cmsghdr) on 64-bit: cmsg_len is a size_t
@@ -70,9 +81,11 @@ class ScmCalls(UdpCalls):
         for level, type, data in cmsgs:
             if level != SOL_SOCKET:
                 continue
+            if type == SCM_CREDENTIALS:
+                self._check_creds(data)
+                continue
             if type != SCM_RIGHTS:
-                raise Unsupported(f"sendmsg control message SOL_SOCKET/{type} is not modelled") \
-                    if type == 2 else oserror(EINVAL)  # SCM_CREDENTIALS (2)
+                raise oserror(EINVAL)
             num = len(data) // 4
             if num <= 0:
                 continue
@@ -86,6 +99,19 @@ class ScmCalls(UdpCalls):
                 raise oserror(EBADF)
             files.append(file)
         return [file.get() for file in files]
+
+    def _creds(self) -> bytes:
+        """struct ucred of this process: pid, uid, gid."""
+        proc = self.proc
+        return b"".join(n.to_bytes(4, "little", signed=True) for n in (proc.pid, proc.uid, proc.gid))
+
+    def _check_creds(self, data: bytes) -> None:
+        """__scm_send's SCM_CREDENTIALS: exactly a struct ucred (else EINVAL), then scm_check_creds.
+        The process is root (it may name any credentials); only its own are modelled."""
+        if len(data) != 12:
+            raise oserror(EINVAL)
+        if data != self._creds():
+            raise Unsupported("SCM_CREDENTIALS naming another process's credentials is not modelled")
 
     def sendmsg(self, fd: int, data: bytes, cmsgs: list[Cmsg], flags: int = 0, addr: Any = None,
                 iovcnt: int = 1) -> int:
@@ -183,9 +209,31 @@ class ScmCalls(UdpCalls):
             if self.hb.on:
                 self.hb.acquire(ssock.sync_rx())
         cmsgs: list[Cmsg] = []
-        if scm:
-            msg_flags |= self._detach_fds(scm, ancbufsize, cloexec, cmsgs)
+        if file.passcred or scm:
+            msg_flags |= self._scm_recv(file.passcred, scm, ancbufsize, cloexec, cmsgs)
         return data, ret, msg_flags, addr, cmsgs
+
+    def _scm_recv(self, passcred: bool, scm: list[OpenFile], controllen: int, cloexec: bool,
+                  cmsgs: list[Cmsg]) -> int:
+        """scm_recv: no control buffer drops everything (MSG_CTRUNC); else the credentials first
+        (put_cmsg: cut to the room there is, MSG_CTRUNC), then the files."""
+        if not controllen:
+            for f in scm:
+                f.put()
+            return MSG_CTRUNC
+        flags = 0
+        if passcred:
+            if controllen < CMSGHDR_SIZE:
+                flags = MSG_CTRUNC
+            else:
+                room = min(cmsg_len(12), controllen)
+                if room < cmsg_len(12):
+                    flags = MSG_CTRUNC
+                cmsgs.append((SOL_SOCKET, SCM_CREDENTIALS, self._creds()[: room - CMSGHDR_SIZE]))
+                controllen -= min(cmsg_space(12), controllen)
+        if scm:
+            flags |= self._detach_fds(scm, controllen, cloexec, cmsgs)
+        return flags
 
     def _detach_fds(self, scm: list[OpenFile], controllen: int, cloexec: bool, cmsgs: list[Cmsg]) -> int:
         """scm_detach_fds: install what fits, drop the rest; MSG_CTRUNC if any was dropped."""
@@ -202,3 +250,30 @@ class ScmCalls(UdpCalls):
         if numbers:
             cmsgs.append((SOL_SOCKET, SCM_RIGHTS, b"".join(n.to_bytes(4, "little", signed=True) for n in numbers)))
         return MSG_CTRUNC if len(numbers) < len(scm) else 0
+
+    # -- SO_PASSCRED and SO_PEERCRED (sk_setsockopt, sk_getsockopt) ---------------------
+
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+        file = self.fget(fd)
+        if level == SOL_SOCKET and optname == SO_PASSCRED and isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
+            if isinstance(value, bytes):
+                if len(value) < 4:
+                    raise oserror(EINVAL)
+                value = int.from_bytes(value[:4], "little", signed=True)
+            file.passcred = bool(value)
+            return None
+        return super().setsockopt(fd, level, optname, value)  # type: ignore[arg-type]
+
+    def getsockopt(self, fd: int, level: int, optname: int) -> Any:  # type: ignore[override]
+        file = self.fget(fd)
+        if level == SOL_SOCKET and file.kind == "socket":
+            unix = isinstance(file, (UnixStreamSocket, UnixDgramSocket))
+            if optname == SO_PEERCRED:
+                # cred_to_ucred: pid 0 and uid, gid -1 where no peer credentials were set.
+                if isinstance(file, UnixDgramSocket) and file.peercred or \
+                        isinstance(file, UnixStreamSocket) and file.has_peercred():
+                    return self._creds()
+                return (0).to_bytes(4, "little") + b"\xff" * 8
+            if optname == SO_PASSCRED and unix:
+                return int(file.passcred)  # type: ignore[union-attr]
+        return super().getsockopt(fd, level, optname)

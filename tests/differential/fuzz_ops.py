@@ -185,6 +185,17 @@ def _socket_on_fd(s: Side, family: Any, type_: Any, fd: Any) -> Any:
         sock.detach()
 
 
+def _recv_fds(s: Side, fd: Any, bufsize: Any, maxfds: Any) -> Any:
+    """socket.recv_fds: the files received are new fds (a creating call)."""
+    msg, fds, flags, addr = s.sock_call(fd, lambda sock: s.socket.recv_fds(sock, bufsize, maxfds))
+    return tuple(fds), (msg, flags, addr)
+
+
+def _recvmsg(s: Side, fd: Any, bufsize: Any, ancbufsize: Any, flags: Any) -> Any:
+    """sock.recvmsg: an SCM_RIGHTS item's numbers are the lowest free ones on both sides."""
+    return s.sock_call(fd, lambda sock: sock.recvmsg(bufsize, ancbufsize, flags))
+
+
 def _new_obj(s: Side, obj: Any, action: str) -> Any:
     if action == "repr":
         return repr(obj)
@@ -242,6 +253,10 @@ CALLS: dict[str, Callable[..., Any]] = {
     "recv": _sock("recv"),
     "sendto": _sock("sendto"),
     "recvfrom": _sock("recvfrom"),
+    "sendmsg": _sock("sendmsg"),
+    "recvmsg": _recvmsg,
+    "send_fds": lambda s, fd, data, fds: s.sock_call(fd, lambda sock: s.socket.send_fds(sock, [data], fds)),
+    "recv_fds": _recv_fds,
     "shutdown": _sock("shutdown"),
     "getsockname": _sock("getsockname"),
     "getpeername": _sock("getpeername"),
@@ -262,7 +277,7 @@ CALLS: dict[str, Callable[..., Any]] = {
 }
 
 CREATES = {"pipe2": 2, "socketpair": 2, "eventfd": 1, "timerfd_create": 1, "socket": 1, "epoll": 1,
-           "open_devnull": 1, "dup": 1, "dup2": 1, "F_DUPFD_CLOEXEC": 1, "accept": 1}
+           "open_devnull": 1, "dup": 1, "dup2": 1, "F_DUPFD_CLOEXEC": 1, "accept": 1, "recv_fds": 1}
 RESTORES_NONBLOCK = {"set_blocking", "fcntl", "ioctl", "sock_setblocking"}
 
 
@@ -292,6 +307,8 @@ EP_MASKS = [_select.EPOLLIN, _select.EPOLLOUT, _select.EPOLLIN | _select.EPOLLET
 FCNTL = [(1, 0), (3, 0), (4, 0), (4, os.O_APPEND), (2, 1), (1032, 0), (1031, 4096), (1031, 1 << 20), (1031, -1),
          (9999, 0), (3, "x"), (4, 2**40)]
 IOCTLS = [(0x541B, b"\0" * 4), (0x5411, b"\0" * 4), (0x541B, 0), (0x5421, b"\1\0\0\0"), (0x12345, b"\0" * 4)]
+ANCDATA = [[], [(F.SOL_SOCKET, F.SCM_RIGHTS, b"\xff\xff\xff\xff")], [(F.SOL_SOCKET, F.SCM_RIGHTS, b"\0\0")],
+           [(F.SOL_SOCKET, 99, b"")], [(7, 99, b"")], [1], [(1, 2)], [(1, 2, 3)], [("a", 2, b"")], 5]
 UNIX_NAMES = [b"\0epollsim-fuzz-a", b"\0epollsim-fuzz-b", "\0epollsim-fuzz-a", "", "/nonexistent-dir/sock"]
 NEW_CLASSES = ["epoll", "socket", "Thread", "Event", "Condition", "Semaphore", "BoundedSemaphore"]
 
@@ -465,6 +482,16 @@ class Drawer:
             return fd, p(1, 100, 70000, -1)
         if op == "shutdown":
             return fd, p(0, 1, 2, 3, -1, "x")
+        if op == "sendmsg":
+            return fd, p([b"x"], [b"ab", b"c"], [], 5, ["s"], [b"y"] * 1025), p(*ANCDATA), p(0, 0, F.MSG_DONTWAIT, -1)
+        if op == "recvmsg":
+            return fd, p(0, 1, 100, -1), p(0, 16, 20, 24, 32, 100, -1, "x"), \
+                p(0, F.MSG_PEEK, F.MSG_CMSG_CLOEXEC, F.MSG_DONTWAIT, F.MSG_TRUNC)
+        if op == "send_fds":
+            fds = [self.slot()[0] for _ in range(rng.randrange(1, 4))]
+            return fd, p(b"x", b"", b"y" * 100), fds if rng.random() < 0.85 else p([-1], [2**31], ["x"], [None])
+        if op == "recv_fds":
+            return fd, p(1, 100, 0, -1), p(0, 1, 2, 4, -1)
         if op == "getsockopt":
             return fd, F.SOL_SOCKET, p(F.SO_ERROR, F.SO_TYPE, F.SO_ACCEPTCONN, F.SO_DOMAIN, F.SO_PROTOCOL)
         if op == "socket_on_fd":
@@ -495,7 +522,8 @@ class Drawer:
 
 
 SOCKET_OPS = ["bind", "listen", "connect", "connect_ex", "send", "recv", "sendto", "recvfrom", "shutdown",
-              "getsockname", "getpeername", "getsockopt", "accept", "socket_on_fd", "sock_setblocking"]
+              "getsockname", "getpeername", "getsockopt", "accept", "socket_on_fd", "sock_setblocking",
+              "sendmsg", "recvmsg"]
 FILE_OPS = ["close", "read", "write", "fstat", "get_blocking", "set_blocking", "fcntl", "ioctl",
             "ep_register", "poll", "select"]
 KIND_OPS: dict[str, list[str]] = {
@@ -504,7 +532,7 @@ KIND_OPS: dict[str, list[str]] = {
     "eventfd": FILE_OPS + ["eventfd_read", "eventfd_write", "eventfd_write"],
     "timerfd": FILE_OPS + ["timerfd_settime", "timerfd_gettime", "timerfd_settime"],
     "epoll": FILE_OPS + ["ep_register", "ep_modify", "ep_unregister", "ep_poll", "ep_poll", "ep_close"],
-    "unix": FILE_OPS + SOCKET_OPS,
+    "unix": FILE_OPS + SOCKET_OPS + ["send_fds", "send_fds", "recv_fds", "recv_fds", "recvmsg"],
     "inet": FILE_OPS + SOCKET_OPS + ["send", "recv", "sendto", "recvfrom"],
     "null": FILE_OPS + ["read", "write", "fstat"],
 }

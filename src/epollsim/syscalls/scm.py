@@ -55,6 +55,8 @@ SCM_RIGHTS = 1  # include/linux/socket.h
 SCM_CREDENTIALS = 2
 SCM_MAX_FD = 253  # include/net/scm.h
 UIO_MAXIOV = 1024  # include/uapi/linux/uio.h
+MSG_CMSG_COMPAT = 0x80000000  # the sign bit of a C int flags argument
+_INET_LEVELS = (SOL_SOCKET, 0, 41)  # SOL_SOCKET, SOL_IP, SOL_IPV6
 CMSGHDR_SIZE = 16  # sizeof(struct cmsghdr) on 64-bit: cmsg_len is a size_t
 _SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL
 _RECV_FLAGS = MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC
@@ -116,6 +118,8 @@ class ScmCalls(UdpCalls):
     def sendmsg(self, fd: int, data: bytes, cmsgs: list[Cmsg], flags: int = 0, addr: Any = None,
                 iovcnt: int = 1) -> int:
         """sendmsg(2) of ``iovcnt`` buffers (gathered in ``data``) with control messages."""
+        if flags & MSG_CMSG_COMPAT:
+            raise oserror(EINVAL)  # __sys_sendmsg: forbid_cmsg_compat, before the fd
         file = self.fget(fd)
         if iovcnt > UIO_MAXIOV:
             raise oserror(EMSGSIZE)  # import_iovec (lib/iov_iter.c), before the message is looked at
@@ -126,9 +130,10 @@ class ScmCalls(UdpCalls):
                 raise oserror(ENOTSOCK)
             for level, type, _ in cmsgs:
                 # __sock_cmsg_send: SCM_RIGHTS and SCM_CREDENTIALS "are semantically in SOL_UNIX":
-                # an inet socket passes over them.
-                if level != SOL_SOCKET or type not in (SCM_RIGHTS, 2):
-                    raise Unsupported(f"sendmsg control message {level}/{type} on an inet socket is not modelled")
+                # an inet socket passes over them, and over levels other than its own (ip_cmsg_send).
+                if level == SOL_SOCKET and type in (SCM_RIGHTS, SCM_CREDENTIALS) or level not in _INET_LEVELS:
+                    continue
+                raise Unsupported(f"sendmsg ancillary data {level}/{type} on an inet socket is not modelled")
             return self.sendto(fd, data, flags, addr)
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
@@ -181,14 +186,16 @@ class ScmCalls(UdpCalls):
         """recvmsg(2) into ``iovcnt`` buffers of ``bufsize`` bytes in all, with a control buffer of
         ``ancbufsize`` bytes: (data, return value, msg_flags, source address or None, control
         messages)."""
+        if flags & MSG_CMSG_COMPAT:
+            raise oserror(EINVAL)  # __sys_recvmsg: forbid_cmsg_compat, before the fd
         file = self.fget(fd)
         if iovcnt > UIO_MAXIOV:
             raise oserror(EMSGSIZE)
+        # ____sys_recvmsg starts msg_flags with the caller's MSG_CMSG_CLOEXEC.
+        cloexec_flag = flags & MSG_CMSG_CLOEXEC
         if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
-            if flags & MSG_CMSG_CLOEXEC:
-                flags &= ~MSG_CMSG_CLOEXEC
-            data, ret, msg_flags, addr = self.recvmsg(fd, bufsize, flags)
-            return data, ret, msg_flags, addr, []
+            data, ret, msg_flags, addr = self.recvmsg(fd, bufsize, flags & ~MSG_CMSG_CLOEXEC)
+            return data, ret, msg_flags | cloexec_flag, addr, []
         cloexec = bool(flags & MSG_CMSG_CLOEXEC)
         flags &= ~MSG_CMSG_CLOEXEC
         if flags & ~_RECV_FLAGS:
@@ -209,6 +216,7 @@ class ScmCalls(UdpCalls):
             if self.hb.on:
                 self.hb.acquire(ssock.sync_rx())
         cmsgs: list[Cmsg] = []
+        msg_flags |= cloexec_flag
         if file.passcred or scm:
             msg_flags |= self._scm_recv(file.passcred, scm, ancbufsize, cloexec, cmsgs)
         return data, ret, msg_flags, addr, cmsgs

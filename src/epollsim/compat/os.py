@@ -12,7 +12,7 @@ from ..abi.eventfd import EFD_CLOEXEC
 from ..abi.fcntl import F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_CLOEXEC, O_NONBLOCK
 from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
-from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, fildes, ssize_t, unsigned_int, unsigned_long_long
+from ._convert import INT_MAX, INT_MIN, as_bytes, c_int, c_long, fildes, ssize_t, unsigned_int, unsigned_long_long
 from ._module import StandIn, copy_constants
 from .os_timerfd import TimerfdFunctions
 
@@ -108,6 +108,48 @@ class OsModule(TimerfdFunctions, StandIn):
         if new != flags:
             self._sys.fcntl(fd, F_SETFL, new)
 
+    # Vectored and positional I/O (Modules/posixmodule.c os_readv_impl, iov_setup, os_pread_impl, ...).
+    def readv(self, fd: Any, buffers: Any, /) -> int:
+        fd = c_int(fd)
+        views = _iov_setup(buffers, "readv", writable=True)
+        data = self._sys.readv(fd, [len(v) for v in views])
+        pos = 0
+        for v in views:
+            n = min(len(v), len(data) - pos)
+            v[:n] = data[pos : pos + n]
+            pos += n
+        return len(data)
+
+    def writev(self, fd: Any, buffers: Any, /) -> int:
+        fd = c_int(fd)
+        views = _iov_setup(buffers, "writev", writable=False)
+        return self._sys.writev(fd, b"".join(views), len(views))
+
+    def pread(self, fd: Any, length: Any, offset: Any, /) -> bytes:
+        fd = c_int(fd)
+        length = ssize_t(length)
+        offset = c_long(offset)
+        if length < 0:
+            raise oserror(EINVAL)  # os_pread_impl sets errno itself: no system call
+        return self._sys.pread(fd, length, offset)
+
+    def pwrite(self, fd: Any, data: Any, offset: Any, /) -> int:
+        fd = c_int(fd)
+        data = as_bytes(data)
+        offset = c_long(offset)
+        return self._sys.pwrite(fd, data, offset)
+
+    def lseek(self, fd: Any, position: Any, whence: Any, /) -> int:
+        fd = c_int(fd)
+        position = c_long(position)
+        whence = c_int(whence)
+        return self._sys.lseek(fd, position, whence)
+
+    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
+        raise Unsupported("os.sendfile is not modelled by epollsim: the model's files cannot be its source, "
+                          "and a host file cannot be copied into a model socket (socket.sendfile falls "
+                          "back to send)")
+
     # The process's credentials (process.py): what SO_PEERCRED and SCM_CREDENTIALS carry.
     def getpid(self) -> int:
         return self._sys.proc.pid
@@ -145,3 +187,21 @@ class OsModule(TimerfdFunctions, StandIn):
 
 
 copy_constants(OsModule, _abi_fcntl, _abi_eventfd, prefixes=("O_", "EFD_"))
+
+
+def _iov_setup(buffers: Any, name: str, writable: bool) -> list[memoryview]:
+    """iov_setup: a sequence (PySequence_Check) of buffers, each writable for readv."""
+    if isinstance(buffers, dict) or not hasattr(type(buffers), "__getitem__") or not hasattr(type(buffers), "__len__"):
+        raise TypeError(f"{name}() arg 2 must be a sequence")
+    views = []
+    for item in buffers:
+        if isinstance(item, str):
+            raise TypeError(f"a bytes-like object is required, not '{type(item).__name__}'")
+        try:
+            view = memoryview(item)
+        except TypeError:
+            raise TypeError(f"a bytes-like object is required, not '{type(item).__name__}'") from None
+        if writable and view.readonly:
+            raise BufferError("Object is not writable.")
+        views.append(view.cast("B") if view.c_contiguous else memoryview(view.tobytes()))
+    return views

@@ -295,8 +295,13 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
 
     # -- what the model cannot do yet ------------------------------------------
 
-    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
-        raise Unsupported("socket.sendfile() is not modelled")
+    # Lib/socket.py's own code, which only calls this object's methods and the file's.
+    _check_sendfile_params = _real_socket.socket._check_sendfile_params
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """socket.sendfile: its send() fallback (_sendfile_use_send), as where os.sendfile is missing:
+        the file (a host file) is read and sent through the model's send."""
+        return _real_socket.socket._sendfile_use_send(self, file, offset, count)  # type: ignore[attr-defined,no-any-return]
 
 
 def _intenum(value: int, enum_klass: Any) -> Any:

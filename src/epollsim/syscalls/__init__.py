@@ -15,6 +15,7 @@ from .epoll import EpollCalls
 from .fd import FdCalls
 from .inet import InetCalls
 from .poll import PollCalls
+from .rw import VectorCalls
 from .scm import ScmCalls
 from .socket import SocketCalls
 from .timerfd import TimerfdCalls
@@ -22,7 +23,7 @@ from .udp import UdpCalls
 from .unix import UnixCalls
 
 
-class Syscalls(FdCalls, EpollCalls, PollCalls, ScmCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
+class Syscalls(VectorCalls, FdCalls, EpollCalls, PollCalls, ScmCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
     __slots__ = ()
 
     # Each socket class's proto_ops sendmsg and recvmsg (see SocketCalls.sendto).

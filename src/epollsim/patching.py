@@ -79,6 +79,7 @@ OS_FD_CALLS: tuple[str, ...] = (
     "read", "write", "close", "closerange", "pipe", "pipe2", "dup", "dup2", "eventfd", "eventfd_read",
     "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
     "timerfd_create", "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
+    "readv", "writev", "pread", "pwrite", "lseek", "sendfile",
 )
 
 # Modules whose globals are never rebound: epollsim (it holds the real modules on

@@ -233,6 +233,12 @@ CALLS: dict[str, Callable[..., Any]] = {
     "read": lambda s, fd, n: s.os.read(fd, n),
     "write": lambda s, fd, data: s.os.write(fd, data),
     "fstat": lambda s, fd: FStat(s.os.fstat(fd)),
+    "readv": lambda s, fd, sizes: (lambda bufs: (s.os.readv(fd, bufs), [bytes(b) for b in bufs]))(
+        [bytearray(n) if isinstance(n, int) else n for n in sizes]),
+    "writev": lambda s, fd, bufs: s.os.writev(fd, bufs),
+    "pread": lambda s, fd, n, off: s.os.pread(fd, n, off),
+    "pwrite": lambda s, fd, data, off: s.os.pwrite(fd, data, off),
+    "lseek": lambda s, fd, pos, whence: s.os.lseek(fd, pos, whence),
     "get_blocking": lambda s, fd: s.os.get_blocking(fd),
     "set_blocking": lambda s, fd, v: s.os.set_blocking(fd, v),
     "get_inheritable": lambda s, fd: s.os.get_inheritable(fd),
@@ -456,6 +462,16 @@ class Drawer:
             return fd, p(*SIZES)
         if op == "write":
             return fd, p(*PAYLOADS)
+        if op == "readv":
+            return fd, p([1, 7], [0], [], [8], [100, 0, 3], [1] * 1025, [b"ro"], 5)
+        if op == "writev":
+            return fd, p([b"ab", b"c"], [], [b""], [b"z" * 4096, b"y" * 100], [b"x"] * 1025, ["s"], 5, [b"12345678"])
+        if op == "pread":
+            return fd, p(0, 1, 8, -1, 2**63), p(0, 7, -1, 2**63)
+        if op == "pwrite":
+            return fd, p(b"x", b"", "s"), p(0, 7, -1)
+        if op == "lseek":
+            return fd, p(0, 5, -5, 2**63), p(0, 1, 2, 3, 4, 5, 99, -1)
         if op in ("set_blocking", "set_inheritable", "sock_setblocking"):
             return fd, p(True, False, None, "x", 2**70, 0)
         if op == "fcntl":
@@ -525,7 +541,7 @@ SOCKET_OPS = ["bind", "listen", "connect", "connect_ex", "send", "recv", "sendto
               "getsockname", "getpeername", "getsockopt", "accept", "socket_on_fd", "sock_setblocking",
               "sendmsg", "recvmsg"]
 FILE_OPS = ["close", "read", "write", "fstat", "get_blocking", "set_blocking", "fcntl", "ioctl",
-            "ep_register", "poll", "select"]
+            "ep_register", "poll", "select", "readv", "writev", "pread", "pwrite", "lseek"]
 KIND_OPS: dict[str, list[str]] = {
     "pipe_r": FILE_OPS + ["read", "read", "eventfd_read"],
     "pipe_w": FILE_OPS + ["write", "write", "eventfd_write"],

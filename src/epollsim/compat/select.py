@@ -277,9 +277,10 @@ class SelectModule(StandIn):
         self._sys = sys
 
     # This host's subclasses binding ``_sys``, made on first use (compat/_module.py).
-    epoll = on_first_use(lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys}))
+    # Named as the stdlib's types are (type(select.poll()) is select.poll).
+    epoll = on_first_use(lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"}))
     _poll_cls: on_first_use[type[_PollObject]] = on_first_use(
-        lambda m: type("poll", (poll,), {"__slots__": (), "_sys": m._sys})
+        lambda m: type("poll", (poll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"})
     )
 
     def poll(self) -> _PollObject:

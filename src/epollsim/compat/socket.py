@@ -16,6 +16,7 @@ from ..net.resolver import Resolver
 from ..syscalls import Syscalls
 from ._convert import c_int, format_i
 from ._module import StandIn, copy_constants, on_first_use
+from . import socket_if as _if
 from .socket_functions import SocketFunctions
 from .socket_msg import cmsg_len, cmsg_space, recv_fds, send_fds
 from .socket_object import _NS_PER_SEC, _AddressFamily, _parse_timeout, _SocketKind, socket
@@ -72,6 +73,18 @@ class SocketModule(SocketFunctions, StandIn):
     recv_fds = staticmethod(recv_fds)
     SCM_RIGHTS = 1
     SCM_CREDENTIALS = 2
+
+    def if_nameindex(self) -> list[tuple[int, str]]:
+        return _if.if_nameindex(self._sys)
+
+    def if_nametoindex(self, oname: Any, /) -> int:
+        return _if.if_nametoindex(self._sys, oname)
+
+    def if_indextoname(self, index: Any, /) -> str:
+        return _if.if_indextoname(self._sys, index)
+
+    def close(self, fd: Any, /) -> None:
+        _if.close(self._sys, fd)
 
     def getdefaulttimeout(self) -> float | None:
         ns = self._default_timeout_ns

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..syscalls import Syscalls
     from .socket import SocketModule
 
+_NO_ADDRESS: Any = object()  # sendto's two-argument form
 _EISCONN = 106
 _ENOTCONN = 107
 _EOPNOTSUPP = 95
@@ -90,10 +91,11 @@ class SocketDataMixin:
             if sent >= len(buf):
                 return
 
-    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
-        """sendto(data[, flags], address): getsockaddrarg, then the call (a datagram to it)."""
+    def sendto(self, data: Any, flags_or_address: Any, address: Any = _NO_ADDRESS, /) -> int:
+        """sendto(data[, flags], address): getsockaddrarg, then the call (a datagram to it). The
+        form is the argument count, as in sock_sendto: ``sendto(b"x", 0, None)`` has address None."""
         buf = as_bytes(data)
-        if address is None:
+        if address is _NO_ADDRESS:
             address, flags = flags_or_address, 0
         else:
             flags = format_i(flags_or_address)

@@ -436,17 +436,17 @@ class ThreadingModule(StandIn):
     # use (compat/_module.py on_first_use): a kernel of an exploration that never takes a
     # Lock does not pay the ~5 us of its type(). Timer and BoundedSemaphore subclass this
     # kernel's Thread and Semaphore, as threading's do: isinstance(timer, k.threading.Thread).
-    Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m}))
+    Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m, "__module__": "threading"}))
     Lock = on_first_use(lambda m: type("Lock", (Lock,), {"_module": m}))
-    Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m}))
+    Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m, "__module__": "threading"}))
     RLock = on_first_use(lambda m: type("RLock", (RLock,), {"_module": m}))
-    Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m}))
-    Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m}))
+    Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m, "__module__": "threading"}))
+    Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m, "__module__": "threading"}))
     BoundedSemaphore = on_first_use(
-        lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m})
+        lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m, "__module__": "threading"})
     )
-    Timer = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m}))
-    Barrier = on_first_use(lambda m: type("Barrier", (Barrier,), {"_module": m}))
+    Timer = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m, "__module__": "threading"}))
+    Barrier = on_first_use(lambda m: type("Barrier", (Barrier,), {"_module": m, "__module__": "threading"}))
     # Named as CPython's C type is (tp_name "_thread._local"), so its messages and repr match.
     local = on_first_use(
         lambda m: type("_thread._local", (local,), {"_module": m, "__qualname__": "_local", "__module__": "_thread"})

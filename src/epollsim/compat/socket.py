@@ -83,6 +83,12 @@ class SocketModule(SocketFunctions, StandIn):
     def if_indextoname(self, index: Any, /) -> str:
         return _if.if_indextoname(self._sys, index)
 
+    def sethostname(self, name: Any, /) -> None:
+        """socket_sethostname: bytes, or a path-like through PyUnicode_FSConverter; then
+        sethostname(2), which needs CAP_SYS_ADMIN (the host's ``privileged`` process has it,
+        as a privileged container's root does; EPERM otherwise) and at most 64 bytes (EINVAL)."""
+        _if.sethostname(self, name)
+
     def close(self, fd: Any, /) -> None:
         _if.close(self._sys, fd)
 

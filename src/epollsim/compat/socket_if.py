@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os as _real_os
 import sys
-from errno import ENXIO
+from errno import EINVAL, ENXIO, EPERM
 from typing import Any
 
 from ..errors import oserror
@@ -65,3 +65,14 @@ def close(sys_: Syscalls, fd: Any) -> None:
     except OSError as exc:
         if exc.errno != _ECONNRESET:
             raise
+
+
+def sethostname(module: Any, name: Any) -> None:
+    """The host's name, as gethostname reports it (the resolver's names do not change, as
+    /etc/hosts does not)."""
+    raw = name if isinstance(name, bytes) else _real_os.fsencode(name)
+    if not module._sys.proc.privileged:
+        raise oserror(EPERM)
+    if len(raw) > 64:  # __NEW_UTS_LEN
+        raise oserror(EINVAL)
+    module._hostname = raw.decode("utf-8", "surrogateescape")

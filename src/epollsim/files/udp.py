@@ -180,7 +180,7 @@ def icmp_rcv(stack: NetStack, icmp: PortUnreachable) -> None:
 class UdpSocket(InetSocket):
     """An AF_INET/AF_INET6 SOCK_DGRAM socket (addresses, options and bind's checks: ``inet_sock.py``)."""
 
-    __slots__ = ("broadcast", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem")
+    __slots__ = ("broadcast", "cmsg_flags", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem")
 
     type = SOCK_DGRAM
     proto = IPPROTO_UDP
@@ -188,6 +188,7 @@ class UdpSocket(InetSocket):
     def __init__(self, fid: int, flags: int, family: int, stack: NetStack) -> None:
         super().__init__(fid, flags, family, stack, SK_WMEM_DEFAULT, SK_RMEM_DEFAULT)
         self.broadcast = False
+        self.cmsg_flags = 0  # the IP_PKTINFO-style options asking recvmsg for ancillary data
         self.receive_queue: deque[Datagram] = deque()
         self.reader_queue: deque[Datagram] = deque()
         self.rmem = 0  # sk_rmem_alloc

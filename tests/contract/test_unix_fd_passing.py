@@ -451,3 +451,15 @@ def test_msg_flags_keep_msg_cmsg_cloexec_and_the_sign_bit_is_einval(backend: Bac
     tx = s.socket(s.AF_INET, s.SOCK_DGRAM)
     tx.sendmsg([b"u"], [(7, 99, b"")], 0, rx.getsockname())  # a level IPv4 does not know: passed over
     assert rx.recvmsg(10, 0, s.MSG_CMSG_CLOEXEC)[:3] == (b"u", [], s.MSG_CMSG_CLOEXEC)
+
+
+def test_so_passcred_is_eopnotsupp_on_inet_sockets(backend: Backend) -> None:
+    s = backend.socket
+    for type in (s.SOCK_STREAM, s.SOCK_DGRAM):
+        sock = s.socket(s.AF_INET, type)
+        for call in (lambda: sock.getsockopt(s.SOL_SOCKET, s.SO_PASSCRED),
+                     lambda: sock.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)):
+            with pytest.raises(OSError) as info:
+                call()
+            assert info.value.errno == errno.EOPNOTSUPP
+        sock.close()

@@ -509,7 +509,8 @@ class Drawer:
         if op == "recv_fds":
             return fd, p(1, 100, 0, -1), p(0, 1, 2, 4, -1)
         if op == "getsockopt":
-            return fd, F.SOL_SOCKET, p(F.SO_ERROR, F.SO_TYPE, F.SO_ACCEPTCONN, F.SO_DOMAIN, F.SO_PROTOCOL)
+            return fd, F.SOL_SOCKET, p(F.SO_ERROR, F.SO_TYPE, F.SO_ACCEPTCONN, F.SO_DOMAIN, F.SO_PROTOCOL,
+                                       F.SO_PASSCRED)
         if op == "socket_on_fd":
             return p(AF_INET, AF_INET6, AF_UNIX), p(STREAM, DGRAM), fd
         if op == "socket_bad":

@@ -30,7 +30,7 @@ cycle of such) stays until the process ends (docs/differences.md).
 """
 from __future__ import annotations
 
-from errno import EBADF, EINVAL, EMSGSIZE, ENOTSOCK
+from errno import EBADF, EINVAL, EMSGSIZE, ENOTSOCK, EOPNOTSUPP
 from typing import Any
 
 from ..abi.socket import (
@@ -263,7 +263,9 @@ class ScmCalls(UdpCalls):
 
     def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
         file = self.fget(fd)
-        if level == SOL_SOCKET and optname == SO_PASSCRED and isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
+        if level == SOL_SOCKET and optname == SO_PASSCRED and file.kind == "socket":
+            if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
+                raise oserror(EOPNOTSUPP)  # sk_setsockopt: sk_may_scm_recv (unix and netlink only)
             if isinstance(value, bytes):
                 if len(value) < 4:
                     raise oserror(EINVAL)
@@ -282,6 +284,8 @@ class ScmCalls(UdpCalls):
                         isinstance(file, UnixStreamSocket) and file.has_peercred():
                     return self._creds()
                 return (0).to_bytes(4, "little") + b"\xff" * 8
-            if optname == SO_PASSCRED and unix:
+            if optname == SO_PASSCRED:
+                if not unix:
+                    raise oserror(EOPNOTSUPP)  # sk_getsockopt: sk_may_scm_recv
                 return int(file.passcred)  # type: ignore[union-attr]
         return super().getsockopt(fd, level, optname)

@@ -463,3 +463,17 @@ def test_so_passcred_is_eopnotsupp_on_inet_sockets(backend: Backend) -> None:
                 call()
             assert info.value.errno == errno.EOPNOTSUPP
         sock.close()
+
+
+def test_end_of_file_with_so_passcred(backend: Backend) -> None:
+    s = backend.socket
+    a, b = s.socketpair()
+    b.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)
+    a.close()  # a stream's read at end of file reports zeroed credentials
+    assert b.recvmsg(10, 100) == (b"", [(s.SOL_SOCKET, s.SCM_CREDENTIALS, bytes(12))], 0, None)
+    da, db = s.socketpair(s.AF_UNIX, s.SOCK_DGRAM)
+    db.setsockopt(s.SOL_SOCKET, s.SO_PASSCRED, 1)
+    da.send(b"")  # an empty datagram is a buffer: it carries them
+    assert db.recvmsg(10, 100) == (b"", [(s.SOL_SOCKET, s.SCM_CREDENTIALS, ucred(backend))], 0, None)
+    db.shutdown(s.SHUT_RD)  # a datagram socket's end of file reports none
+    assert db.recvmsg(10, 100) == (b"", [], 0, None)

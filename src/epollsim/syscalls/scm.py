@@ -201,28 +201,45 @@ class ScmCalls(UdpCalls):
         if flags & ~_RECV_FLAGS:
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
         scm: list[OpenFile] = []
+        # Whether a buffer was read (not end of file): the credentials come from it. (The queue
+        # is looked at in the same step as the read that succeeds.)
+        read_one = [False]
         if isinstance(file, UnixDgramSocket):
             dsock = file
-            data, ret, msg_flags, addr = self.retry(f"recvmsg({fd})", lambda: dsock.recvfrom(bufsize, flags, scm),
-                                                    file=dsock)
+
+            def dgram() -> tuple[bytes, int, int, Any]:
+                read_one[0] = bool(dsock.receive_queue)
+                return dsock.recvfrom(bufsize, flags, scm)
+
+            data, ret, msg_flags, addr = self.retry(f"recvmsg({fd})", dgram, file=dsock)
             if self.hb.on:
                 self.hb.acquire(dsock.sync_rx())
         else:
             ssock = file
             if flags & MSG_TRUNC:
                 flags &= ~MSG_TRUNC  # a stream ignores it
-            data = self.retry(f"recvmsg({fd})", lambda: ssock.recv(bufsize, flags, scm), file=ssock)
+
+            def stream() -> bytes:
+                read_one[0] = bool(ssock.receive_queue)
+                return ssock.recv(bufsize, flags, scm)
+
+            data = self.retry(f"recvmsg({fd})", stream, file=ssock)
             ret, msg_flags, addr = len(data), 0, None
             if self.hb.on:
                 self.hb.acquire(ssock.sync_rx())
         cmsgs: list[Cmsg] = []
         msg_flags |= cloexec_flag
-        if file.passcred or scm:
-            msg_flags |= self._scm_recv(file.passcred, scm, ancbufsize, cloexec, cmsgs)
+        passcred = file.passcred
+        if passcred and not read_one[0] and isinstance(file, UnixDgramSocket):
+            passcred = False  # unix_dgram_recvmsg: no buffer, no scm_recv
+        if passcred or scm:
+            # A stream read that found no buffer still reports the (zeroed) credentials it has.
+            creds = self._creds() if read_one[0] else bytes(12)
+            msg_flags |= self._scm_recv(passcred, scm, ancbufsize, cloexec, cmsgs, creds)
         return data, ret, msg_flags, addr, cmsgs
 
     def _scm_recv(self, passcred: bool, scm: list[OpenFile], controllen: int, cloexec: bool,
-                  cmsgs: list[Cmsg]) -> int:
+                  cmsgs: list[Cmsg], creds: bytes) -> int:
         """scm_recv: no control buffer drops everything (MSG_CTRUNC); else the credentials first
         (put_cmsg: cut to the room there is, MSG_CTRUNC), then the files."""
         if not controllen:
@@ -237,7 +254,7 @@ class ScmCalls(UdpCalls):
                 room = min(cmsg_len(12), controllen)
                 if room < cmsg_len(12):
                     flags = MSG_CTRUNC
-                cmsgs.append((SOL_SOCKET, SCM_CREDENTIALS, self._creds()[: room - CMSGHDR_SIZE]))
+                cmsgs.append((SOL_SOCKET, SCM_CREDENTIALS, creds[: room - CMSGHDR_SIZE]))
                 controllen -= min(cmsg_space(12), controllen)
         if scm:
             flags |= self._detach_fds(scm, controllen, cloexec, cmsgs)

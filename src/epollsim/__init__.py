@@ -13,7 +13,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataRace, Deadlock, EpollsimError, EscapeError, KernelBug, NotModelled, Terminated, Unsupported
+from .errors import (
+    DataRace,
+    Deadlock,
+    EpollsimError,
+    EscapeError,
+    KernelBug,
+    NotModelled,
+    Terminated,
+    Unsupported,
+)
 
 # The rest loads on first use (PEP 562), so that ``import epollsim.testing.pytest_plugin``, which
 # pytest does in every session of every project where epollsim is installed, stays cheap.

@@ -11,9 +11,12 @@ from .sched.signals import SignalState
 from .vfs.epoll import EpollUser
 from .vfs.fdtable import FdTable
 
+PID = 100  # the simulated process's pid on every host
+
 
 class Process:
-    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "net", "privileged", "sched", "signals", "wall")
+    __slots__ = ("clock", "epoll_user", "fdtable", "fids", "gid", "net", "pid", "privileged", "sched", "signals",
+                 "uid", "wall")
 
     def __init__(
         self,
@@ -38,6 +41,11 @@ class Process:
         self.privileged = privileged
         self.net = net  # the host's network stack (addresses, ports)
         self.signals = SignalState(sched)  # its sigactions and signal delivery (sched/signals.py)
+        # Credentials (SO_PEERCRED, SCM_CREDENTIALS, os.getpid): each host is one machine
+        # with one process, so every host's process has the same pid; it runs as root.
+        self.pid = PID
+        self.uid = 0
+        self.gid = 0
         # Every process starts with 0, 1 and 2 open; here they are /dev/null.
         null = NullDevice(next(fids), 0o2)
         for _ in range(3):

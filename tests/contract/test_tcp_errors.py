@@ -243,3 +243,22 @@ def test_shut_rd_on_a_listener_wakes_a_blocked_accept_with_einval(backend: Backe
     assert c.connect_ex(addr) == errno.ECONNREFUSED
     c.close()
     lsock.close()
+
+
+@pytest.mark.parametrize("how", ["nonblocking", "blocking", "bound"])
+def test_a_socket_whose_connect_failed_cannot_listen(backend: Backend, how: str) -> None:
+    """Found by the differential fuzzer: after a refused connect, listen is EINVAL (a new connect
+    may still start)."""
+    S = backend.socket
+    s = S.socket()
+    if how == "bound":
+        s.bind(("127.0.0.1", 0))
+    if how == "nonblocking":
+        s.setblocking(False)
+        assert s.connect_ex(("127.0.0.1", 1)) == errno.EINPROGRESS
+    assert s.connect_ex(("127.0.0.1", 1)) == errno.ECONNREFUSED
+    with pytest.raises(OSError) as info:
+        s.listen()
+    assert info.value.errno == errno.EINVAL
+    fresh = S.socket()
+    fresh.listen()  # a socket that never connected listens

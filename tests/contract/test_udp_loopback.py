@@ -394,3 +394,56 @@ def test_sendmsg_to_an_address_and_recvmsg_into(backend: Backend) -> None:
     raises = pytest.raises(TypeError)
     with raises:
         b.sendmsg([b"x"], [], 0, "127.0.0.1")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_connect_to_port_0_is_no_peer_and_takes_any_source_port(backend: Backend, host: str) -> None:
+    """inet_getname says ENOTCONN while inet_dport is 0, and compute_score then matches the
+    address only: a datagram from any port of that address is received (issue 13 item 3)."""
+    a, b = udp(backend, host), udp(backend, host)
+    a.connect((host, 0))
+    with pytest.raises(OSError) as info:
+        a.getpeername()
+    assert info.value.errno == errno.ENOTCONN
+    assert a.getsockname()[0] == host
+    a.sendto(b"self", a.getsockname())
+    b.sendto(b"other", a.getsockname())
+    assert drain(a) == [b"self", b"other"]
+
+
+def test_ipv6_checks_the_address_before_the_size(backend: Backend) -> None:
+    """udpv6_sendmsg: EDESTADDRREQ (unconnected) and EINVAL (port 0) before ip6_append_data's
+    EMSGSIZE; IPv4's udp_sendmsg checks the size first."""
+    big = b"x" * 65536
+    v6 = udp(backend, "::1", bind=False)
+    for call, code in ((lambda: v6.send(big), errno.EDESTADDRREQ), (lambda: v6.sendto(big, ("::1", 0)), errno.EINVAL),
+                       (lambda: v6.sendto(b"x", ("::1", 0)), errno.EINVAL)):
+        with pytest.raises(OSError) as info:
+            call()
+        assert info.value.errno == code
+    v4 = udp(backend, bind=False)
+    for call in (lambda: v4.send(big), lambda: v4.sendto(big, ("127.0.0.1", 0))):
+        with pytest.raises(OSError) as info:
+            call()
+        assert info.value.errno == errno.EMSGSIZE
+    with pytest.raises(OSError) as info:
+        v6.sendto(big, ("::1", closed_port(backend, "::1")))
+    assert info.value.errno == errno.EMSGSIZE
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_msg_oob_is_eopnotsupp_on_ipv4_sends_and_ignored_otherwise(backend: Backend, host: str) -> None:
+    """udp_sendmsg refuses MSG_OOB; udpv6_sendmsg never looks at it, nor does udp_recvmsg (found
+    by the differential fuzzer)."""
+    S = backend.socket
+    a, b = udp(backend, host), udp(backend, host)
+    if host == "127.0.0.1":
+        with pytest.raises(OSError) as info:
+            a.sendto(b"x", S.MSG_OOB, b.getsockname())
+        assert info.value.errno == errno.EOPNOTSUPP
+        a.sendto(b"x", b.getsockname())
+    else:
+        assert a.sendto(b"x", S.MSG_OOB, b.getsockname()) == 1
+    assert b.recv(10, S.MSG_OOB) == b"x"
+    with pytest.raises(BlockingIOError):
+        b.recv(10, S.MSG_OOB | S.MSG_DONTWAIT)

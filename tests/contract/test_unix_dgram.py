@@ -151,3 +151,37 @@ def test_a_connected_receiver_refuses_others(backend: Backend) -> None:
         dsock(backend).sendto(b"x", a.getsockname())
     friend.sendto(b"ok", a.getsockname())
     assert a.recv(10) == b"ok"
+
+
+def test_nonblocking_recv_after_shut_rd_is_eagain_and_blocking_is_eof(backend: Backend) -> None:
+    """Found by the differential fuzzer: __skb_recv_datagram checks RCV_SHUTDOWN only in its wait."""
+    a, b = backend.socket.socketpair(backend.socket.AF_UNIX, backend.socket.SOCK_DGRAM)
+    a.shutdown(backend.socket.SHUT_RDWR)
+    assert a.recv(10) == b""
+    with pytest.raises(BlockingIOError):
+        a.recv(10, backend.socket.MSG_DONTWAIT)
+    a.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        a.recv(10)
+    with pytest.raises(BlockingIOError):
+        backend.os.read(a.fileno(), 10)
+
+
+def test_sendto_an_empty_name_is_einval(backend: Backend) -> None:
+    """unix_validate_addr refuses an address with no name before any size check (found by the fuzzer)."""
+    a, b = backend.socket.socketpair(backend.socket.AF_UNIX, backend.socket.SOCK_DGRAM)
+    for data in (b"x", b"w" * 70000):
+        with pytest.raises(OSError) as info:
+            a.sendto(data, "")
+        assert info.value.errno == errno.EINVAL
+
+
+def test_a_zero_length_read_is_empty_without_a_datagram(backend: Backend) -> None:
+    """sock_read_iter answers a zero-length read(2) at once (found by the fuzzer); recv(0) too."""
+    a, b = backend.socket.socketpair(backend.socket.AF_UNIX, backend.socket.SOCK_DGRAM)
+    a.setblocking(False)
+    assert backend.os.read(a.fileno(), 0) == b""
+    assert a.recv(0) == b""
+    b.send(b"kept")
+    assert backend.os.read(a.fileno(), 0) == b""
+    assert a.recv(10) == b"kept"

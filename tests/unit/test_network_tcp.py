@@ -350,3 +350,69 @@ def test_ipv6_between_hosts_and_a_dual_stack_listener() -> None:
     assert s6.getsockname()[0] == "fd00::1"
     for x in (s6, s4, c6, c4, lsock):
         x.close()
+
+
+@pytest.mark.parametrize("blocking", [False, True])
+def test_crossed_syns_make_one_connection(blocking: bool) -> None:
+    """Simultaneous open (tcp_rcv_synsent_state_process): each SYN reaches a socket in SYN_SENT,
+    which goes to SYN_RECV and answers SYN-ACK; each SYN-ACK completes the other side."""
+    k, a, b = two_hosts()
+    k.network.set_latency("localhost", "b", 0.010)
+    sa, sb = a.socket.socket(), b.socket.socket()
+    sa.bind(("10.0.0.1", 7001))
+    sb.bind(("10.0.0.2", 7002))
+    results: dict[str, Any] = {}
+
+    def connect(name: str, sock: Any, addr: tuple[str, int]) -> None:
+        if blocking:
+            results[name] = sock.connect_ex(addr)
+        else:
+            sock.setblocking(False)
+            results[name] = [sock.connect_ex(addr)]
+            k.time.sleep(0.025)  # one way and back: both SYN-ACKs are in
+            results[name].append(sock.connect_ex(addr))
+
+    threads = [k.threading.Thread(target=connect, args=("a", sa, ("10.0.0.2", 7002))),
+               k.threading.Thread(target=connect, args=("b", sb, ("10.0.0.1", 7001)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected: Any = 0 if blocking else [errno.EINPROGRESS, 0]
+    assert results == {"a": expected, "b": expected}
+    assert sa.getpeername() == ("10.0.0.2", 7002) and sb.getpeername() == ("10.0.0.1", 7001)
+    sa.setblocking(True)
+    sb.setblocking(True)
+    sa.sendall(b"ping")
+    assert sb.recv(10) == b"ping"
+    sb.sendall(b"pong")
+    assert sa.recv(10) == b"pong"
+    sa.close()
+    assert sb.recv(10) == b""
+    sb.close()
+
+
+def test_a_simultaneous_open_whose_syn_ack_is_lost_times_out_as_a_connect() -> None:
+    """SYN_RECV of a simultaneous open resends its SYN-ACK on the SYN timers and ends as a connect
+    does (tcp_write_timeout: ETIMEDOUT), not as a listener's request."""
+    k, a, b = two_hosts()
+    k.network.set_latency("localhost", "b", 0.010)
+    sa, sb = a.socket.socket(), b.socket.socket()
+    sa.bind(("10.0.0.1", 7001))
+    sb.bind(("10.0.0.2", 7002))
+    results: dict[str, Any] = {}
+
+    def connect(name: str, sock: Any, addr: tuple[str, int]) -> None:
+        results[name] = sock.connect_ex(addr)
+
+    threads = [k.threading.Thread(target=connect, args=("a", sa, ("10.0.0.2", 7002))),
+               k.threading.Thread(target=connect, args=("b", sb, ("10.0.0.1", 7001)))]
+    for t in threads:
+        t.start()
+    k.time.sleep(0.015)  # both SYNs arrived (SYN_RECV), both SYN-ACKs are on the wire: cut them
+    k.network.partition("localhost", "b")
+    start = k.time.monotonic()
+    for t in threads:
+        t.join()
+    assert results == {"a": errno.ETIMEDOUT, "b": errno.ETIMEDOUT}
+    assert 120 < k.time.monotonic() - start < 135

@@ -52,12 +52,6 @@ def test_tcp_info_is_unsupported(model: Backend) -> None:
         _tcp(model).getsockopt(SOL_TCP, 11, 104)
 
 
-def test_peer_credentials_of_a_connected_unix_socket_are_unsupported(model: Backend) -> None:
-    a, _ = model.socket.socketpair()
-    with pytest.raises(Unsupported, match="SO_PEERCRED"):
-        a.getsockopt(SOL_SOCKET, 17, 12)
-
-
 def test_the_model_keeps_linux_defaults_where_the_host_tunes_sysctls(model: Backend) -> None:
     """The reference host raises net.core.wmem_max and tcp_rmem[2] and runs BBR; the model keeps
     Linux's defaults (docs/differences.md)."""

@@ -20,9 +20,26 @@ _PYTIME_MIN = -(1 << 63)
 _PYTIME_T = "PyTime_t" if sys.version_info >= (3, 13) else "_PyTime_t"  # 3.13 made the type public
 
 
+def index(value: Any) -> int:
+    """PyNumber_Index: ``operator.index``, naming a stand-in for a C type as CPython names the C
+    type (Py_TYPE(o)->tp_name, ``'select.epoll' object cannot be interpreted as an integer``)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        name = getattr(type(value), "_tp_name", None)
+        if name is None:
+            raise
+        raise TypeError(f"'{name}' object cannot be interpreted as an integer") from None
+
+
+def tp_name(obj: Any) -> str:
+    """Py_TYPE(obj)->tp_name: ``_tp_name`` for a stand-in for a C type, else the class's name."""
+    return getattr(type(obj), "_tp_name", type(obj).__name__)
+
+
 def c_int(value: Any) -> int:
     """The clinic ``int`` converter: __index__, then the C int range."""
-    n = operator.index(value)
+    n = index(value)
     if not INT_MIN <= n <= INT_MAX:
         raise OverflowError("Python int too large to convert to C int")
     return n
@@ -49,7 +66,7 @@ def fildes(obj: Any) -> int:
 def unsigned_mask(value: Any, bits: int) -> int:
     """Clinic's bitwise unsigned converters (PyLong_AsUnsignedLongMask): anything with
     __index__, truncated to ``bits``; so 2**32 is 0 and -1 is all ones."""
-    return operator.index(value) & ((1 << bits) - 1)
+    return index(value) & ((1 << bits) - 1)
 
 
 def unsigned_short(value: Any) -> int:
@@ -68,7 +85,7 @@ def unsigned_short(value: Any) -> int:
 
 def ssize_t(value: Any) -> int:
     """Clinic's ``Py_ssize_t`` converter (os.read's length)."""
-    n = operator.index(value)
+    n = index(value)
     if not -(1 << 63) <= n < 1 << 63:
         raise OverflowError("Python int too large to convert to C ssize_t")
     return n
@@ -116,7 +133,7 @@ def time_to_ns(obj: Any, unit_ns: int) -> int:
             raise OverflowError("timestamp out of range for platform time_t")
         return _round_up(d)
     try:
-        n = operator.index(obj)
+        n = index(obj)
     except TypeError:
         raise TypeError("timeout must be an integer or None") from None
     ns = n * unit_ns
@@ -150,7 +167,7 @@ def as_bytes(data: Any) -> bytes:
 
 def c_long(value: Any) -> int:
     """PyLong_AsLong (setblocking's flag)."""
-    n = operator.index(value)
+    n = index(value)
     if not -(1 << 63) <= n <= (1 << 63) - 1:
         raise OverflowError("Python int too large to convert to C long")
     return n
@@ -168,7 +185,7 @@ def format_i(value: Any) -> int:
 
 def c_int_313(value: Any) -> int:
     """Argument Clinic's ``int`` converter from 3.13 on (PyLong_AsInt): one overflow message."""
-    n = operator.index(value)
+    n = index(value)
     if not INT_MIN <= n <= INT_MAX:
         raise OverflowError("Python int too large to convert to C int")
     return n
@@ -176,7 +193,7 @@ def c_int_313(value: Any) -> int:
 
 def format_n(value: Any) -> int:
     """The "n" format: a Py_ssize_t."""
-    n = operator.index(value)
+    n = index(value)
     if not -(1 << 63) <= n <= (1 << 63) - 1:
         raise OverflowError("Python int too large to convert to C ssize_t")
     return n

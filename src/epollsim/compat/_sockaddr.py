@@ -27,7 +27,7 @@ from ..abi.netdb import AI_PASSIVE
 from ..abi.socket import AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, SOCK_DGRAM
 from ..net.inet_text import inet_ntop4, inet_ntop6, inet_pton4, inet_pton6
 from ..net.resolver import Resolver
-from ._convert import format_i
+from ._convert import format_i, tp_name
 
 # struct sockaddr_un: sun_path[108].
 UNIX_PATH_MAX = 108
@@ -62,7 +62,7 @@ def format_I(value: Any) -> int:
     try:
         return operator.index(value) & 0xFFFFFFFF
     except TypeError:
-        raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer") from None
+        raise TypeError(f"'{tp_name(value)}' object cannot be interpreted as an integer") from None
 
 
 def setipaddr(resolver: Resolver, name: str, af: int) -> tuple[int, str, int]:

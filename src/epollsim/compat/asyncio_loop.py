@@ -44,7 +44,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotModelled, Unsupported
+from ..errors import NotModelled
 
 if TYPE_CHECKING:
     from .asyncio import AsyncioModule

@@ -3,7 +3,6 @@ and ioctl() for the queue-size requests (FIONREAD, TIOCOUTQ)."""
 from __future__ import annotations
 
 import fcntl as _real_fcntl
-import operator
 import struct
 from errno import EFAULT
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from ..abi import fcntl as _abi_fcntl
 from ..errors import Unsupported, oserror
 from ..syscalls import Syscalls
-from ._convert import INT_MAX, INT_MIN, c_int, fildes, unsigned_mask
+from ._convert import INT_MAX, INT_MIN, c_int, fildes, index, unsigned_mask
 from ._module import StandIn, copy_constants
 
 IOCTL_BUFSZ = 1024  # Modules/fcntlmodule.c: the longest buffer ioctl copies
@@ -53,7 +52,7 @@ class FcntlModule(StandIn):
         cmd = c_int(cmd)
         if isinstance(arg, (str, bytes, bytearray, memoryview)):
             raise Unsupported("fcntl.fcntl with a buffer argument is not modelled")
-        value = operator.index(arg) & 0xFFFFFFFF
+        value = index(arg) & 0xFFFFFFFF
         if value >= 1 << 31:
             value -= 1 << 32
         return self._sys.fcntl(fd, cmd, value)
@@ -82,7 +81,7 @@ class FcntlModule(StandIn):
         mutate = bool(mutate_flag)
         parsed = _ioctl_buffer(arg)
         if parsed is None:
-            pointer = operator.index(arg)
+            pointer = index(arg)
             if pointer > INT_MAX:
                 raise OverflowError("signed integer is greater than maximum")
             if pointer < INT_MIN:

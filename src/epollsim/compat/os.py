@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os as _real_os
+import sys
 from errno import EINVAL, ENOENT
 from typing import Any
 
@@ -94,8 +95,13 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
 
     def eventfd_read(self, fd: Any) -> int:
         # The fd goes through the fildes converter (an int or an object with
-        # fileno()), unlike os.read's plain int; glibc's eventfd_read is read(fd, 8).
-        return int.from_bytes(self._sys.read(fildes(fd), 8), "little")
+        # fileno()), unlike os.read's plain int; glibc's eventfd_read is read(fd, 8) != 8 ? -1 : 0,
+        # so a short read (a pipe holding fewer than 8 bytes, end of file) is -1 with whatever errno
+        # an earlier call left: the model says 0, "[Errno 0] Error" (docs/differences.md).
+        data = self._sys.read(fildes(fd), 8)
+        if len(data) != 8:
+            raise OSError(0, "Error")
+        return int.from_bytes(data, "little")
 
     def eventfd_write(self, fd: Any, value: int) -> None:
         fd = fildes(fd)
@@ -106,16 +112,71 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
 
     def set_blocking(self, fd: int, blocking: bool, /) -> None:
         fd = c_int(fd)
+        if sys.version_info < (3, 12):  # bool(accept={int}): the int converter; 3.12 takes any truth value
+            blocking = bool(c_int(blocking))
         flags = self._sys.fcntl(fd, F_GETFL)
         new = flags & ~O_NONBLOCK if blocking else flags | O_NONBLOCK
         if new != flags:
             self._sys.fcntl(fd, F_SETFL, new)
 
+    # Vectored and positional I/O (Modules/posixmodule.c os_readv_impl, iov_setup, os_pread_impl, ...).
+    def readv(self, fd: Any, buffers: Any, /) -> int:
+        fd = c_int(fd)
+        views = _iov_setup(buffers, "readv", writable=True)
+        data = self._sys.readv(fd, [len(v) for v in views])
+        pos = 0
+        for v in views:
+            n = min(len(v), len(data) - pos)
+            v[:n] = data[pos : pos + n]
+            pos += n
+        return len(data)
+
+    def writev(self, fd: Any, buffers: Any, /) -> int:
+        fd = c_int(fd)
+        views = _iov_setup(buffers, "writev", writable=False)
+        return self._sys.writev(fd, b"".join(views), len(views))
+
+    def pread(self, fd: Any, length: Any, offset: Any, /) -> bytes:
+        fd = c_int(fd)
+        length = ssize_t(length)
+        offset = c_long(offset)
+        if length < 0:
+            raise oserror(EINVAL)  # os_pread_impl sets errno itself: no system call
+        return self._sys.pread(fd, length, offset)
+
+    def pwrite(self, fd: Any, data: Any, offset: Any, /) -> int:
+        fd = c_int(fd)
+        data = as_bytes(data)
+        offset = c_long(offset)
+        return self._sys.pwrite(fd, data, offset)
+
+    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
+        raise Unsupported("os.sendfile is not modelled by epollsim: the model's files cannot be its source, "
+                          "and a host file cannot be copied into a model socket (socket.sendfile falls "
+                          "back to send)")
+
+    # The process's credentials (process.py): what SO_PEERCRED and SCM_CREDENTIALS carry.
+    def getpid(self) -> int:
+        return self._sys.proc.pid
+
+    def getuid(self) -> int:
+        return self._sys.proc.uid
+
+    def geteuid(self) -> int:
+        return self._sys.proc.uid
+
+    def getgid(self) -> int:
+        return self._sys.proc.gid
+
+    def getegid(self) -> int:
+        return self._sys.proc.gid
+
     def get_inheritable(self, fd: int, /) -> bool:
         return not self._sys.fcntl(c_int(fd), F_GETFD) & FD_CLOEXEC
 
     def set_inheritable(self, fd: int, inheritable: bool, /) -> None:
-        self._sys.fcntl(c_int(fd), F_SETFD, 0 if inheritable else FD_CLOEXEC)
+        fd, inheritable = c_int(fd), c_int(inheritable)  # both clinic ints
+        self._sys.fcntl(fd, F_SETFD, 0 if inheritable else FD_CLOEXEC)
 
     def fstat(self, fd: int) -> _real_os.stat_result:
         return self._sys.fstat(c_int(fd))
@@ -141,3 +202,21 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
 
 
 copy_constants(OsModule, _abi_fcntl, _abi_eventfd, prefixes=("O_", "EFD_"))
+
+
+def _iov_setup(buffers: Any, name: str, writable: bool) -> list[memoryview]:
+    """iov_setup: a sequence (PySequence_Check) of buffers, each writable for readv."""
+    if isinstance(buffers, dict) or not hasattr(type(buffers), "__getitem__") or not hasattr(type(buffers), "__len__"):
+        raise TypeError(f"{name}() arg 2 must be a sequence")
+    views = []
+    for item in buffers:
+        if isinstance(item, str):
+            raise TypeError(f"a bytes-like object is required, not '{type(item).__name__}'")
+        try:
+            view = memoryview(item)
+        except TypeError:
+            raise TypeError(f"a bytes-like object is required, not '{type(item).__name__}'") from None
+        if writable and view.readonly:
+            raise BufferError("Object is not writable.")
+        views.append(view.cast("B") if view.c_contiguous else memoryview(view.tobytes()))
+    return views

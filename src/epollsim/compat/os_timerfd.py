@@ -29,11 +29,10 @@ OSError EINVAL, not a ValueError.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any, Protocol
 
 from ..abi.timerfd import NSEC_PER_SEC, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET
-from ._convert import c_int, fildes
+from ._convert import c_int, fildes, index
 
 _LLONG_MIN = -(1 << 63)
 _LLONG_MAX = (1 << 63) - 1
@@ -69,7 +68,7 @@ def seconds_floor_ns(seconds: float) -> int:
 
 def long_long(obj: Any) -> int:
     """Clinic's ``long long`` converter (PyLong_AsLongLong through __index__)."""
-    n = operator.index(obj)
+    n = index(obj)
     if not _LLONG_MIN <= n <= _LLONG_MAX:
         raise OverflowError("int too big to convert")
     return n

@@ -66,8 +66,12 @@ class epoll:
 
     __slots__ = ("_epfd",)
     _sys: ClassVar[Syscalls]
+    _tp_name: ClassVar[str] = "select.epoll"  # how CPython's messages name the C type
 
-    def __init__(self, sizehint: int = -1, flags: int = 0) -> None:
+    def __new__(cls, sizehint: Any = -1, flags: Any = 0) -> epoll:
+        """pyepoll_new, the type's tp_new: the whole constructor (there is no __init__), so
+        ``epoll.__new__(epoll)`` alone is a working epoll, as CPython's is."""
+        self = object.__new__(cls)
         self._epfd = -1
         sizehint = c_int(sizehint)
         flags = c_int(flags)
@@ -75,7 +79,8 @@ class epoll:
             raise ValueError("negative sizehint")
         if flags and flags != EPOLL_CLOEXEC:
             raise OSError("invalid flags")
-        self._epfd = self._sys.epoll_create1(EPOLL_CLOEXEC)
+        self._epfd = cls._sys.epoll_create1(EPOLL_CLOEXEC)
+        return self
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # SelectModule binds one direct subclass per kernel; anything deriving from that is
@@ -95,8 +100,10 @@ class epoll:
             # newPyEpoll_Object stores the number, sees it is negative and raises
             # PyErr_SetFromErrno with nothing having set errno: OSError(0, 'Error').
             raise OSError(0, "Error")
-        obj = cls.__new__(cls)
-        obj._epfd = cls._sys.epoll_create1(EPOLL_CLOEXEC) if fd == -1 else fd
+        if fd == -1:
+            return cls()
+        obj = object.__new__(cls)
+        obj._epfd = fd
         return obj
 
     @property
@@ -176,7 +183,7 @@ class epoll:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<select.epoll fd={self._epfd} (epollsim)>"
+        return f"<select.epoll object at {id(self):#x}>"  # the C type's default repr
 
 
 class poll:
@@ -184,6 +191,7 @@ class poll:
 
     __slots__ = ("_fds", "_running")
     _sys: ClassVar[Syscalls]
+    _tp_name: ClassVar[str] = "select.poll"
     _fds: dict[int, int]
     _running: bool
 
@@ -269,9 +277,10 @@ class SelectModule(StandIn):
         self._sys = sys
 
     # This host's subclasses binding ``_sys``, made on first use (compat/_module.py).
-    epoll = on_first_use(lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys}))
+    # Named as the stdlib's types are (type(select.poll()) is select.poll).
+    epoll = on_first_use(lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"}))
     _poll_cls: on_first_use[type[_PollObject]] = on_first_use(
-        lambda m: type("poll", (poll,), {"__slots__": (), "_sys": m._sys})
+        lambda m: type("poll", (poll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"})
     )
 
     def poll(self) -> _PollObject:

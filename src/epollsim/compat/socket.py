@@ -14,9 +14,11 @@ from ..abi.fcntl import F_DUPFD_CLOEXEC
 from ..abi.socket import AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM
 from ..net.resolver import Resolver
 from ..syscalls import Syscalls
+from . import socket_if as _if
 from ._convert import c_int, format_i
 from ._module import StandIn, copy_constants, on_first_use
 from .socket_functions import SocketFunctions
+from .socket_msg import cmsg_len, cmsg_space, recv_fds, send_fds
 from .socket_object import _NS_PER_SEC, _AddressFamily, _parse_timeout, _SocketKind, socket
 from .ssl_socket import SSLSocketMixin
 
@@ -71,6 +73,32 @@ class SocketModule(SocketFunctions, StandIn):
     def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> SocketObject:
         nfd = self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
         return self.socket(family, type, proto, fileno=nfd)
+
+    # Modules/socketmodule.c and Lib/socket.py, over the stand-in's sockets (compat/socket_msg.py).
+    CMSG_LEN = staticmethod(cmsg_len)
+    CMSG_SPACE = staticmethod(cmsg_space)
+    send_fds = staticmethod(send_fds)
+    recv_fds = staticmethod(recv_fds)
+    SCM_RIGHTS = 1
+    SCM_CREDENTIALS = 2
+
+    def if_nameindex(self) -> list[tuple[int, str]]:
+        return _if.if_nameindex(self._sys)
+
+    def if_nametoindex(self, oname: Any, /) -> int:
+        return _if.if_nametoindex(self._sys, oname)
+
+    def if_indextoname(self, index: Any, /) -> str:
+        return _if.if_indextoname(self._sys, index)
+
+    def sethostname(self, name: Any, /) -> None:
+        """socket_sethostname: bytes, or a path-like through PyUnicode_FSConverter; then
+        sethostname(2), which needs CAP_SYS_ADMIN (the host's ``privileged`` process has it,
+        as a privileged container's root does; EPERM otherwise) and at most 64 bytes (EINVAL)."""
+        _if.sethostname(self, name)
+
+    def close(self, fd: Any, /) -> None:
+        _if.close(self._sys, fd)
 
     def getdefaulttimeout(self) -> float | None:
         ns = self._default_timeout_ns

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from ..abi.poll import POLLIN, POLLOUT
 from ..abi.socket import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
-from ..errors import Unsupported, oserror
+from ..errors import oserror
 from ._convert import INT_MAX, INT_MIN, as_bytes, format_i, format_n, ns_to_ms_checked, writable_buffer
 from ._sockaddr import makesockaddr
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..syscalls import Syscalls
     from .socket import SocketModule
 
+_NO_ADDRESS: Any = object()  # sendto's two-argument form
 _EISCONN = 106
 _ENOTCONN = 107
 _EOPNOTSUPP = 95
@@ -90,23 +91,11 @@ class SocketDataMixin:
             if sent >= len(buf):
                 return
 
-    def sendmsg(self, buffers: Any, ancdata: Any = (), flags: Any = 0, address: Any = None, /) -> int:
-        """A stream socket sends the buffers as one message (one gathered write)."""
-        data = b"".join(as_bytes(b) for b in buffers)
-        if list(ancdata):
-            raise Unsupported("sendmsg with ancillary data (SCM_RIGHTS) is not modelled")
-        flags = format_i(flags)
-        if address is not None:
-            if self._family == AF_UNIX and self._type == SOCK_STREAM:
-                self._connected_with_address(address)
-            addr = self._addr(address, "sendmsg")
-            return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags, addr))
-        return self._call(True, lambda: self._module._sys.sendto(self._fd, data, flags))
-
-    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
-        """sendto(data[, flags], address): getsockaddrarg, then the call (a datagram to it)."""
+    def sendto(self, data: Any, flags_or_address: Any, address: Any = _NO_ADDRESS, /) -> int:
+        """sendto(data[, flags], address): getsockaddrarg, then the call (a datagram to it). The
+        form is the argument count, as in sock_sendto: ``sendto(b"x", 0, None)`` has address None."""
         buf = as_bytes(data)
-        if address is None:
+        if address is _NO_ADDRESS:
             address, flags = flags_or_address, 0
         else:
             flags = format_i(flags_or_address)
@@ -178,13 +167,25 @@ class SocketDataMixin:
         flags = format_i(flags)
         if bufsize < 0:
             raise ValueError("negative buffersize in recvfrom")
-        if self._type != SOCK_DGRAM:  # a stream: the kernel reports no address
-            return self._recv_guts(bufsize, flags), None
+        if self._type != SOCK_DGRAM:
+            data = self._recv_guts(bufsize, flags)
+            return data, self._stream_sender(data)
         data, ret, _, addr = self._recvmsg_guts(bufsize, flags)
         if ret != len(data):
             data += bytes(ret - len(data))
         # No address (a stream, an unnamed peer): the kernel reports none, and CPython None.
         return data, None if addr is None else makesockaddr(self._family, addr)
+
+    def _stream_sender(self, data: bytes) -> Any:
+        """The address recvfrom reports on a stream: unix_stream_read_generic copies the sending
+        socket's name (the peer's, as it is now) with the data, if it has one; TCP copies none."""
+        if not data:
+            return None
+        try:
+            family, name = self._module._sys.getpeername(self._fd)
+        except OSError:
+            return None
+        return makesockaddr(AF_UNIX, name) if family == AF_UNIX and name else None
 
     def recvfrom_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> tuple[int, Any]:
         view = writable_buffer(buffer, "recvfrom_into")
@@ -194,7 +195,7 @@ class SocketDataMixin:
         if self._type != SOCK_DGRAM:
             data = self._recv_guts(nbytes, flags)
             view[: len(data)] = data
-            return len(data), None
+            return len(data), self._stream_sender(data)
         data, ret, _, addr = self._recvmsg_guts(nbytes, flags)
         view[: len(data)] = data
         return ret, None if addr is None else makesockaddr(self._family, addr)

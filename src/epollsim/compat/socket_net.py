@@ -1,4 +1,4 @@
-"""The socket object's network methods: bind, listen, accept, connect, names, recvmsg, makefile.
+"""The socket object's network methods: bind, listen, accept, connect, names, makefile.
 
 A mixin of ``socket_object.socket`` (Modules/socketmodule.c sock_bind,
 sock_listen, sock_accept, sock_connect/internal_connect, sock_getsockname,
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..abi.poll import POLLOUT
 from ..abi.socket import SO_ERROR, SOCK_CLOEXEC, SOL_SOCKET
 from ..errors import oserror
-from ._convert import format_i, format_n, ns_to_ms_checked
+from ._convert import format_i, ns_to_ms_checked
 from ._sockaddr import getsockaddrarg, makesockaddr
 
 if TYPE_CHECKING:
@@ -118,39 +118,20 @@ class SocketNetMixin:
         return self._connect(address, "connect_ex")
 
     def getsockname(self) -> Any:
+        if not self._family:  # getsockaddrlen, on an object sock_initobj never ran on
+            raise OSError("getsockaddrlen: bad family")
         family, addr = self._module._sys.getsockname(self._fd)
         if isinstance(addr, bytes):
             return makesockaddr(family, addr) if addr else ""
         return makesockaddr(family, addr)
 
     def getpeername(self) -> Any:
+        if not self._family:  # getsockaddrlen, on an object sock_initobj never ran on
+            raise OSError("getsockaddrlen: bad family")
         family, addr = self._module._sys.getpeername(self._fd)
         if isinstance(addr, bytes):
             return makesockaddr(family, addr) if addr else ""
         return makesockaddr(family, addr)
-
-    def recvmsg(self, bufsize: Any, ancbufsize: Any = 0, flags: Any = 0, /) -> tuple[bytes, list[Any], int, Any]:
-        """sock_recvmsg: no ancillary data; a datagram's source address and MSG_TRUNC."""
-        bufsize = format_n(bufsize)
-        ancbufsize = format_n(ancbufsize)
-        flags = format_i(flags)
-        if bufsize < 0:
-            raise ValueError("negative buffer size in recvmsg()")
-        if ancbufsize < 0:
-            raise ValueError("negative buffer size in recvmsg()")
-        data, _, msg_flags, addr = self._recvmsg_guts(bufsize, flags)
-        return data, [], msg_flags, None if addr is None else makesockaddr(self._family, addr)
-
-    def recvmsg_into(self, buffers: Any, ancbufsize: Any = 0, flags: Any = 0, /) -> tuple[int, list[Any], int, Any]:
-        views = [memoryview(b).cast("B") for b in buffers]
-        total = sum(len(v) for v in views)
-        data, anc, msg_flags, addr = self.recvmsg(total, ancbufsize, flags)
-        pos = 0
-        for v in views:
-            n = min(len(v), len(data) - pos)
-            v[:n] = data[pos : pos + n]
-            pos += n
-        return len(data), anc, msg_flags, addr
 
     def makefile(self, mode: str = "r", buffering: int | None = None, *,
                  encoding: str | None = None, errors: str | None = None, newline: str | None = None) -> Any:

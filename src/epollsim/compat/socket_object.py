@@ -30,16 +30,18 @@ from ..abi.socket import (
     SOCK_STREAM,
     SOL_SOCKET,
 )
-from ..errors import Unsupported, oserror
+from ..errors import oserror
 from ._convert import (
     as_bytes,
     c_int,
     c_long,
     format_i,
     time_to_ns,
+    tp_name,
     unsigned_mask,
 )
 from .socket_data import SocketDataMixin
+from .socket_msg import SocketMsgMixin
 from .socket_net import SocketNetMixin
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ _AddressFamily = _real_socket.AddressFamily  # pure-Python enums, shared so valu
 _SocketKind = _real_socket.SocketKind
 
 _NS_PER_SEC = 1_000_000_000
+# sock_initobj's family, type and proto: Argument Clinic's int converter from 3.11 on, "i" before.
+_init_int = c_int if sys.version_info >= (3, 11) else format_i
 
 
 def _parse_timeout(value: Any) -> int | None:
@@ -59,14 +63,14 @@ def _parse_timeout(value: Any) -> int | None:
         ns = time_to_ns(value, _NS_PER_SEC)
     except TypeError:
         # _PyTime_FromSecondsObject: anything but a float goes through PyLong_AsLongLong.
-        raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer") from None
+        raise TypeError(f"'{tp_name(value)}' object cannot be interpreted as an integer") from None
     if ns < 0:
         raise ValueError("Timeout value out of range")
     return ns
 
 
 
-class socket(SocketDataMixin, SocketNetMixin):
+class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
     """socket.socket for the model's sockets; subclassed once per kernel to bind ``_module``.
 
     The data calls (send, recv and their kin) are in ``socket_data.py``, the network
@@ -76,13 +80,22 @@ class socket(SocketDataMixin, SocketNetMixin):
     __slots__ = ("__weakref__", "_closed", "_family", "_fd", "_io_refs", "_proto", "_timeout_ns", "_type")
     _module: ClassVar[SocketModule]
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> socket:
+        """sock_new: no fd (-1), family, type and proto 0, no timeout; sock_initobj (__init__)
+        does the rest, so an object made with __new__ alone reprs and fails as CPython's."""
+        self = super().__new__(cls)
+        self._fd = -1
+        self._family = self._type = self._proto = 0
+        self._timeout_ns = None
+        return self  # _closed and _io_refs stay unset, as Lib/socket.py's slots are until __init__
+
     def __init__(self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None) -> None:
         """sock_initobj: a new socket (always SOCK_CLOEXEC), or one for an existing fd."""
         sys = self._module._sys
         self._fd = -1
         self._closed = False
         self._io_refs = 0
-        family, type, proto = format_i(family), format_i(type), format_i(proto)
+        family, type, proto = _init_int(family), _init_int(type), _init_int(proto)
         if fileno is None:
             if family == -1:
                 family = AF_INET
@@ -93,7 +106,8 @@ class socket(SocketDataMixin, SocketNetMixin):
             fd = sys.socket(family, type | SOCK_CLOEXEC, proto)
             self._init(fd, family, type, proto)
             return
-        fd = format_i(fileno)
+        # PyLong_AsSocket_t: a C long cast to the C int SOCKET_T (2**31 wraps negative, 2**32 + 5 is 5).
+        fd = (c_long(fileno) + 0x80000000) % 0x100000000 - 0x80000000
         if fd < 0:
             raise ValueError("negative file descriptor")
         # "validate that passed file descriptor is valid and a socket" (getsockname).
@@ -155,12 +169,12 @@ class socket(SocketDataMixin, SocketNetMixin):
         # Lib/socket.py socket.__repr__ (a socketpair's ends have no laddr/raddr to show)
         # family and type are the enums, shown by str() (Lib/socket.py's %s): the number from
         # 3.11, the member's name ("AddressFamily.AF_UNIX") on 3.10, whose IntEnum.__str__ was Enum's
-        closed = " [closed]" if self._closed else ""
+        closed = " [closed]" if getattr(self, "_closed", False) else ""
         text = (
             f"<{type(self).__module__}.{type(self).__qualname__}{closed} fd={self._fd}, family={self.family!s}, "
             f"type={self.type!s}, proto={self._proto}"
         )
-        if not self._closed:
+        if not closed:
             for label, get in (("laddr", self.getsockname), ("raddr", self.getpeername)):
                 try:
                     addr = get()
@@ -293,8 +307,13 @@ class socket(SocketDataMixin, SocketNetMixin):
 
     # -- what the model cannot do yet ------------------------------------------
 
-    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
-        raise Unsupported("socket.sendfile() is not modelled")
+    # Lib/socket.py's own code, which only calls this object's methods and the file's.
+    _check_sendfile_params = _real_socket.socket._check_sendfile_params
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """socket.sendfile: its send() fallback (_sendfile_use_send), as where os.sendfile is missing:
+        the file (a host file) is read and sent through the model's send."""
+        return _real_socket.socket._sendfile_use_send(self, file, offset, count)  # type: ignore[attr-defined,no-any-return]
 
 
 def _intenum(value: int, enum_klass: Any) -> Any:

@@ -30,6 +30,7 @@ from ._module import StandIn, copy_constants, on_first_use
 from .threading_extras import Barrier, BrokenBarrierError, forget_thread, local
 
 _NS = 1_000_000_000
+_NO_OWNER = object()  # Condition._is_owned: a lock with no _owner attribute (not an RLock)
 
 
 def _deadline(clock: Clock, timeout: Any) -> int | None:
@@ -42,6 +43,7 @@ class Thread:
     """threading.Thread; subclassed once per kernel to bind ``_module``."""
 
     _module: ClassVar[ThreadingModule]
+    _initialized: ClassVar[bool] = False  # CPython's class default: an object __init__ never ran on
 
     def __init__(
         self,
@@ -66,14 +68,22 @@ class Thread:
                 except AttributeError:
                     pass
         self._name = name
-        self.daemon = bool(daemon)
+        self._daemonic = bool(daemon)
         self._green: GreenThread | None = None
+        self._initialized = True
 
     def run(self) -> None:
         if self._target is not None:
             self._target(*self._args, **self._kwargs)
 
+    def _check_initialized(self) -> None:
+        """CPython's ``assert self._initialized, "Thread.__init__() not called"``."""
+        if not self._initialized:
+            raise AssertionError("Thread.__init__() not called")
+
     def start(self) -> None:
+        if not self._initialized:
+            raise RuntimeError("thread.__init__() not called")
         if self._green is not None:
             raise RuntimeError("threads can only be started once")
         sched = self._module._sched
@@ -96,17 +106,33 @@ class Thread:
                 forget_thread(self._module, self._green.tid)
 
     @property
+    def daemon(self) -> bool:
+        self._check_initialized()
+        return self._daemonic
+
+    @daemon.setter
+    def daemon(self, daemonic: bool) -> None:
+        if not self._initialized:
+            raise RuntimeError("Thread.__init__() not called")
+        if self._green is not None:
+            raise RuntimeError("cannot set daemon status of active thread")
+        self._daemonic = daemonic
+
+    @property
     def name(self) -> str:
+        self._check_initialized()
         return self._green.name if self._green else (self._name or "Thread")
 
     @name.setter
     def name(self, name: str) -> None:
+        self._check_initialized()
         self._name = str(name)
         if self._green is not None:
             self._green.name = self._name
 
     @property
     def ident(self) -> int | None:
+        self._check_initialized()
         return self._green.tid if self._green else None
 
     @property
@@ -115,9 +141,12 @@ class Thread:
         return self._green.tid if self._green else None
 
     def is_alive(self) -> bool:
+        self._check_initialized()
         return self._green is not None and self._green.state != DEAD
 
     def join(self, timeout: float | None = None) -> None:
+        if not self._initialized:
+            raise RuntimeError("Thread.__init__() not called")
         green = self._green
         if green is None:
             raise RuntimeError("cannot join thread before it is started")
@@ -132,8 +161,15 @@ class Thread:
             sched.hb.acquire(green)
 
     def __repr__(self) -> str:
+        """Lib/threading.py Thread.__repr__: class name, name, state, " daemon", the ident."""
+        if not self._initialized:  # CPython's assert (raised, not asserted: pytest rewrites asserts here)
+            raise AssertionError("Thread.__init__() was not called")
         state = "started" if self.is_alive() else ("stopped" if self._green else "initial")
-        return f"<Thread({self.name}, {state})>"
+        if self._daemonic:
+            state += " daemon"
+        if self._green is not None:
+            state += f" {self._green.tid}"
+        return f"<{type(self).__name__}({self.name}, {state})>"
 
 
 class Lock:
@@ -208,7 +244,22 @@ class Condition:
     def __exit__(self, *exc: object) -> None:
         self._lock.__exit__(*exc)
 
+    def __repr__(self) -> str:
+        return f"<Condition({self._lock}, {len(self._waiters)})>"
+
+    def _is_owned(self) -> bool:
+        """Whether the current thread holds the lock (Lib/threading.py Condition._is_owned)."""
+        owner = getattr(self._lock, "_owner", _NO_OWNER)
+        if owner is not _NO_OWNER:  # an RLock knows its owner
+            return bool(owner == self._module._sched.current.tid)
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
     def wait(self, timeout: float | None = None) -> bool:
+        if not self._is_owned():
+            raise RuntimeError("cannot wait on un-acquired lock")
         waiter = self._module.Lock()
         waiter._lock.what, waiter._lock.names_owner = "Condition.wait()", False  # for deadlock reports
         waiter.acquire()
@@ -235,6 +286,8 @@ class Condition:
         return result
 
     def notify(self, n: int = 1) -> None:
+        if not self._is_owned():
+            raise RuntimeError("cannot notify on un-acquired lock")
         for waiter in self._waiters[:n]:
             self._waiters.remove(waiter)
             waiter.release()
@@ -276,6 +329,12 @@ class Semaphore:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
+    if sys.version_info >= (3, 11):  # 3.11 gave Semaphore and Event a repr with their state
+
+        def __repr__(self) -> str:
+            cls = type(self)
+            return f"<{cls.__module__}.{cls.__qualname__} at {id(self):#x}: value={self._value}>"
+
 
 class BoundedSemaphore(Semaphore):
     """A semaphore whose value may never go above its initial value."""
@@ -292,6 +351,13 @@ class BoundedSemaphore(Semaphore):
                 raise ValueError("Semaphore released too many times")
             self._value += n
             self._cond.notify(n)
+
+    if sys.version_info >= (3, 11):
+
+        def __repr__(self) -> str:
+            cls = type(self)
+            return (f"<{cls.__module__}.{cls.__qualname__} at {id(self):#x}: "
+                    f"value={self._value}/{self._initial_value}>")
 
 
 class Timer(Thread):
@@ -326,20 +392,32 @@ class Timer(Thread):
 class Event:
     _module: ClassVar[ThreadingModule]
 
+    # The attributes are CPython's names (its _cond is a Condition, the model's a SimEvent), so an
+    # Event made with __new__ alone fails as CPython's does: is_set on _flag, the rest on _cond.
+
     def __init__(self) -> None:
-        self._event = SimEvent(self._module._sched)
+        self._cond = SimEvent(self._module._sched)
+        self._flag = False
 
     def is_set(self) -> bool:
-        return self._event.is_set()
+        return self._flag
 
     def set(self) -> None:
-        self._event.set()
+        self._cond.set()
+        self._flag = True
 
     def clear(self) -> None:
-        self._event.flag = False
+        self._cond.flag = False
+        self._flag = False
 
     def wait(self, timeout: float | None = None) -> bool:
-        return self._event.wait(_deadline(self._module._clock, timeout))
+        return self._cond.wait(_deadline(self._module._clock, timeout))
+
+    if sys.version_info >= (3, 11):
+
+        def __repr__(self) -> str:
+            cls = type(self)
+            return f"<{cls.__module__}.{cls.__qualname__} at {id(self):#x}: {'set' if self._flag else 'unset'}>"
 
 
 ThreadObject = Thread  # for annotations inside ThreadingModule, whose "Thread" is its own subclass
@@ -358,17 +436,17 @@ class ThreadingModule(StandIn):
     # use (compat/_module.py on_first_use): a kernel of an exploration that never takes a
     # Lock does not pay the ~5 us of its type(). Timer and BoundedSemaphore subclass this
     # kernel's Thread and Semaphore, as threading's do: isinstance(timer, k.threading.Thread).
-    Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m}))
+    Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m, "__module__": "threading"}))
     Lock = on_first_use(lambda m: type("Lock", (Lock,), {"_module": m}))
-    Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m}))
+    Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m, "__module__": "threading"}))
     RLock = on_first_use(lambda m: type("RLock", (RLock,), {"_module": m}))
-    Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m}))
-    Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m}))
+    Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m, "__module__": "threading"}))
+    Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m, "__module__": "threading"}))
     BoundedSemaphore = on_first_use(
-        lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m})
+        lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m, "__module__": "threading"})
     )
-    Timer = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m}))
-    Barrier = on_first_use(lambda m: type("Barrier", (Barrier,), {"_module": m}))
+    Timer = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m, "__module__": "threading"}))
+    Barrier = on_first_use(lambda m: type("Barrier", (Barrier,), {"_module": m, "__module__": "threading"}))
     # Named as CPython's C type is (tp_name "_thread._local"), so its messages and repr match.
     local = on_first_use(
         lambda m: type("_thread._local", (local,), {"_module": m, "__qualname__": "_local", "__module__": "_thread"})

@@ -34,7 +34,7 @@ from typing import Any
 from ..abi.epoll import EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDBAND, EPOLLRDNORM, EPOLLWRBAND, EPOLLWRNORM
 from ..abi.fcntl import O_NONBLOCK, O_RDWR
 from ..abi.socket import AF_INET, AF_INET6
-from ..abi.stat import S_IFSOCK
+from ..abi.stat import S_IFSOCK, SOCKFS_DEV
 from ..errors import oserror
 from ..net import addr as A
 from ..net.stack import Binding, NetStack, wire_address
@@ -56,6 +56,8 @@ class InetSocket(OpenFile):
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
+    st_dev = SOCKFS_DEV
+    shared_ino = 0  # an inode each (sock_alloc)
     proto: int
 
     def __init__(self, fid: int, flags: int, family: int, stack: NetStack, sndbuf: int, rcvbuf: int) -> None:

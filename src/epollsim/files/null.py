@@ -9,7 +9,7 @@ from __future__ import annotations
 from errno import ENOTTY
 
 from ..abi.ioctl import QUEUE_REQUESTS
-from ..abi.stat import S_IFCHR
+from ..abi.stat import DEV_NULL_INO, DEV_NULL_RDEV, DEVTMPFS_DEV, S_IFCHR
 from ..errors import oserror
 from ..vfs.file import OpenFile
 
@@ -19,6 +19,9 @@ class NullDevice(OpenFile):
 
     kind = "/dev/null"
     st_mode = S_IFCHR | 0o666
+    st_dev = DEVTMPFS_DEV
+    st_rdev = DEV_NULL_RDEV
+    shared_ino = DEV_NULL_INO
     pollable = False
     plain_target = False
     noop_llseek = True

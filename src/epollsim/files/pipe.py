@@ -46,7 +46,7 @@ from ..abi.epoll import EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOL
 from ..abi.fcntl import O_NONBLOCK, O_RDONLY, O_WRONLY
 from ..abi.ioctl import FIONREAD, TIOCOUTQ
 from ..abi.limits import PAGE_SIZE, PIPE_DEF_BUFFERS, PIPE_MAX_SIZE
-from ..abi.stat import S_IFIFO
+from ..abi.stat import PIPEFS_DEV, S_IFIFO
 from ..errors import oserror
 from ..vfs.file import FMODE_READ, FMODE_WRITE, OpenFile, PollTable
 from ..vfs.vclock import VClock
@@ -104,6 +104,8 @@ class PipeEnd(OpenFile):
 
     kind = "pipe"
     st_mode = S_IFIFO | 0o600
+    st_dev = PIPEFS_DEV
+    shared_ino = 0  # the pipe's inode (PipeInode.ino), both ends
 
     def __init__(self, fid: int, pipe: Pipe, flags: int) -> None:
         super().__init__(fid, flags)

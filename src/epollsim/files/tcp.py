@@ -139,7 +139,7 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
             return 0
         if request == SIOCINQ:
             return self.rcv_queued
-        if state == T.CLOSE and not self.fin_acked and (self.rport or self.backlog):
+        if state == T.CLOSE and not self.fin_acked and (self.raddr or self.backlog):  # raddr: port 0 too
             raise Unsupported(
                 f"ioctl(SIOCOUTQ) on a {self!r} after a failed connect, a reset or a disconnect is not modelled"
             )
@@ -271,14 +271,24 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
                 self._reset()
             return
         if state == T.SYN_SENT:
-            if flags & SYN and flags & ACK:
-                self._finish_connect(seg)
+            if flags & SYN:
+                if flags & ACK:
+                    self._finish_connect(seg)
+                else:
+                    self._simultaneous_open(seg)
             return
         if state == T.SYN_RECV:
             if flags & SYN:
-                self._xmit(SYN | ACK, 0)  # the SYN again: our SYN-ACK was lost
+                if flags & ACK and self.parent is None:  # the other SYN-ACK of a simultaneous open
+                    self._finish_simultaneous_open(seg)
+                else:
+                    self._xmit(SYN | ACK, 0)  # the SYN again: our SYN-ACK was lost
                 return
-            if not self._complete_child(seg):
+            if self.parent is None:  # a simultaneous open: an ACK of our SYN-ACK makes it too
+                if not flags & ACK:
+                    return
+                self._finish_simultaneous_open(seg)
+            elif not self._complete_child(seg):
                 return
         elif state == T.CLOSE:
             send_reset(self.stack, seg)
@@ -292,6 +302,26 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
             self._data_rcvd(seg)
         if self.ack_pending & ICSK_ACK_SCHED and self.state in T.SYNCHRONIZED:
             self._ack_snd_check()
+
+    def _simultaneous_open(self, seg: Segment) -> None:
+        """tcp_rcv_synsent_state_process, a SYN without ACK: "simultaneous connect with crossed
+        SYNs. Particularly, it can be connect to self." SYN_RECV, and a SYN-ACK (tcp_send_synack)
+        that the SYN_RETRIES timer keeps resending (the connect still waits)."""
+        self.state = T.next_state(self.state, T.RCV_SYN)
+        self.peer = seg.origin
+        self.snd_limit = seg.wnd
+        self._xmit(SYN | ACK, 0)
+
+    def _finish_simultaneous_open(self, seg: Segment) -> None:
+        """tcp_rcv_state_process in SYN_RECV (tcp_validate_incoming lets a simultaneous open's
+        SYN-ACK pass): its ACK of our SYN makes the connection, as the handshake's last ACK would."""
+        self.state = T.next_state(self.state, T.RCV_ACK)
+        self.snd_limit = seg.wnd
+        self._stop_timers()
+        self.retries = 0
+        self.rto_ns = self.rto_base = self._base_rto()
+        self._expand_sndbuf()
+        self._state_change()
 
     def _finish_connect(self, seg: Segment) -> None:
         """tcp_finish_connect: ESTABLISHED, the handshake's ACK, wake the connecting thread."""

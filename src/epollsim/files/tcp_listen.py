@@ -47,6 +47,10 @@ class TcpListen(TcpSock):
         """inet_listen (the backlog is already capped at somaxconn by __sys_listen)."""
         if self.sock_state != SS_UNCONNECTED or self.state not in (T.CLOSE, T.LISTEN):
             raise oserror(EINVAL)
+        if self.state == T.CLOSE and self.raddr:
+            # A socket whose connect failed (refused, timed out) cannot listen: EINVAL, measured on
+            # Linux 6.18 (bound or not, blocking or not), though a new connect may start.
+            raise oserror(EINVAL)
         if self.state != T.LISTEN:
             if self.stack.binding(IPPROTO_TCP, self) is None:
                 self._autobind(False)

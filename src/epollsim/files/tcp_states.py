@@ -43,7 +43,7 @@ SS_DISCONNECTING = 4
 # Events: what the program does, and what arrives from the peer.
 LISTEN_CALL = "listen"  # listen()
 CONNECT = "connect"  # connect(): SYN sent
-RCV_SYN = "rcv_syn"  # a child is born from a listener's SYN: SYN-ACK sent
+RCV_SYN = "rcv_syn"  # a SYN without ACK: a listener's child is born, or SYN_SENT's simultaneous open; SYN-ACK sent
 RCV_SYNACK = "rcv_synack"  # tcp_rcv_synsent_state_process: ACK sent
 RCV_ACK = "rcv_ack"  # the handshake's last ACK (child), or the ACK of our FIN
 SEND_FIN = "send_fin"  # shutdown(SHUT_WR) or close(): tcp_close_state
@@ -58,6 +58,7 @@ TRANSITIONS: dict[tuple[int, str], int] = {
     (CLOSE, RCV_SYN): SYN_RECV,
     (LISTEN, CLOSE_CALL): CLOSE,
     (SYN_SENT, RCV_SYNACK): ESTABLISHED,
+    (SYN_SENT, RCV_SYN): SYN_RECV,  # simultaneous open: crossed SYNs (or a connect to itself)
     (SYN_SENT, CLOSE_CALL): CLOSE,
     (SYN_SENT, RESET): CLOSE,
     (SYN_RECV, RCV_ACK): ESTABLISHED,

@@ -181,9 +181,10 @@ class TcpTimers(TcpSock):
         state = self.state
         elapsed = self.clock.now_ns - self.head_sent_ns
         if state == T.SYN_SENT or state == T.SYN_RECV:
-            limit = SYN_TIMEOUT_NS if state == T.SYN_SENT else SYNACK_TIMEOUT_NS
+            connecting = state == T.SYN_SENT or self.parent is None  # a simultaneous open's SYN_RECV
+            limit = SYN_TIMEOUT_NS if connecting else SYNACK_TIMEOUT_NS
             if elapsed >= limit:
-                if state == T.SYN_SENT:
+                if connecting:
                     self._write_err()
                 else:
                     self._drop_request()

@@ -66,6 +66,7 @@ from errno import (
     EINVAL,
     EMSGSIZE,
     ENOTCONN,
+    EOPNOTSUPP,
     EPIPE,
 )
 
@@ -83,6 +84,7 @@ from ..abi.socket import (
     AF_INET,
     AF_INET6,
     MSG_DONTWAIT,
+    MSG_OOB,
     MSG_PEEK,
     MSG_TRUNC,
     RCV_SHUTDOWN,
@@ -178,7 +180,7 @@ def icmp_rcv(stack: NetStack, icmp: PortUnreachable) -> None:
 class UdpSocket(InetSocket):
     """An AF_INET/AF_INET6 SOCK_DGRAM socket (addresses, options and bind's checks: ``inet_sock.py``)."""
 
-    __slots__ = ("broadcast", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem")
+    __slots__ = ("broadcast", "cmsg_flags", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem")
 
     type = SOCK_DGRAM
     proto = IPPROTO_UDP
@@ -186,6 +188,7 @@ class UdpSocket(InetSocket):
     def __init__(self, fid: int, flags: int, family: int, stack: NetStack) -> None:
         super().__init__(fid, flags, family, stack, SK_WMEM_DEFAULT, SK_RMEM_DEFAULT)
         self.broadcast = False
+        self.cmsg_flags = 0  # the IP_PKTINFO-style options asking recvmsg for ancillary data
         self.receive_queue: deque[Datagram] = deque()
         self.reader_queue: deque[Datagram] = deque()
         self.rmem = 0  # sk_rmem_alloc
@@ -220,7 +223,7 @@ class UdpSocket(InetSocket):
     # -- addresses ------------------------------------------------------------
 
     def peername(self) -> tuple[str, int]:
-        if not self.raddr:
+        if not self.raddr or not self.rport:  # inet_getname: no inet_dport is not connected
             raise oserror(ENOTCONN)
         return self._seen(self.raddr), self.rport
 
@@ -255,8 +258,12 @@ class UdpSocket(InetSocket):
         """inet_sendmsg (autobind) then udp_sendmsg / udpv6_sendmsg."""
         self._autobind()
         size = len(data)
-        if size > 0xFFFF:
-            raise oserror(EMSGSIZE)
+        if self.family == AF_INET:  # udp_sendmsg: the size, then MSG_OOB, then the address
+            if size > 0xFFFF:
+                raise oserror(EMSGSIZE)
+            if flags & MSG_OOB:
+                raise oserror(EOPNOTSUPP)
+        # udpv6_sendmsg: the address first, the size in ip6_append_data; MSG_OOB goes unchecked
         if dest is None:
             if not self.raddr:
                 raise oserror(EDESTADDRREQ)

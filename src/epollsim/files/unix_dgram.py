@@ -25,8 +25,10 @@ A send to a socket that has been closed fails with ECONNREFUSED (and a
 connected socket forgets that peer: the next send is ENOTCONN); the source
 address a receiver sees is the sender's name, or None if it has none.
 
-Not modelled: SO_PASSCRED/SCM_CREDENTIALS (and the autobind they imply),
-SCM_RIGHTS, connect(AF_UNSPEC) to disconnect, SO_PEEK_OFF.
+A datagram may carry files (SCM_RIGHTS): its ``fds`` hold a reference each until
+received, or freed with the datagram.
+
+Not modelled: SO_PASSCRED/SCM_CREDENTIALS (and the autobind they imply), connect(AF_UNSPEC) to disconnect, SO_PEEK_OFF.
 """
 from __future__ import annotations
 
@@ -61,12 +63,13 @@ from ..abi.socket import (
     SHUTDOWN_MASK,
     SOCK_DGRAM,
 )
-from ..abi.stat import S_IFSOCK
+from ..abi.stat import S_IFSOCK, SOCKFS_DEV
 from ..errors import oserror
 from ..net.unix_names import UnixNames
 from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
+from .unix_stream import put_fds
 
 _READABLE_KEY = EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND
 _WRITABLE_KEY = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
@@ -86,10 +89,11 @@ def dgram_truesize(size: int) -> int:
 
 
 class Skb:
-    __slots__ = ("data", "name", "sender", "truesize")
+    __slots__ = ("data", "fds", "name", "sender", "truesize")
 
     def __init__(self, data: bytes, sender: UnixDgramSocket) -> None:
         self.data = data
+        self.fds: list[OpenFile] | None = None  # SCM_RIGHTS in flight: one reference each
         self.sender = sender
         self.name = sender.name  # the sender's address, as it was when sent
         self.truesize = dgram_truesize(len(data))
@@ -98,11 +102,13 @@ class Skb:
 class UnixDgramSocket(OpenFile):
     """An AF_UNIX SOCK_DGRAM socket (from socket() or socketpair())."""
 
-    __slots__ = ("dead", "err", "name", "names", "peer", "peer_wait", "rcvbuf", "receive_queue", "rng",
-                 "shutdown_bits", "sndbuf", "sockopts", "wmem", "wq")
+    __slots__ = ("dead", "err", "name", "names", "passcred", "peer", "peer_wait", "peercred", "rcvbuf",
+                 "receive_queue", "rng", "shutdown_bits", "sndbuf", "sockopts", "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
+    st_dev = SOCKFS_DEV
+    shared_ino = 0  # an inode each (sock_alloc)
     family = AF_UNIX
     type = SOCK_DGRAM
 
@@ -121,6 +127,8 @@ class UnixDgramSocket(OpenFile):
         self.wq = WaitQueue()
         self.peer_wait = WaitQueue()
         self.dead = False
+        self.passcred = False  # SO_PASSCRED
+        self.peercred = False  # SO_PEERCRED is the process's (socketpair's init_peercred)
 
     def __repr__(self) -> str:
         return f"<unix-dgram #{self.fid} {self.name!r}>"
@@ -169,7 +177,7 @@ class UnixDgramSocket(OpenFile):
         self.name = self._names().bind(self, self.name, path, self.rng)
 
     def _names(self) -> UnixNames:
-        assert self.names is not None, "a socketpair end is never named"
+        assert self.names is not None, "a socketpair end of a process with no network stack"
         return self.names
 
     def _find(self, path: bytes) -> UnixDgramSocket:
@@ -183,11 +191,14 @@ class UnixDgramSocket(OpenFile):
 
     # -- data -----------------------------------------------------------------
 
-    def sendto(self, data: bytes, flags: int, path: bytes | None) -> int:
-        """unix_dgram_sendmsg."""
+    def sendto(self, data: bytes, flags: int, path: bytes | None, fds: list[OpenFile] | None = None) -> int:
+        """unix_dgram_sendmsg; ``fds`` (SCM_RIGHTS, the caller's references) go with the
+        datagram when this returns, and stay the caller's when it raises."""
         peer = self.peer
         if path is None and peer is None:
             raise oserror(ENOTCONN)
+        if self.passcred and self.name is None and self.names is not None:
+            self.name = self.names.bind(self, None, b"", self.rng)  # unix_autobind
         if len(data) > self.sndbuf - 32:
             raise oserror(EMSGSIZE)
         nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
@@ -214,24 +225,37 @@ class UnixDgramSocket(OpenFile):
                 raise oserror(EAGAIN)
             raise WouldBlock(other.peer_wait, 0, "the receiver's queue is full")
         skb = Skb(bytes(data), self)
+        skb.fds = fds
         self.wmem += skb.truesize
         other.receive_queue.append(skb)
         if other.wq.entries:
             other.wq.wake(_READABLE_KEY, 1)
         return len(data)
 
-    def recvfrom(self, n: int, flags: int) -> tuple[bytes, int, int, bytes | None]:
-        """unix_dgram_recvmsg: (bytes copied, return value, msg_flags, the sender's name)."""
+    def recvfrom(self, n: int, flags: int, scm: list[OpenFile] | None = None) -> tuple[bytes, int, int, bytes | None]:
+        """unix_dgram_recvmsg: (bytes copied, return value, msg_flags, the sender's name).
+
+        The datagram's files go to ``scm`` (new references when peeking: unix_peek_fds), or
+        are dropped with no ``scm``."""
         queue = self.receive_queue
         if not queue:
             if self.err:
                 raise oserror(self.take_error())
-            if self.shutdown_bits & RCV_SHUTDOWN:
-                return b"", 0, 0, None
+            # __skb_recv_datagram: a non-blocking call is EAGAIN even after SHUT_RD; only the
+            # wait (__skb_wait_for_more_packets) sees RCV_SHUTDOWN and ends with 0, end of file.
             if flags & MSG_DONTWAIT or self.flags & O_NONBLOCK:
                 raise oserror(EAGAIN)
+            if self.shutdown_bits & RCV_SHUTDOWN:
+                return b"", 0, 0, None
             raise WouldBlock(self.wq, _READABLE_KEY | EPOLLERR, "no datagram is queued", "tail_exclusive")
         skb = queue[0]
+        fds = skb.fds
+        if fds is not None and scm is not None:
+            if flags & MSG_PEEK:
+                scm.extend(file.get() for file in fds)
+            else:
+                skb.fds = None
+                scm.extend(fds)
         if not flags & MSG_PEEK:
             queue.popleft()
             if self.peer_wait.entries:
@@ -245,12 +269,16 @@ class UnixDgramSocket(OpenFile):
     @staticmethod
     def _free(skb: Skb) -> None:
         """sock_wfree: uncharge the sender, who may be writable again (unix_write_space)."""
+        if skb.fds is not None:
+            put_fds(skb)
         sender = skb.sender
         sender.wmem -= skb.truesize
         if not sender.dead and sender.wmem << 2 <= sender.sndbuf and sender.wq.entries:
             sender.wq.wake(_WRITABLE_KEY, 1)
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+        if not n:  # sock_read_iter: "Match SYS5 behaviour": a zero-length read is 0, no recvmsg
+            return b""
         return self.recvfrom(n, MSG_DONTWAIT if nonblock else 0)[0]
 
     def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
@@ -299,8 +327,12 @@ class UnixDgramSocket(OpenFile):
         self.peer = None
 
 
-def make_dgram_pair(fid_a: int, fid_b: int, flags: int) -> tuple[UnixDgramSocket, UnixDgramSocket]:
-    a = UnixDgramSocket(fid_a, flags, None, None)
-    b = UnixDgramSocket(fid_b, flags, None, None)
+def make_dgram_pair(fid_a: int, fid_b: int, flags: int, names: UnixNames | None = None,
+                    rng: Any = None) -> tuple[UnixDgramSocket, UnixDgramSocket]:
+    """socketpair's ends: connected to each other, and ordinary sockets otherwise (they may bind,
+    send to a name, connect elsewhere) where the host has names."""
+    a = UnixDgramSocket(fid_a, flags, names, rng)
+    b = UnixDgramSocket(fid_b, flags, names, rng)
     a.peer, b.peer = b, a
+    a.peercred = b.peercred = True
     return a, b

@@ -36,7 +36,7 @@ ENOTCONN and recv EINVAL; listen needs a name (EINVAL), bind a socket without
 one (EINVAL), connect a socket that is not listening (EINVAL) or connected
 (EISCONN).
 
-Not modelled: SOCK_DGRAM and SOCK_SEQPACKET, credentials (SO_PASSCRED,
+Not modelled: SOCK_SEQPACKET, credentials (SO_PASSCRED,
 SO_PEERCRED), file permissions on paths, and directories (every path's
 parent exists).
 """
@@ -51,7 +51,7 @@ from ..abi.ioctl import SIOCINQ
 from ..abi.socket import RCV_SHUTDOWN, SHUTDOWN_MASK, SOCK_STREAM
 from ..errors import oserror
 from ..net.unix_names import UnixNames
-from ..vfs.file import PollTable
+from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
 from .unix_stream import UnixStreamSocket
@@ -66,14 +66,13 @@ ESTABLISHED = "established"
 class UnixSocket(UnixStreamSocket):
     """An AF_UNIX stream socket from socket() (or accepted): named, listening, or connected."""
 
-    __slots__ = ("accept_queue", "backlog", "name", "names", "peer_wait", "rng", "state")
+    __slots__ = ("accept_queue", "backlog", "peer_wait", "state")
 
     def __init__(self, fid: int, flags: int, names: UnixNames, rng: Any) -> None:
         super().__init__(fid, flags)
         self.names = names
         self.rng = rng
         self.state = CLOSE
-        self.name: bytes | None = None  # as bound: a path, or NUL + an abstract name
         self.backlog = 0
         self.accept_queue: deque[UnixSocket] = deque()
         self.peer_wait = WaitQueue()  # connectors waiting for room in the backlog
@@ -107,18 +106,15 @@ class UnixSocket(UnixStreamSocket):
 
     # -- names ----------------------------------------------------------------
 
-    def sockname(self) -> bytes:
-        return self.name or b""
-
     def peername(self) -> bytes:
         peer = self.peer
         if self.state != ESTABLISHED or not isinstance(peer, UnixSocket):
             raise oserror(ENOTCONN)
         return peer.name or b""
 
-    def bind(self, path: bytes) -> None:
-        """unix_bind: autobind for an empty name; a path or an abstract name."""
-        self.name = self.names.bind(self, self.name, path, self.rng)
+    def has_peercred(self) -> bool:
+        """unix_listen sets its own credentials, connect and accept the other end's."""
+        return self.state != CLOSE
 
     def listen(self, backlog: int) -> None:
         """unix_listen."""
@@ -131,13 +127,10 @@ class UnixSocket(UnixStreamSocket):
 
     def connect(self, path: bytes, nonblock: bool, fid: int) -> None:
         """unix_stream_connect: find the listener, make and queue the embryo (or wait for room)."""
-        other = self.names.find(path, SOCK_STREAM)
-        if other.state != LISTEN or other.shutdown_bits & 1:  # RCV_SHUTDOWN
-            raise oserror(ECONNREFUSED)
-        if len(other.accept_queue) > other.backlog:
-            if nonblock:
-                raise oserror(EAGAIN)
-            raise WouldBlock(other.peer_wait, 0, "the listener's backlog is full")
+        assert self.names is not None
+        if self.passcred and self.name is None and self.state == CLOSE:
+            self.name = self.names.bind(self, None, b"", self.rng)  # unix_autobind
+        other = find_listener(self.names, path, nonblock)
         if self.state == ESTABLISHED:
             raise oserror(EISCONN)
         if self.state != CLOSE:
@@ -169,15 +162,15 @@ class UnixSocket(UnixStreamSocket):
 
     # -- data on an unconnected socket ----------------------------------------------
 
-    def send(self, data: bytes | memoryview, flags: int = 0) -> int:
+    def send(self, data: bytes | memoryview, flags: int = 0, fds: list[OpenFile] | None = None) -> int:
         if self.state != ESTABLISHED:
             raise oserror(ENOTCONN)  # unix_stream_sendmsg: no peer
-        return super().send(data, flags)
+        return super().send(data, flags, fds)
 
-    def recv(self, n: int, flags: int = 0) -> bytes:
+    def recv(self, n: int, flags: int = 0, scm: list[OpenFile] | None = None) -> bytes:
         if self.state != ESTABLISHED:
             raise oserror(EINVAL)  # unix_stream_read_generic
-        return super().recv(n, flags)
+        return super().recv(n, flags, scm)
 
     # -- the end ----------------------------------------------------------------
 
@@ -195,6 +188,18 @@ class UnixSocket(UnixStreamSocket):
                     client.wq.wake_all()
                 embryo.peer = None
             self.peer_wait.wake_all()
-        if self.name is not None:
-            self.names.released(self.name, self)
-        super().release()
+        super().release()  # the name too
+
+
+def find_listener(names: UnixNames, path: bytes, nonblock: bool) -> UnixSocket:
+    """unix_stream_connect before it looks at the connecting socket: the name's socket, which must
+    be listening and not shut for reading (else ECONNREFUSED: a bound socketpair end is not), with
+    room in its backlog (else EAGAIN, or wait on its ``peer_wait``)."""
+    other = names.find(path, SOCK_STREAM)
+    if not isinstance(other, UnixSocket) or other.state != LISTEN or other.shutdown_bits & RCV_SHUTDOWN:
+        raise oserror(ECONNREFUSED)
+    if len(other.accept_queue) > other.backlog:
+        if nonblock:
+            raise oserror(EAGAIN)
+        raise WouldBlock(other.peer_wait, 0, "the listener's backlog is full")
+    return other

@@ -33,7 +33,9 @@ RCV; IN|RDNORM if data is queued; OUT|WRNORM|WRBAND if writable, whatever the
 shutdown state ("prevents stuck sockets"). A read empties the queue first,
 then reports a pending error once, then end-of-file.
 
-Not modelled: SCM_RIGHTS and credentials, MSG_OOB, peek offsets, SOCK_SEQPACKET.
+Files passed (SCM_RIGHTS) ride on one buffer each: see ``send`` and ``recv``.
+
+Not modelled: credentials, MSG_OOB, peek offsets, SOCK_SEQPACKET.
 Naming, listening and connecting are ``unix_socket.py``'s (a subclass of this
 file), datagram sockets ``unix_dgram.py``'s.
 """
@@ -69,8 +71,9 @@ from ..abi.socket import (
     SHUTDOWN_MASK,
     SOCK_STREAM,
 )
-from ..abi.stat import S_IFSOCK
+from ..abi.stat import S_IFSOCK, SOCKFS_DEV
 from ..errors import oserror
+from ..net.unix_names import UnixNames
 from ..vfs.file import OpenFile, PollTable
 from ..vfs.waitqueue import WaitQueue
 from .blocking import WouldBlock
@@ -113,24 +116,28 @@ def skb_truesize(size: int) -> tuple[int, int]:
 
 
 class Skb:
-    """One queued buffer: the bytes still unread and what its sender was charged."""
+    """One queued buffer: the bytes still unread, what its sender was charged, and the files
+    in flight with it (SCM_RIGHTS: UNIXCB(skb).fp, one reference each), if any."""
 
-    __slots__ = ("data", "sender", "truesize")
+    __slots__ = ("data", "fds", "sender", "truesize")
 
     def __init__(self, data: bytes, truesize: int, sender: UnixStreamSocket) -> None:
         self.data = data
         self.truesize = truesize
         self.sender = sender
+        self.fds: list[OpenFile] | None = None
 
 
 class UnixStreamSocket(OpenFile):
     """One end of a connected AF_UNIX stream pair: the socket file and its sock."""
 
-    __slots__ = ("dead", "err", "peer", "rcvbuf", "receive_queue", "shutdown_bits", "sndbuf", "sockopts", "wmem",
-                 "wq")
+    __slots__ = ("dead", "err", "name", "names", "passcred", "peer", "rcvbuf", "receive_queue", "rng",
+                 "shutdown_bits", "sndbuf", "sockopts", "wmem", "wq")
 
     kind = "socket"
     st_mode = S_IFSOCK | 0o777
+    st_dev = SOCKFS_DEV
+    shared_ino = 0  # an inode each (sock_alloc)
     family = AF_UNIX
     type = SOCK_STREAM
 
@@ -146,6 +153,11 @@ class UnixStreamSocket(OpenFile):
         self.sockopts: dict[int, Any] | None = None  # options stored, not simulated (syscalls/sockopts.py)
         self.wq = WaitQueue()
         self.dead = False
+        # A socketpair end may be bound too (unix_bind): it takes the host's names then.
+        self.name: bytes | None = None  # as bound: a path, or NUL + an abstract name
+        self.names: UnixNames | None = None
+        self.rng: Any = None
+        self.passcred = False  # SO_PASSCRED
 
     # -- readiness ------------------------------------------------------------
 
@@ -178,6 +190,8 @@ class UnixStreamSocket(OpenFile):
         sock_wfree keeps one unit of the charge while it runs write_space, so
         the writability test sees ``wmem`` one higher than after the call.
         """
+        if skb.fds is not None:  # unix_destruct_scm: the files in flight go with it
+            put_fds(skb)
         sender = skb.sender
         sender.wmem -= skb.truesize - 1
         if not sender.dead:
@@ -191,8 +205,13 @@ class UnixStreamSocket(OpenFile):
 
     # -- data -----------------------------------------------------------------
 
-    def send(self, data: bytes | memoryview, flags: int = 0) -> int:
-        """unix_stream_sendmsg: bytes queued, or EPIPE/EAGAIN/WouldBlock when none were."""
+    def send(self, data: bytes | memoryview, flags: int = 0, fds: list[OpenFile] | None = None) -> int:
+        """unix_stream_sendmsg: bytes queued, or EPIPE/EAGAIN/WouldBlock when none were.
+
+        ``fds`` (SCM_RIGHTS, one reference each, the caller's until attached) ride with the
+        first buffer (unix_attach_fds "Only send the fds in the first buffer"): they are
+        attached when the call returns a count above 0, and not otherwise (an empty send
+        queues no buffer, so its files are dropped)."""
         nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
         total = len(data)
         if self.shutdown_bits & SEND_SHUTDOWN:
@@ -215,7 +234,10 @@ class UnixStreamSocket(OpenFile):
             if peer is None or peer.dead or peer.shutdown_bits & RCV_SHUTDOWN:
                 return self._send_failed(sent, EPIPE)
             self.wmem += truesize
-            peer.receive_queue.append(Skb(bytes(data[sent : sent + size]), truesize, self))
+            skb = Skb(bytes(data[sent : sent + size]), truesize, self)
+            if fds is not None:
+                skb.fds, fds = fds, None
+            peer.receive_queue.append(skb)
             if peer.wq.entries:
                 peer.wq.wake(_READABLE_KEY, 1)  # sock_def_readable
             sent += size
@@ -227,8 +249,13 @@ class UnixStreamSocket(OpenFile):
             return sent
         raise oserror(code)
 
-    def recv(self, n: int, flags: int = 0) -> bytes:
-        """unix_stream_read_generic (MSG_PEEK and MSG_DONTWAIT; no MSG_WAITALL)."""
+    def recv(self, n: int, flags: int = 0, scm: list[OpenFile] | None = None) -> bytes:
+        """unix_stream_read_generic (MSG_PEEK and MSG_DONTWAIT; no MSG_WAITALL).
+
+        A buffer carrying files ends the read once any of it is read (unix_detach_fds, then
+        "if (scm.fp) break"): data queued before it is read with it, never data after it.
+        Its files go to ``scm`` (recvmsg with room for them) or are dropped (a plain recv).
+        MSG_PEEK reads up to such a buffer too, and ``scm`` gets new references (unix_peek_fds)."""
         queue = self.receive_queue
         if not queue:
             if self.err:
@@ -240,11 +267,19 @@ class UnixStreamSocket(OpenFile):
                 raise oserror(EAGAIN)
             raise WouldBlock(self.wq, _READABLE_KEY, "socket receive queue is empty")
         if flags & MSG_PEEK:
-            return b"".join(skb.data for skb in queue)[:n]
+            return self._peek(n, scm)
         parts = []
         while queue and n:
             skb = queue[0]
             data = skb.data
+            fds = skb.fds
+            if fds is not None:  # unix_detach_fds
+                skb.fds = None
+                if scm is not None:
+                    scm.extend(fds)
+                else:
+                    for file in fds:
+                        file.put()
             if len(data) > n:  # a partly read buffer ends the call and frees nothing
                 parts.append(data[:n])
                 skb.data = data[n:]
@@ -253,7 +288,19 @@ class UnixStreamSocket(OpenFile):
             n -= len(data)
             queue.popleft()
             self._free_skb(skb)
+            if fds is not None:
+                break
         return b"".join(parts)
+
+    def _peek(self, n: int, scm: list[OpenFile] | None) -> bytes:
+        parts = []
+        for skb in self.receive_queue:
+            parts.append(skb.data)
+            if skb.fds is not None:
+                if scm is not None:
+                    scm.extend(file.get() for file in skb.fds)
+                break
+        return b"".join(parts)[:n]
 
     def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
         if n == 0:  # sock_read_iter: "Match SYS5 behaviour"
@@ -302,8 +349,29 @@ class UnixStreamSocket(OpenFile):
         code, self.err = self.err, 0
         return code
 
+    # -- names ----------------------------------------------------------------
+
+    def sockname(self) -> bytes:
+        return self.name or b""
+
+    def has_peercred(self) -> bool:
+        """sk_peer_pid is set: a socketpair end (init_peercred) always."""
+        return True
+
+    def peername(self) -> bytes:
+        """unix_getname(peer): a closed peer still answers (unix_peer is kept)."""
+        peer = self.peer
+        return (peer.name or b"") if peer is not None else b""
+
+    def bind(self, path: bytes) -> None:
+        """unix_bind: autobind for an empty name; a path or an abstract name."""
+        assert self.names is not None, "bound through the host's names (syscalls/unix.py)"
+        self.name = self.names.bind(self, self.name, path, self.rng)
+
     def release(self) -> None:
         """unix_release_sock: the last reference to this end went."""
+        if self.name is not None and self.names is not None:
+            self.names.released(self.name, self)
         self.shutdown_bits = SHUTDOWN_MASK
         self.dead = True
         peer = self.peer
@@ -317,6 +385,16 @@ class UnixStreamSocket(OpenFile):
             self._free_skb(queue.popleft())
         self.peer = None
 
+
+
+def put_fds(skb: Any) -> None:
+    """__scm_destroy: drop the references a buffer holds on the files in flight with it.
+
+    There is no unix_gc: a socket in flight in its own queue (or a cycle of them) keeps itself
+    alive until the process ends, where Linux's garbage collector would free it."""
+    fds, skb.fds = skb.fds, None
+    for file in fds:
+        file.put()
 
 
 def make_socketpair(fid_a: int, fid_b: int, flags: int) -> tuple[UnixStreamSocket, UnixStreamSocket]:

@@ -314,6 +314,11 @@ class NetStack:
             found = conns.get((proto, dst, dport, src, sport))
             if found is None:
                 found = conns.get((proto, A.ANY4 if A.is_v4(dst) else A.ANY6, dport, src, sport))
+            if found is None and proto != IPPROTO_TCP:
+                # A UDP socket connected to port 0 takes any source port of its peer's address:
+                # compute_score matches inet_dport only when it is set.
+                found = conns.get((proto, dst, dport, src, 0)) or conns.get(
+                    (proto, A.ANY4 if A.is_v4(dst) else A.ANY6, dport, src, 0))
             if found:
                 if proto == IPPROTO_TCP or len(found) == 1:
                     return next(iter(found)).sock

@@ -14,14 +14,17 @@ from ..files.unix_stream import UnixStreamSocket
 from .epoll import EpollCalls
 from .fd import FdCalls
 from .inet import InetCalls
+from .inet_cmsg import InetCmsgCalls
 from .poll import PollCalls
+from .rw import VectorCalls
+from .scm import ScmCalls
 from .socket import SocketCalls
 from .timerfd import TimerfdCalls
 from .udp import UdpCalls
 from .unix import UnixCalls
 
 
-class Syscalls(FdCalls, EpollCalls, PollCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
+class Syscalls(VectorCalls, FdCalls, EpollCalls, PollCalls, InetCmsgCalls, ScmCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
     __slots__ = ()
 
     # Each socket class's proto_ops sendmsg and recvmsg (see SocketCalls.sendto).

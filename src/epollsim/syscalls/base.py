@@ -6,8 +6,8 @@ from errno import EAGAIN, EBADF
 from functools import partial
 from typing import Any, TypeVar
 
-from ..abi.signal import SIGPIPE
 from ..abi.epoll import EPOLLOUT
+from ..abi.signal import SIGPIPE
 from ..errors import oserror
 from ..files.blocking import WouldBlock
 from ..process import Process

@@ -200,11 +200,11 @@ class FdCalls(SyscallBase):
         file = self.fget(fd)
         now = self.proc.clock.now_ns
         seconds = now // 1_000_000_000
-        # Both ends of a pipe are one inode; every other kind has one inode per description.
-        ino = file.pipe.ino if isinstance(file, PipeEnd) else file.fid
+        # The kind's shared inode (anon_inodefs', /dev/null's), else the pipe's (both ends) or the socket's.
+        ino = file.shared_ino or (file.pipe.ino if isinstance(file, PipeEnd) else file.fid)
         return _os.stat_result(
-            (file.st_mode, ino, 0, 1, 0, 0, 0, seconds, seconds, seconds),
-            {"st_blksize": PAGE_SIZE, "st_blocks": 0, "st_rdev": 0,
+            (file.st_mode, ino, file.st_dev, 1, 0, 0, 0, seconds, seconds, seconds),
+            {"st_blksize": PAGE_SIZE, "st_blocks": 0, "st_rdev": file.st_rdev,
              "st_atime_ns": now, "st_mtime_ns": now, "st_ctime_ns": now},
         )
 

@@ -164,7 +164,9 @@ class SocketCalls(SyscallBase):
             raise Unsupported(f"socketpair of address family {family} is not modelled")
         fids = self.proc.fids
         if kind in (SOCK_DGRAM, _SOCK_RAW):
-            da, db = make_dgram_pair(next(fids), next(fids), type & SOCK_NONBLOCK)
+            stack = self.proc.net
+            names, rng = (stack.unix_names, stack.rng) if stack is not None else (None, None)
+            da, db = make_dgram_pair(next(fids), next(fids), type & SOCK_NONBLOCK, names, rng)
             return self._install_pair(da, db, bool(type & SOCK_CLOEXEC))
         a, b = make_socketpair(next(fids), next(fids), type & SOCK_NONBLOCK)
         return self._install_pair(a, b, bool(type & SOCK_CLOEXEC))

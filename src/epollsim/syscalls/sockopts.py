@@ -127,6 +127,12 @@ def getsockopt(calls: Any, sock: Any, level: int, optname: int, optlen: int | No
         value = opt.read_default(sock, kind)
     if opt.getter is not None:
         value = opt.getter(sock, value, kind, 4 if optlen is None else optlen, calls)
+    return shaped(value, level, optlen)
+
+
+def shaped(value: int | bytes, level: int, optlen: int | None) -> int | bytes:
+    """What getsockopt gives back for ``value``: an int (4 bytes) when ``optlen`` is None, else
+    the bytes Linux copies for ``optlen``."""
     if optlen is None:
         if isinstance(value, bytes):
             return int.from_bytes(value[:4].ljust(4, b"\0"), "little", signed=True)

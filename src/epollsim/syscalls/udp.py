@@ -11,7 +11,7 @@ every other socket as recvfrom(2) does for a stream: no address.
 """
 from __future__ import annotations
 
-from errno import EOPNOTSUPP
+from errno import EINVAL
 from typing import Any
 
 from ..abi.socket import MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, SOL_SOCKET
@@ -47,9 +47,7 @@ class UdpCalls(InetCalls):
     def _udp_sendto(self, fd: int, file: UdpSocket, data: bytes | memoryview, flags: int,
                     addr: tuple[Any, ...] | None) -> int:
         """udp_sendmsg: one datagram to ``addr`` (or the peer)."""
-        if flags & MSG_OOB:
-            raise oserror(EOPNOTSUPP)  # udp_sendmsg
-        if flags & ~_SEND_FLAGS:
+        if flags & ~(_SEND_FLAGS | MSG_OOB):  # MSG_OOB: EOPNOTSUPP on IPv4 (UdpSocket.sendto)
             raise Unsupported(f"send flags {flags:#x} are not modelled")
         dest = None if addr is None else (addr[0], addr[1])
         if self.hb.on:  # the datagram carries what the sender released
@@ -75,8 +73,10 @@ class UdpCalls(InetCalls):
         if flags & ~_SEND_FLAGS:
             raise Unsupported(f"send flags {flags:#x} are not modelled")
         path = None if addr is None else bytes(addr)
-        if path is not None and sock.names is None:
-            raise Unsupported("a named send from a socketpair end is not modelled")
+        if path == b"":
+            raise oserror(EINVAL)  # unix_validate_addr: an address with no name
+        if path is not None and sock.names is None:  # a process with no network stack
+            raise Unsupported("this process has no network stack (no AF_UNIX names)")
         payload = bytes(data)
         if self.hb.on:
             self.hb.release(sock)
@@ -96,9 +96,8 @@ class UdpCalls(InetCalls):
         if not isinstance(file, UdpSocket):
             data = self.recvfrom(fd, bufsize, flags)
             return data, len(data), 0, None
+        flags &= ~MSG_OOB  # udp_recvmsg ignores it: the next datagram, as without it
         if flags & ~_RECV_FLAGS:
-            if flags & MSG_OOB:
-                raise oserror(EOPNOTSUPP)
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
         sock = file
         try:

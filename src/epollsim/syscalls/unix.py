@@ -7,7 +7,7 @@ and hands every other file on. Addresses in and out are the raw sun_path bytes
 """
 from __future__ import annotations
 
-from errno import EINVAL, EOPNOTSUPP
+from errno import ECONNREFUSED, EINVAL, EISCONN, EOPNOTSUPP
 from typing import Any
 
 from ..abi.fcntl import O_NONBLOCK
@@ -23,7 +23,9 @@ from ..abi.socket import (
 from ..errors import Unsupported, oserror
 from ..files.blocking import WouldBlock
 from ..files.unix_dgram import UnixDgramSocket
-from ..files.unix_socket import LISTEN, UnixSocket
+from ..files.unix_socket import LISTEN, UnixSocket, find_listener
+from ..files.unix_stream import UnixStreamSocket
+from ..net.unix_names import UnixNames
 from . import sockopts
 from .inet import InetCalls
 
@@ -44,13 +46,29 @@ class UnixCalls(InetCalls):
             sock = UnixDgramSocket(next(self.proc.fids), flags, stack.unix_names, stack.rng)
         return self.proc.fdtable.install(sock, bool(type & SOCK_CLOEXEC))
 
+    def _unix_path(self, addr: Any) -> bytes:
+        """The sun_path of a unix address; a sockaddr of another family (an AF_INET socket object
+        on a unix fd) fails unix_validate_addr's sun_family check: EINVAL."""
+        if not isinstance(addr, (bytes, bytearray, memoryview)):
+            raise oserror(EINVAL)
+        return bytes(addr)
+
+    def _names(self) -> UnixNames:
+        stack = self.proc.net
+        if stack is None:
+            raise Unsupported("this process has no network stack (no AF_UNIX names)")
+        return stack.unix_names
+
     def bind(self, fd: int, addr: Any) -> None:
+        """unix_bind, for a socketpair end too (it has no name yet, so it may take one)."""
         file = self.fget(fd)
-        if not isinstance(file, (UnixSocket, UnixDgramSocket)):
+        if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
             return super().bind(fd, addr)
-        if isinstance(file, UnixDgramSocket) and file.names is None:
-            raise Unsupported("binding a socketpair end is not modelled")
-        file.bind(bytes(addr))
+        path = self._unix_path(addr)
+        if file.names is None:  # a socketpair end: the host's names from now on
+            file.names = self._names()
+            file.rng = self.proc.net.rng  # type: ignore[union-attr]
+        file.bind(path)
         return None
 
     def listen(self, fd: int, backlog: int) -> None:
@@ -58,6 +76,8 @@ class UnixCalls(InetCalls):
         if isinstance(file, UnixDgramSocket):
             raise oserror(EOPNOTSUPP)
         if not isinstance(file, UnixSocket):
+            if isinstance(file, UnixStreamSocket):  # a socketpair end: connected, so not listenable
+                raise oserror(EINVAL)
             return super().listen(fd, backlog)
         if backlog & 0xFFFFFFFF > 4096:  # __sys_listen: capped at net.core.somaxconn
             backlog = 4096
@@ -67,15 +87,20 @@ class UnixCalls(InetCalls):
     def connect(self, fd: int, addr: Any) -> None:
         file = self.fget(fd)
         if isinstance(file, UnixDgramSocket):
-            if not bytes(addr) or file.names is None:
+            path = self._unix_path(addr)
+            if not path:
                 raise oserror(EINVAL)
-            file.connect(bytes(addr))
+            if file.names is None:  # a socketpair end of a process with no names: nothing to find
+                raise oserror(ECONNREFUSED)
+            file.connect(path)
             return None
-        if not isinstance(file, UnixSocket):
+        if not isinstance(file, UnixStreamSocket):
             return super().connect(fd, addr)
-        path = bytes(addr)
+        path = self._unix_path(addr)
         if not path:
             raise oserror(EINVAL)  # unix_validate_addr: no name
+        if not isinstance(file, UnixSocket):
+            return self._connect_pair_end(fd, file, path)
         sock = file
         fid = next(self.proc.fids)
         try:
@@ -84,14 +109,26 @@ class UnixCalls(InetCalls):
             self.retry(f"connect({fd})", lambda: sock.connect(path, False, fid), blocked, sock, timeo=False)
         return None
 
+    def _connect_pair_end(self, fd: int, file: UnixStreamSocket, path: bytes) -> None:
+        """unix_stream_connect from a socketpair end: the name is looked up (ENOENT, ECONNREFUSED,
+        a full backlog waited for) before the end's own state says EISCONN."""
+        names = self._names()
+        try:
+            find_listener(names, path, file.nonblocking)
+        except WouldBlock as blocked:
+            self.retry(f"connect({fd})", lambda: find_listener(names, path, False), blocked, file)
+        raise oserror(EISCONN)
+
     def accept4(self, fd: int, flags: int = 0) -> tuple[int, Any]:
         file = self.fget(fd)
         if isinstance(file, UnixDgramSocket):
             raise oserror(EOPNOTSUPP)
-        if not isinstance(file, UnixSocket):
+        if not isinstance(file, UnixStreamSocket):
             return super().accept4(fd, flags)
         if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC):
             raise oserror(EINVAL)
+        if not isinstance(file, UnixSocket):
+            raise oserror(EINVAL)  # unix_accept: a socketpair end is not listening
         sock = file
         try:
             child = sock.accept(sock.nonblocking)
@@ -105,13 +142,13 @@ class UnixCalls(InetCalls):
 
     def getsockname(self, fd: int) -> tuple[int, Any]:
         file = self.fget(fd)
-        if not isinstance(file, (UnixSocket, UnixDgramSocket)):
+        if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
             return super().getsockname(fd)
         return AF_UNIX, file.sockname()
 
     def getpeername(self, fd: int) -> tuple[int, Any]:
         file = self.fget(fd)
-        if not isinstance(file, (UnixSocket, UnixDgramSocket)):
+        if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
             return super().getpeername(fd)
         return AF_UNIX, file.peername()
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, Optional
 
 from ..abi.fcntl import O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY
 from ..abi.poll import DEFAULT_POLLMASK
+from ..abi.stat import ANON_INODE_INO, ANON_INODEFS_DEV
 from ..errors import KernelBug, Unsupported
 
 if TYPE_CHECKING:
@@ -47,8 +48,12 @@ class OpenFile:
 
     #: short name of the kind, for traces and messages ("pipe", "eventfd", ...)
     kind: ClassVar[str] = "file"
-    #: st_mode as fstat reports it
+    #: st_mode, st_dev and st_rdev as fstat reports them (abi/stat.py); the anonymous inode's by default
     st_mode: ClassVar[int] = 0
+    st_dev: ClassVar[int] = ANON_INODEFS_DEV
+    st_rdev: ClassVar[int] = 0
+    #: the st_ino every description of the kind shares (anon_inodefs' one inode); 0: one per file
+    shared_ino: ClassVar[int] = ANON_INODE_INO
     #: False for files with no poll method: epoll_ctl refuses them with EPERM
     pollable: ClassVar[bool] = True
     #: pollable and not an epoll: epoll_ctl needs no further checks for it

@@ -137,6 +137,7 @@ class Scheduler:
         self.observer: Observer | None = None
         self._in_timers = False  # wake-ups now come from timers, not from the running thread
         self._weak = weakref.ref(self)
+        self._nursery: greenlet.greenlet | None = None  # where new threads start (spawn)
         self.main = self._adopt_current("MainThread")
         self.current = self.main
 
@@ -151,12 +152,20 @@ class Scheduler:
 
     def spawn(self, fn: Callable[[], Any], name: str | None = None, daemon: bool = False) -> GreenThread:
         tid = next(self._tids)
-        # A thread first entered through a finished greenlet's return gets its value: ignore it.
         glet = greenlet.greenlet(parent=self.main.glet)
         thread = GreenThread(tid, name or f"Thread-{tid - 1}", glet, daemon)
-        glet.run = lambda *_: self._run(thread, fn)
+        glet.run = lambda back: self._run(thread, fn, back)
         self.threads[tid] = thread
         _owners[glet] = self._weak
+        # Start the greenlet now, from the nursery's shallow stack, and park it at the top of
+        # _run: a greenlet begins at the recursion depth of whoever first switches into it,
+        # so a thread first entered from a blocked thread's switch would start that deep, the
+        # next one deeper, and some 130 threads blocked at once overflowed the interpreter's
+        # recursion limit. Entered from the nursery, every thread starts at the same depth.
+        nursery = self._nursery
+        if nursery is None:
+            nursery = self._nursery = greenlet.greenlet(_nursery_run, parent=self.main.glet)
+        nursery.switch((glet, greenlet.getcurrent()))
         if self.hb.on:
             self.hb.fork(thread)
         if self.observer is not None:
@@ -164,8 +173,9 @@ class Scheduler:
         self.runnable.append(thread)
         return thread
 
-    def _run(self, thread: GreenThread, fn: Callable[[], Any]) -> None:
+    def _run(self, thread: GreenThread, fn: Callable[[], Any], back: greenlet.greenlet) -> None:
         try:
+            back.switch()  # parked (see spawn) until first chosen to run; what resumes it is ignored
             fn()
         except greenlet.GreenletExit:
             return
@@ -398,6 +408,14 @@ class Scheduler:
                 if cause:
                     lines.append(f"    {cause}")
         return Deadlock("\n".join(lines))
+
+
+def _nursery_run(start: tuple[greenlet.greenlet, greenlet.greenlet]) -> None:
+    """The nursery greenlet: enters each new thread's greenlet, handing it the greenlet
+    to switch back to, from the same shallow stack every time (see Scheduler.spawn)."""
+    while True:
+        glet, back = start
+        start = glet.switch(back)
 
 
 # Sleepers hook where ``how`` says (see ``block``), as the WaitQueue methods do.

@@ -20,7 +20,7 @@ from ..abi.timerfd import (
     CLOCK_TAI,
     CLOCK_THREAD_CPUTIME_ID,
 )
-from ..clock import REALTIME_AT_START_NS, Clock
+from ..clock import REALTIME_AT_START_NS, TIMER_SLACK_NS, Clock
 from ..errors import Unsupported, oserror
 from ..sched.scheduler import Scheduler
 from ._convert import format_i, time_to_ns
@@ -48,12 +48,15 @@ class TimeModule(StandIn):
         self._clock = clock
         self._sched = sched
         self._boot_ns = clock.now_ns
+        # Every clock read goes through the scheduler's meter: reading again and again
+        # moves the clock on (sched/spin.py), so a spin on a deadline ends.
+        self._read = sched.spin.read
 
     def monotonic_ns(self) -> int:
-        return self._clock.now_ns
+        return self._read()
 
     def monotonic(self) -> float:
-        return self._clock.now_ns / _NS
+        return self._read() / _NS
 
     perf_counter_ns = monotonic_ns
     perf_counter = monotonic
@@ -68,7 +71,7 @@ class TimeModule(StandIn):
         )
 
     def time_ns(self) -> int:
-        return self._clock.now_ns + self._clock.realtime_offset_ns  # CLOCK_REALTIME
+        return self._read() + self._clock.realtime_offset_ns  # CLOCK_REALTIME
 
     def clock_gettime_ns(self, clk_id: Any, /) -> int:
         if sys.version_info >= (3, 13):  # time_clockid_converter turns every failure into this
@@ -83,7 +86,7 @@ class TimeModule(StandIn):
                 raise Unsupported("CPU-time clocks are not modelled by epollsim")
             raise oserror(EINVAL)
         offset = _CLOCK_OFFSETS[clk_id]
-        return self._clock.now_ns + (self._clock.realtime_offset_ns if offset is None else offset)
+        return self._read() + (self._clock.realtime_offset_ns if offset is None else offset)
 
     def clock_gettime(self, clk_id: Any, /) -> float:
         sec, nsec = divmod(self.clock_gettime_ns(clk_id), _NS)
@@ -102,7 +105,8 @@ class TimeModule(StandIn):
         if ns == 0:
             self._sched.yield_now()
             return
-        self._sched.block([], 0, self._clock.now_ns + ns, "time.sleep()")
+        # clock_nanosleep (CPython's pysleep): the hrtimer ends timer_slack_ns after the deadline.
+        self._sched.block([], 0, self._clock.expiry(ns, TIMER_SLACK_NS), "time.sleep()")
 
     # -- calendar conversions: the simulated machine's clock is UTC -------------------
     # Pure conversions of a given time (the real C functions, taken at import, so an

@@ -53,6 +53,7 @@ from ..errors import Deadlock, KernelBug
 from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .hb import RaceDetector
+from .spin import SpinMeter
 from .thread import (
     BLOCKED,
     DEAD,
@@ -138,6 +139,7 @@ class Scheduler:
         self._in_timers = False  # wake-ups now come from timers, not from the running thread
         self._weak = weakref.ref(self)
         self._nursery: greenlet.greenlet | None = None  # where new threads start (spawn)
+        self.spin = SpinMeter(self)  # the program's clock reads: time moves while one spins
         self.main = self._adopt_current("MainThread")
         self.current = self.main
 
@@ -351,6 +353,26 @@ class Scheduler:
             return self.clock.advance_to_next_timer()
         finally:
             self._in_timers = False
+
+    def run_for(self, ns: int) -> None:
+        """The running thread computes for ``ns``: the clock moves on by that much, and the
+        timers due on the way fire in order, as interrupts would (spin.py)."""
+        clock = self.clock
+        end = clock.now_ns + ns
+        self._in_timers = True
+        try:
+            while True:
+                deadline = clock.next_deadline()
+                if deadline is None or deadline > end:
+                    break
+                if self.observer is not None:
+                    self.observer.clock_jump(clock.now_ns, deadline)
+                clock.advance_to_next_timer()
+        finally:
+            self._in_timers = False
+        if self.observer is not None:
+            self.observer.clock_jump(clock.now_ns, end)
+        clock.advance_to(end)
 
     def _switch_away(self) -> None:
         me = self.current

@@ -81,8 +81,9 @@ def add_commands(sub: Any) -> None:
                           help="the model's schedule (default fifo)")
     for parser in (run, replay, explore_cmd):
         parser.add_argument(
-            "--schedule", choices=["random", "fifo"], default="random",
-            help="how the next runnable thread is chosen (default random, drawn from the seed)",
+            "--schedule", choices=["random", "fifo", "pct"], default="random",
+            help="how the next runnable thread is chosen (default random, drawn from the seed; pct: PCT,"
+            " preemptive, bug depth 3)",
         )
 
 

@@ -26,6 +26,7 @@ from .patching import Patch
 from .process import Process
 from .sched.scheduler import Scheduler
 from .syscalls import Syscalls
+from .syscalls.preempt import preemptive_class
 
 
 class Host:
@@ -53,6 +54,8 @@ class Host:
         # The host's network stack: its addresses and port tables (net/stack.py).
         self.net = net
         self.sys = Syscalls(self.process)
+        if sched.preemptive:  # every system call a preemption point (syscalls/preempt.py)
+            self.sys.__class__ = preemptive_class(Syscalls)
         self.os = OsModule(self.sys)
         self.select = SelectModule(self.sys)
         self.socket = SocketModule(self.sys)

@@ -430,7 +430,7 @@ def test_marker_arguments_are_checked(pytester: pytest.Pytester) -> None:
     )
     result = run(pytester)
     assert result.ret != 0
-    assert "schedule must be 'random' or 'fifo'" in result.stdout.str() + result.stderr.str()
+    assert "schedule must be 'random', 'fifo' or 'pct'" in result.stdout.str() + result.stderr.str()
 
 
 def test_chunking_rule() -> None:

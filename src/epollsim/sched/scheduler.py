@@ -53,6 +53,7 @@ from ..errors import Deadlock, KernelBug
 from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .hb import RaceDetector
+from .pct import PCT
 from .spin import SpinMeter
 from .thread import (
     BLOCKED,
@@ -118,9 +119,18 @@ class Scheduler:
     def __init__(self, clock: Clock, rng: RandomSource, schedule: str | Chooser = "fifo") -> None:
         # Who picks the next of several runnable threads (choosers.py): None is FIFO.
         self.choose: Callable[[int], int] | None
-        if isinstance(schedule, str):
+        # PCT (pct.py) is preemptive: every system call, clock read and Thread.start is a point
+        # where another runnable thread may run first (``preempt``).
+        self.pct: PCT | None = None
+        if schedule == "pct":
+            schedule = PCT()
+        if isinstance(schedule, PCT):
+            schedule.bind(rng)
+            self.pct = schedule
+            self.choose = self._pct_choose
+        elif isinstance(schedule, str):
             if schedule not in ("fifo", "random"):
-                raise ValueError(f"schedule must be 'fifo', 'random' or a chooser, not {schedule!r}")
+                raise ValueError(f"schedule must be 'fifo', 'random', 'pct' or a chooser, not {schedule!r}")
             self.choose = rng.randrange if schedule == "random" else None
         elif isinstance(schedule, Chooser):
             self.choose = schedule.choose
@@ -129,6 +139,8 @@ class Scheduler:
         self.clock = clock
         self.rng = rng
         self.schedule = schedule
+        self.preemptive = self.pct is not None  # system calls, clock reads and starts may switch
+        self.preemptions = 0  # how many times preempt() switched
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}
         self.runnable: deque[GreenThread] = deque()
@@ -168,6 +180,8 @@ class Scheduler:
         if nursery is None:
             nursery = self._nursery = greenlet.greenlet(_nursery_run, parent=self.main.glet)
         nursery.switch((glet, greenlet.getcurrent()))
+        if self.preemptive:
+            self.preempt()  # Thread.start: the new thread may run before the starter goes on
         if self.hb.on:
             self.hb.fork(thread)
         if self.observer is not None:
@@ -373,6 +387,40 @@ class Scheduler:
         if self.observer is not None:
             self.observer.clock_jump(clock.now_ns, end)
         clock.advance_to(end)
+
+    def _pct_choose(self, n: int) -> int:
+        """``choose`` under PCT: the runnable thread of highest priority."""
+        assert self.pct is not None and n == len(self.runnable)
+        return self.pct.pick(self.current, list(self.runnable))
+
+    def preempt(self) -> None:
+        """A preemption point of a preemptive schedule (a system call, a clock read,
+        Thread.start): the schedule picks who runs now, the running thread (index 0, the
+        choice nearest FIFO) or one of the runnable ones, which the running thread follows
+        in the run queue, as a preempted task goes back on the runqueue."""
+        runnable = self.runnable
+        if not runnable:
+            return
+        me = self.current
+        if self.pct is not None:
+            index = self.pct.pick(me, [me, *runnable])
+        else:
+            assert self.choose is not None
+            index = self.choose(len(runnable) + 1)
+        if index == 0:
+            return
+        nxt = runnable[index - 1]
+        del runnable[index - 1]
+        me.state = RUNNABLE
+        runnable.append(me)
+        self.preemptions += 1
+        self.current = nxt
+        nxt.state = RUNNING
+        if self.observer is not None:
+            self.observer.switched(me, nxt)
+        _save_thread_state(me)
+        _restore_thread_state(nxt)
+        nxt.glet.switch()
 
     def _switch_away(self) -> None:
         me = self.current

@@ -52,8 +52,11 @@ class SpinMeter:
 
     def read(self) -> int:
         """The monotonic clock in ns, as a program's clock read sees it."""
+        sched = self.sched
+        if sched.preemptive:
+            sched.preempt()  # a clock read is a preemption point (Scheduler.preempt)
         now: int = self.clock.now_ns
-        current = self.sched.current
+        current = sched.current
         if now != self.at or current is not self.who:
             self.at = now
             self.who = current

@@ -34,8 +34,10 @@ def marker_options(marker: pytest.Mark) -> MarkerOptions:
         if not chosen:
             raise pytest.UsageError("@pytest.mark.epollsim(seeds=...) names no seed")
     schedule = kwargs.get("schedule", "random")
-    if schedule not in ("random", "fifo"):
-        raise pytest.UsageError(f"@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not {schedule!r}")
+    if schedule not in ("random", "fifo", "pct"):
+        raise pytest.UsageError(
+            f"@pytest.mark.epollsim: schedule must be 'random', 'fifo' or 'pct', not {schedule!r}"
+        )
     chunk = kwargs.get("chunk")
     if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
         raise pytest.UsageError("@pytest.mark.epollsim: chunk must be a positive int")

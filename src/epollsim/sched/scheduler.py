@@ -25,16 +25,21 @@ waits for.
 
 Which runnable thread runs next is the chooser's decision: ``"fifo"`` (the
 default, a round robin in wake-up order), ``"random"`` (the kernel's seeded
-generator), so the same seed gives the same interleaving, or a chooser object
-whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking).
+generator), so the same seed gives the same interleaving, a chooser object
+whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking),
+or ``"pct"`` (``pct.py``), which is also preemptive: every system call, clock
+read and ``Thread.start`` is a point where another thread may run first
+(``preempt.py``). Threads start from a shallow "nursery" greenlet (``spawn``),
+so 10,000 may be blocked at once.
 
 ``observer``, when set (the trace recorder, ``trace/recorder.py``, which this
 module does not know), is told of every block, wake-up and its waker,
 timeout, thread start and exit, switch and clock jump; while it is None each
 of those paths pays one attribute test.
 
-Not yet modelled: signals (nothing is ever interrupted), per-thread CPU time,
-preemption (a thread that never blocks is never switched out).
+Not yet modelled: signals (nothing is ever interrupted), per-thread CPU time
+(only repeated clock reads cost time: ``spin.py``), preemption under ``fifo``
+and ``random`` (a thread that never blocks is never switched out).
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import greenlet
 
@@ -53,7 +58,9 @@ from ..errors import Deadlock, KernelBug
 from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .hb import RaceDetector
+from .observer import Observer, RandomSource
 from .pct import PCT
+from .preempt import preempt, run_for
 from .spin import SpinMeter
 from .thread import (
     BLOCKED,
@@ -69,35 +76,6 @@ from .thread import (
     _user_call_site,
     describe,
 )
-
-
-class RandomSource(Protocol):
-    """What the scheduler needs of the kernel's seeded random.Random."""
-
-    def randrange(self, start: int, stop: int | None = ..., step: int = ...) -> int: ...
-
-
-class Observer(Protocol):
-    """What the scheduler tells an observer (the trace recorder), when ``Scheduler.observer`` is set.
-
-    ``woken``'s waker is the running thread, or None when a timer woke it
-    (the clock's timers fire between threads); ``woken=False`` is a timeout.
-    """
-
-    def blocked(self, thread: GreenThread, queues: list[tuple[WaitQueue, str]], deadline_ns: int | None,
-                what: str) -> None: ...
-
-    def woken(self, waker: GreenThread | None, thread: GreenThread, woken: bool) -> None: ...
-
-    def spawned(self, parent: GreenThread, thread: GreenThread) -> None: ...
-
-    def exited(self, thread: GreenThread) -> None: ...
-
-    def switched(self, prev: GreenThread, nxt: GreenThread) -> None: ...
-
-    def clock_jump(self, from_ns: int, to_ns: int) -> None: ...
-
-
 
 # Which scheduler runs each greenlet: how code holding no kernel (epollsim.Shared)
 # finds the one it runs under. The greenlet an OS thread starts with is adopted as
@@ -369,24 +347,8 @@ class Scheduler:
             self._in_timers = False
 
     def run_for(self, ns: int) -> None:
-        """The running thread computes for ``ns``: the clock moves on by that much, and the
-        timers due on the way fire in order, as interrupts would (spin.py)."""
-        clock = self.clock
-        end = clock.now_ns + ns
-        self._in_timers = True
-        try:
-            while True:
-                deadline = clock.next_deadline()
-                if deadline is None or deadline > end:
-                    break
-                if self.observer is not None:
-                    self.observer.clock_jump(clock.now_ns, deadline)
-                clock.advance_to_next_timer()
-        finally:
-            self._in_timers = False
-        if self.observer is not None:
-            self.observer.clock_jump(clock.now_ns, end)
-        clock.advance_to(end)
+        """The running thread computes for ``ns``: the clock moves on, timers due on the way fire."""
+        run_for(self, ns)
 
     def _pct_choose(self, n: int) -> int:
         """``choose`` under PCT: the runnable thread of highest priority."""
@@ -394,33 +356,8 @@ class Scheduler:
         return self.pct.pick(self.current, list(self.runnable))
 
     def preempt(self) -> None:
-        """A preemption point of a preemptive schedule (a system call, a clock read,
-        Thread.start): the schedule picks who runs now, the running thread (index 0, the
-        choice nearest FIFO) or one of the runnable ones, which the running thread follows
-        in the run queue, as a preempted task goes back on the runqueue."""
-        runnable = self.runnable
-        if not runnable:
-            return
-        me = self.current
-        if self.pct is not None:
-            index = self.pct.pick(me, [me, *runnable])
-        else:
-            assert self.choose is not None
-            index = self.choose(len(runnable) + 1)
-        if index == 0:
-            return
-        nxt = runnable[index - 1]
-        del runnable[index - 1]
-        me.state = RUNNABLE
-        runnable.append(me)
-        self.preemptions += 1
-        self.current = nxt
-        nxt.state = RUNNING
-        if self.observer is not None:
-            self.observer.switched(me, nxt)
-        _save_thread_state(me)
-        _restore_thread_state(nxt)
-        nxt.glet.switch()
+        """A preemption point of a preemptive schedule: another runnable thread may run first."""
+        preempt(self)
 
     def _switch_away(self) -> None:
         me = self.current

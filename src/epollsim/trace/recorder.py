@@ -36,7 +36,6 @@ import hashlib
 import inspect
 import os
 import sys
-import types
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 

@@ -16,7 +16,8 @@ within a round (with the lowest and highest), for wall time and for CPU time.
 Also printed: the cost of one switch between two model threads (a ``sleep(0)`` hand-over, median
 (best) over the same rounds); the wall cost of ``k.time.sleep(3600)``, as one first call in a
 fresh kernel (median over the rounds) and per call over 1,000 calls; and seeds explored per
-second for a two-thread program (one run of 2,000 seeds, 200 with ``--quick``); and the memory
+second for a two-thread program (one run of 2,000 seeds, 200 with ``--quick``, under the random
+schedule, then under fifo and pct); and the memory
 one blocked model thread holds, with 10,000 of them blocked at once on one Event (``--threads N``
 to change the count): the growth of the process's resident set (``/proc/self/statm``) and of
 Python's allocations (``tracemalloc``, which counts the greenlets' saved stack slices too), divided
@@ -154,11 +155,14 @@ def main() -> None:
         cold_sleep.append((time.perf_counter_ns() - t0) / 1000)
     sleep_ns = timed(sleep_hours, 1000)[0]
     seeds = 200 if args.quick else 2000
-    gc.collect()
-    t0 = time.perf_counter_ns()
-    result = epollsim.explore(two_threads, seeds=range(seeds))
-    seeds_per_s = seeds / ((time.perf_counter_ns() - t0) / 1e9)
-    assert result.ok
+    per_schedule: dict[str, float] = {}
+    for schedule in ("fifo", "random", "pct"):
+        gc.collect()
+        t0 = time.perf_counter_ns()
+        result = epollsim.explore(two_threads, seeds=range(seeds), schedule=schedule)
+        per_schedule[schedule] = seeds / ((time.perf_counter_ns() - t0) / 1e9)
+        assert result.ok
+    seeds_per_s = per_schedule["random"]
 
     def med(xs: list[float]) -> float:
         return statistics.median(xs)
@@ -178,7 +182,8 @@ def main() -> None:
           f" ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}) (range over rounds)")
     print(f"k.time.sleep(3600), wall time:                {med(cold_sleep):8,.1f} ({min(cold_sleep):,.1f}) us"
           f" first call in a fresh kernel, {sleep_ns / 1000:,.1f} us per call over 1,000")
-    print(f"seeds explored per second (two-thread program): {seeds_per_s:6,.0f}")
+    print(f"seeds explored per second (two-thread program): {seeds_per_s:6,.0f}"
+          f" (fifo {per_schedule['fifo']:,.0f}, pct {per_schedule['pct']:,.0f})")
     rss, traced, secs = blocked_threads(args.threads)
     print(f"{args.threads:,} threads blocked at once on one Event: {rss / 1024:,.1f} KiB RSS,"
           f" {traced / 1024:,.1f} KiB traced per thread; {secs:.2f} s to start, block and release")

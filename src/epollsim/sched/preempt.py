@@ -50,6 +50,8 @@ def preempt(sched: Scheduler) -> None:
     me = sched.current
     if sched.pct is not None:
         index = sched.pct.pick(me, [me, *runnable])
+    elif sched.choose_preempt is not None:
+        index = sched.choose_preempt(len(runnable) + 1)
     else:
         assert sched.choose is not None
         index = sched.choose(len(runnable) + 1)

@@ -117,7 +117,9 @@ class Scheduler:
         self.clock = clock
         self.rng = rng
         self.schedule = schedule
-        self.preemptive = self.pct is not None  # system calls, clock reads and starts may switch
+        # A chooser with choose_preempt (systematic.py) is preemptive too, and picks there.
+        self.choose_preempt: Callable[[int], int] | None = getattr(schedule, "choose_preempt", None)
+        self.preemptive = self.pct is not None or self.choose_preempt is not None
         self.preemptions = 0  # how many times preempt() switched
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}

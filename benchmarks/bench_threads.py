@@ -16,7 +16,12 @@ within a round (with the lowest and highest), for wall time and for CPU time.
 Also printed: the cost of one switch between two model threads (a ``sleep(0)`` hand-over, median
 (best) over the same rounds); the wall cost of ``k.time.sleep(3600)``, as one first call in a
 fresh kernel (median over the rounds) and per call over 1,000 calls; and seeds explored per
-second for a two-thread program (one run of 2,000 seeds, 200 with ``--quick``).
+second for a two-thread program (one run of 2,000 seeds, 200 with ``--quick``, under the random
+schedule, then under fifo and pct); and the memory
+one blocked model thread holds, with 10,000 of them blocked at once on one Event (``--threads N``
+to change the count): the growth of the process's resident set (``/proc/self/statm``) and of
+Python's allocations (``tracemalloc``, which counts the greenlets' saved stack slices too), divided
+by N, and the wall time to start, block and release them all.
 """
 from __future__ import annotations
 
@@ -85,6 +90,35 @@ def two_threads(k: epollsim.Kernel) -> None:
     t.join()
 
 
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def blocked_threads(n: int) -> tuple[float, float, float]:
+    """(RSS bytes, traced bytes) per thread with ``n`` model threads blocked on one Event, and the
+    wall seconds to start them, block them all and release them."""
+    import tracemalloc
+
+    gc.collect()
+    k = epollsim.Kernel()
+    event = k.threading.Event()
+    rss0 = _rss_bytes()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    threads = [k.threading.Thread(target=event.wait) for _ in range(n)]
+    for t in threads:
+        t.start()
+    k.time.sleep(0.001)  # every thread runs until it blocks on the event
+    traced = tracemalloc.get_traced_memory()[0]
+    rss = _rss_bytes() - rss0
+    tracemalloc.stop()
+    event.set()
+    for t in threads:
+        t.join()
+    return rss / n, traced / n, time.perf_counter() - t0
+
+
 def model_ping_pong(n: int) -> None:
     k = epollsim.Kernel()
     ping_pong(k.os, k.threading, n)
@@ -98,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=0, help="interleaved rounds (default 7, 3 with --quick)")
+    parser.add_argument("--threads", type=int, default=10_000, help="threads blocked at once (default 10,000)")
     args = parser.parse_args()
     trips = 2000 if args.quick else 20000
     rounds = args.rounds or (3 if args.quick else 7)
@@ -120,11 +155,14 @@ def main() -> None:
         cold_sleep.append((time.perf_counter_ns() - t0) / 1000)
     sleep_ns = timed(sleep_hours, 1000)[0]
     seeds = 200 if args.quick else 2000
-    gc.collect()
-    t0 = time.perf_counter_ns()
-    result = epollsim.explore(two_threads, seeds=range(seeds))
-    seeds_per_s = seeds / ((time.perf_counter_ns() - t0) / 1e9)
-    assert result.ok
+    per_schedule: dict[str, float] = {}
+    for schedule in ("fifo", "random", "pct"):
+        gc.collect()
+        t0 = time.perf_counter_ns()
+        result = epollsim.explore(two_threads, seeds=range(seeds), schedule=schedule)
+        per_schedule[schedule] = seeds / ((time.perf_counter_ns() - t0) / 1e9)
+        assert result.ok
+    seeds_per_s = per_schedule["random"]
 
     def med(xs: list[float]) -> float:
         return statistics.median(xs)
@@ -144,7 +182,11 @@ def main() -> None:
           f" ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}) (range over rounds)")
     print(f"k.time.sleep(3600), wall time:                {med(cold_sleep):8,.1f} ({min(cold_sleep):,.1f}) us"
           f" first call in a fresh kernel, {sleep_ns / 1000:,.1f} us per call over 1,000")
-    print(f"seeds explored per second (two-thread program): {seeds_per_s:6,.0f}")
+    print(f"seeds explored per second (two-thread program): {seeds_per_s:6,.0f}"
+          f" (fifo {per_schedule['fifo']:,.0f}, pct {per_schedule['pct']:,.0f})")
+    rss, traced, secs = blocked_threads(args.threads)
+    print(f"{args.threads:,} threads blocked at once on one Event: {rss / 1024:,.1f} KiB RSS,"
+          f" {traced / 1024:,.1f} KiB traced per thread; {secs:.2f} s to start, block and release")
 
 
 if __name__ == "__main__":

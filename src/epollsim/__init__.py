@@ -28,13 +28,15 @@ from .errors import (
 # pytest does in every session of every project where epollsim is installed, stays cheap.
 _LAZY = {
     "Exploration": ".exploration", "Failure": ".exploration", "explore": ".exploration",
-    "run_seed": ".exploration", "Kernel": ".kernel", "Shared": ".sched.races",
+    "run_seed": ".exploration", "explore_systematic": ".exploration", "Systematic": ".sched.systematic",
+    "Kernel": ".kernel", "Shared": ".sched.races",
 }
 
 if TYPE_CHECKING:
-    from .exploration import Exploration, Failure, explore, run_seed
+    from .exploration import Exploration, Failure, explore, explore_systematic, run_seed
     from .kernel import Kernel
     from .sched.races import Shared
+    from .sched.systematic import Systematic
 
 
 def __getattr__(name: str) -> Any:
@@ -52,7 +54,6 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DataRace", "Deadlock", "EpollsimError", "EscapeError", "Exploration", "Failure", "Kernel", "KernelBug", "NotModelled",
-    "Shared", "Terminated", "Unsupported",
-    "explore", "run_seed",
+    "Shared", "Systematic", "Terminated", "Unsupported", "explore", "explore_systematic", "run_seed",
 ]
 __version__ = "0.1.0"

@@ -27,7 +27,7 @@ import sys
 from typing import Any, TextIO
 
 from .dask_explore import SchedulerUnreachable
-from .exploration import explore
+from .exploration import explore, explore_systematic
 from .kernel import Kernel
 from .progress import Progress
 from .runner import (
@@ -92,9 +92,15 @@ def add_commands(sub: Any) -> None:
                           help="the model's schedule (default fifo)")
     for parser in (run, replay, explore_cmd):
         parser.add_argument(
-            "--schedule", choices=["random", "fifo"], default="random",
-            help="how the next runnable thread is chosen (default random, drawn from the seed)",
+            "--schedule", choices=["random", "fifo", "pct", *(["systematic"] if parser is explore_cmd else [])],
+            default="random",
+            help="how the next runnable thread is chosen (default random, drawn from the seed; pct: PCT,"
+            " preemptive, bug depth 3; explore only: systematic, every schedule within --preemptions)",
         )
+    explore_cmd.add_argument(
+        "--preemptions", type=int, default=2, metavar="N",
+        help="with --schedule systematic: the most preemptions a schedule may have (default 2)",
+    )
 
 
 def dispatch(args: argparse.Namespace) -> int | None:
@@ -216,7 +222,23 @@ def _print_failure(outcome: Any, out: TextIO) -> None:
     )
 
 
+def _explore_systematic(program: Program, args: argparse.Namespace) -> int:
+    """explore --schedule systematic: every schedule within the bound, in this process, no seeds."""
+    from contextlib import ExitStack
+
+    from .programs import load, program_context
+
+    with ExitStack() as stack:
+        if program.path:
+            stack.enter_context(program_context(program.path))
+        found = explore_systematic(load(program), args.preemptions, stop_at_first=args.stop_at_first)
+    print(found)
+    return 1 if found.failures else 0
+
+
 def _explore(program: Program, args: argparse.Namespace) -> int:
+    if args.schedule == "systematic":
+        return _explore_systematic(program, args)
     if args.jobs < 1:
         print("epollsim: --jobs must be at least 1", file=sys.stderr)
         return 2

@@ -34,6 +34,34 @@ BOOT_MONOTONIC_NS = 1_000_000_000_000
 REALTIME_AT_START_NS = 1_767_225_600 * 1_000_000_000
 
 
+# Timer slack (hrtimer ranges): a sleeper's hrtimer may fire anywhere from its
+# soft expiry (the deadline asked for) to its hard expiry (soft + slack); on an
+# idle machine it fires at the hard one, the clock event device being
+# programmed for the earliest hard expiry (kernel/time/hrtimer.c
+# hrtimer_reprogram, __hrtimer_run_queues), and earlier when another interrupt
+# runs the queue first. The model fires every sleeper TIMER_SLACK_NS after its
+# soft expiry (Clock.expiry): the hard expiry of nanosleep and futex waits, and
+# inside poll/select/epoll_wait's window, which is never narrower. So a wait of
+# x ends x + 50 us later, and times printed to the millisecond stay round
+# (an idle Linux ends a 1 s epoll_wait 1 ms late, at its hard expiry).
+#
+# include/linux/init_task.h (INIT_TASK): .timer_slack_ns = 50000, inherited by
+# every normal task: the slack of nanosleep/clock_nanosleep and futex waits.
+TIMER_SLACK_NS = 50_000
+# fs/select.c MAX_SLACK: poll/select/epoll_wait's slack is at most 100 ms.
+MAX_SLACK_NS = 100 * 1_000_000
+
+
+def select_estimate_accuracy(timeout_ns: int) -> int:
+    """fs/select.c select_estimate_accuracy (and __estimate_accuracy) for a normal task
+    (nice 0, not real-time): 0.1 % of the time left, at most MAX_SLACK, at least
+    timer_slack_ns. The slack of poll, select, epoll_wait (ep_poll) and epoll_pwait2."""
+    slack = timeout_ns // 1000 if timeout_ns > 0 else 0
+    if slack > MAX_SLACK_NS:
+        slack = MAX_SLACK_NS
+    return slack if slack > TIMER_SLACK_NS else TIMER_SLACK_NS
+
+
 class Timer:
     """One armed callback; ``cancel()`` disarms it (hrtimer_cancel)."""
 
@@ -62,10 +90,14 @@ class Clock:
     timer's deadline; a test may move it itself with ``advance_to``.
     """
 
-    __slots__ = ("now_ns", "realtime_offset_ns", "_timers", "_seq")
+    __slots__ = ("now_ns", "realtime_offset_ns", "_timers", "_seq", "slack_choice")
 
     def __init__(self, start_ns: int = BOOT_MONOTONIC_NS) -> None:
         self.now_ns = start_ns
+        # Where in a timeout's slack window its timer fires: None is TIMER_SLACK_NS after
+        # the soft expiry; a callable given the window's width in ns returns the offset
+        # (0 to width), for schedules that explore timing.
+        self.slack_choice: Callable[[int], int] | None = None
         self.realtime_offset_ns = REALTIME_AT_START_NS - start_ns  # CLOCK_REALTIME - CLOCK_MONOTONIC
         self._timers: list[tuple[int, int, Timer]] = []
         self._seq = itertools.count()
@@ -79,6 +111,17 @@ class Clock:
         if deadline_ns < self.now_ns:
             raise KernelBug(f"clock moved backwards: {deadline_ns} < {self.now_ns}")
         self.now_ns = deadline_ns
+
+    def expiry(self, timeout_ns: int, slack_ns: int = TIMER_SLACK_NS) -> int:
+        """When a wait of ``timeout_ns`` from now ends: its soft expiry plus where in its
+        ``slack_ns`` window the timer fires (see TIMER_SLACK_NS)."""
+        choice = self.slack_choice
+        if choice is None:
+            return self.now_ns + timeout_ns + TIMER_SLACK_NS
+        offset = choice(slack_ns)
+        if not 0 <= offset <= slack_ns:
+            raise KernelBug(f"timer slack {offset} ns outside its window of {slack_ns} ns")
+        return self.now_ns + timeout_ns + offset
 
     def call_at(self, deadline_ns: int, callback: Callable[[Any], None], arg: Any = None) -> Timer:
         """Arm ``callback(arg)`` to run when the clock reaches ``deadline_ns``."""

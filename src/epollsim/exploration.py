@@ -16,6 +16,7 @@ from typing import Any
 from .kernel import Kernel
 from .pool import explore_inline, explore_pool
 from .runner import Outcome, Program, program_ref
+from .sched.systematic import Systematic, SystematicResult, search
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Exploration:
     runs: int = 0
     failures: list[Failure] = field(default_factory=list)
     digest: str = ""  # of every seed's outcome in seed order: equal digests, equal explorations
+    exhausted: bool = False  # systematic: every schedule within the preemption bound ran
 
     @property
     def ok(self) -> bool:
@@ -52,6 +54,23 @@ class Exploration:
     def __str__(self) -> str:
         head = f"{self.runs} seeds explored, {len(self.failures)} failed"
         return "\n".join([head, *map(str, self.failures)])
+
+
+def explore_systematic(
+    program: Callable[[Kernel], Any], preemptions: int = 2, max_runs: int = 10_000, stop_at_first: bool = True
+) -> SystematicResult:
+    """Run ``program`` under every schedule with at most ``preemptions`` preemptions
+    (sched/systematic.py), fewest preemptions first; no seeds needed. A failure's chooser
+    replays it: ``program(Kernel(schedule=Systematic([...])))``."""
+
+    def run(chooser: Systematic) -> BaseException | None:
+        try:
+            program(Kernel(0, schedule=chooser))
+        except Exception as exc:
+            return exc
+        return None
+
+    return search(run, preemptions, max_runs, stop_at_first)
 
 
 def run_seed(program: Callable[[Kernel], Any], seed: int, schedule: str = "random") -> Any:
@@ -69,6 +88,7 @@ def explore(
     progress: Callable[[int, int, int], None] | None = None,
     capture: bool = False,
     trace: bool = False,
+    preemptions: int = 2,
 ) -> Exploration:
     """Run ``program`` under every seed in ``seeds`` and collect the failing ones, in seed order.
 
@@ -80,7 +100,17 @@ def explore(
     ``progress(done, total, failed)`` is called now and then; ``capture`` keeps the program's
     output out of the terminal (in-process; workers always capture) and in each failure.
     ``trace`` records every seed's trace so that the digests cover it (slower).
+    ``schedule="systematic"`` ignores ``seeds``: it runs every schedule with at most
+    ``preemptions`` preemptions, fewest first (``explore_systematic``), in this process.
     """
+    if schedule == "systematic":  # no seeds: every schedule within the preemption bound
+        if not callable(program):
+            raise ValueError("explore(schedule='systematic') takes a function of the kernel")
+        found = explore_systematic(program, preemptions, stop_at_first=stop_at_first)
+        return Exploration(found.runs, [
+            Failure(i, exc, f"program(Kernel(schedule=epollsim.{chooser!r}))") for i, (chooser, exc) in
+            enumerate(found.failures)
+        ], exhausted=found.exhausted)
     prog: Program = program_ref(program)
     seq: Sequence[int] = seeds if isinstance(seeds, range | list | tuple) else list(seeds)
     result = Exploration()

@@ -30,6 +30,7 @@ from .patching import Patch
 from .process import Process
 from .sched.scheduler import Scheduler
 from .syscalls import Syscalls
+from .syscalls.preempt import preemptive_class
 
 
 class Host:
@@ -72,6 +73,8 @@ class Host:
             net=self.net, wall=self.wall,
         )
         self.sys = Syscalls(self.process)
+        if sched.preemptive:  # every system call a preemption point (syscalls/preempt.py)
+            self.sys.__class__ = preemptive_class(Syscalls)
         self.os = OsModule(self.sys)
         self.select = SelectModule(self.sys)
         self.socket = SocketModule(self.sys)

@@ -104,7 +104,7 @@ def test_a_whole_program_runs_under_kernel_patch(capsys: pytest.CaptureFixture[s
 
     real = (socket.socket, time.sleep)
     status, out, err = cli(capsys, "run", str(PROGRAMS / "script.py"), "--seed", "3")
-    assert (status, out) == (0, "b'hello' 3600.0\n")
+    assert (status, out) == (0, "b'hello' 3600.0000499999996\n")  # the sleep's 50 us slack, in floats
     assert (socket.socket, time.sleep) == real  # restored
     status, out, _ = cli(capsys, "explore", str(PROGRAMS / "script.py"), "--seeds", "0:20")
     assert status == 0 and out.startswith("20 seeds explored, 0 failed")
@@ -225,3 +225,16 @@ def test_sys_exit_in_a_whole_program(capsys: pytest.CaptureFixture[str], tmp_pat
     assert cli(capsys, "run", str(tmp_path / "ok.py"))[0] == 0
     status, _, err = cli(capsys, "run", str(tmp_path / "bad.py"))
     assert status == 1 and "SystemExit: 3" in err and 'bad.py", line 2, in <module>' in err
+
+
+def test_explore_systematic_needs_no_seeds_and_reports_the_bounded_space(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = cli(capsys, "explore", str(PROGRAMS / "token_race.py"), "--schedule", "systematic",
+                         "--preemptions", "1")
+    assert status == 1
+    assert out.splitlines()[0] == (
+        "12 schedules with at most 1 preemptions explored (the bounded space exhausted), 3 failed"
+    )
+    assert "Systematic([0, 0, 0, 1]) (1 preemptions): AssertionError: only ['a'] got the token" in out
+    status, out, _ = cli(capsys, "explore", str(PROGRAMS / "token_race.py"), "--schedule", "systematic",
+                         "--preemptions", "0")
+    assert status == 0 and "(the bounded space exhausted), 0 failed" in out

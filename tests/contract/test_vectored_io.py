@@ -149,5 +149,5 @@ def test_socket_sendfile_sends_a_host_file(backend: Backend, tmp_path: Any) -> N
     while len(got) < 20000:
         got += b.recv(65536)
     assert got == b"0123456789" * 2000
-    with open(path, "r") as text, pytest.raises(ValueError, match="file should be opened in binary mode"):
+    with open(path) as text, pytest.raises(ValueError, match="file should be opened in binary mode"):
         a.sendfile(text)

@@ -16,7 +16,6 @@ Addresses are loopback only, and ports are 0, the port of one of the program's o
 """
 from __future__ import annotations
 
-import errno
 import os
 import random
 import select as _select

@@ -110,7 +110,7 @@ def test_the_same_coroutine_observes_the_same_on_the_real_loop_and_the_model() -
 # -- virtual time ---------------------------------------------------------------------------
 
 
-def test_an_hour_of_sleep_takes_no_wall_time_and_advances_loop_time_exactly() -> None:
+def test_an_hour_of_sleep_takes_no_wall_time_and_advances_loop_time_by_an_hour_and_the_slack() -> None:
     k = epollsim.Kernel()
 
     async def main() -> tuple[float, float, float]:
@@ -122,7 +122,8 @@ def test_an_hour_of_sleep_takes_no_wall_time_and_advances_loop_time_exactly() ->
     wall = time.perf_counter()
     t0, t1, mono = k.asyncio.run(main())
     assert time.perf_counter() - wall < 1.0
-    assert t1 - t0 == 3600.0 and mono == t1
+    # epoll_wait's timer fires timer_slack_ns (50 us) after the hour (clock.TIMER_SLACK_NS)
+    assert round(t1 - t0, 9) == 3600.00005 and mono == t1
 
 
 def test_wait_for_and_timeout_expire_on_virtual_time() -> None:
@@ -143,7 +144,9 @@ def test_wait_for_and_timeout_expire_on_virtual_time() -> None:
             out.append(loop.time() - start)
         return out
 
-    assert k.asyncio.run(main()) == ([2.5, 7.0] if sys.version_info >= (3, 11) else [2.5])
+    # each timeout ends 50 us late: epoll_wait's timer slack (clock.TIMER_SLACK_NS)
+    got = [round(t, 9) for t in k.asyncio.run(main())]
+    assert got == ([2.50005, 7.00005] if sys.version_info >= (3, 11) else [2.50005])
 
 
 def test_a_loop_with_nothing_to_wait_for_is_a_deadlock_not_a_hang() -> None:
@@ -173,7 +176,7 @@ def test_taskgroup_errors_propagate_as_on_the_real_loop() -> None:
         assert [type(e) for e in info.value.exceptions] == [ValueError]
         return asyncio.get_running_loop().time() - start
 
-    assert k.asyncio.run(main()) == 1.0
+    assert round(k.asyncio.run(main()), 9) == 1.00005  # with epoll_wait's 50 us slack
 
 
 # -- executors and threads ------------------------------------------------------------------
@@ -190,9 +193,10 @@ def test_run_in_executor_runs_on_model_threads() -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
         results = await asyncio.gather(*(loop.run_in_executor(None, blocking, n) for n in (3, 1, 2)))
-        return [(name, at - start) for name, at in results]
+        return [(name, round(at - start, 9)) for name, at in results]
 
-    assert k.asyncio.run(main()) == [("asyncio_0", 3.0), ("asyncio_1", 1.0), ("asyncio_2", 2.0)]
+    # each sleep ends 50 us late (nanosleep's timer slack)
+    assert k.asyncio.run(main()) == [("asyncio_0", 3.00005), ("asyncio_1", 1.00005), ("asyncio_2", 2.00005)]
     assert [t.name for t in k.threading.enumerate()] == ["MainThread"]
 
 
@@ -226,8 +230,8 @@ def test_two_loops_in_two_model_threads_run_at_once() -> None:
         t.start()
     for t in threads:
         t.join()
-    assert [(what, at - 1000) for what, at in log] == [
-        ("ping", 0.0), ("pong", 0.5), ("ping", 1.5), ("pong", 2.0), ("ping", 3.0), ("pong", 3.5),
+    assert [(what, round(at - 1000, 9)) for what, at in log] == [  # each sleep 50 us late (timer slack)
+        ("ping", 0.0), ("pong", 0.50005), ("ping", 1.5001), ("pong", 2.00015), ("ping", 3.0002), ("pong", 3.50025),
     ]
 
 
@@ -305,7 +309,7 @@ def test_runner_takes_the_model_loop_as_its_loop_factory() -> None:
     with asyncio.Runner(loop_factory=k.asyncio.EventLoop) as runner:
         assert runner.run(asyncio.sleep(10, "done")) == "done"
         assert isinstance(runner.get_loop(), k.asyncio.EventLoop)
-    assert k.time.monotonic() == 1010.0
+    assert k.time.monotonic() == 1010.00005  # with epoll_wait's 50 us slack
 
 
 def test_asyncio_run_refuses_to_nest() -> None:
@@ -401,7 +405,7 @@ def test_a_client_and_a_server_on_two_hosts_with_a_partition() -> None:
     thread.start()
     listening.wait()
     k.asyncio.run(client())
-    assert log == [(b"PING\n", 0.0), ("timed out", 5.0)]
+    assert [(a, round(t, 9)) for a, t in log] == [(b"PING\n", 0.0), ("timed out", 5.00005)]  # 50 us slack
     thread.join()
 
 
@@ -449,7 +453,7 @@ def test_get_event_loop_uses_the_modules_own_policy() -> None:
     try:
         assert isinstance(loop, k.asyncio.EventLoop) and k.asyncio.get_event_loop() is loop
         assert loop.run_until_complete(asyncio.sleep(5, "slept")) == "slept"
-        assert loop.time() == 1005.0
+        assert loop.time() == 1005.00005  # with epoll_wait's 50 us slack
     finally:
         k.asyncio.set_event_loop(None)
         loop.close()
@@ -471,7 +475,7 @@ def test_the_model_thread_pool_executor_outside_asyncio() -> None:
         k.time.sleep(10)
         assert [f.result() for f in futures] == [30, 10, 20]
     assert started == ["pool_0", "pool_1", "pool_1"]  # the third job waited for a free worker
-    assert k.time.monotonic() == 1010.0
+    assert k.time.monotonic() == 1010.00005  # with the sleeps' 50 us slack
     with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
         pool.submit(job, 1)
 
@@ -584,7 +588,7 @@ def test_forwarded_helpers_run_on_the_model_loop() -> None:
         out.append(asyncio.get_running_loop().time())
         return out
 
-    assert aio.run(main()) == ["asyncio_0", 1, 1005.0]
+    assert aio.run(main()) == ["asyncio_0", 1, 1005.00005]  # with epoll_wait's 50 us slack
 
 
 def test_set_event_loop_policy_sets_the_modules_own_policy() -> None:

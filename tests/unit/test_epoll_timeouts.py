@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from epollsim import Deadlock, Kernel
+from epollsim.clock import TIMER_SLACK_NS as SLACK  # every timeout ends 50 us late
 
 MS = 1_000_000
 
@@ -22,7 +23,7 @@ def test_python_poll_timeout_advances_the_clock_exactly() -> None:
     ep, _ = _quiet_epoll(k)
     t0 = k.now_ns
     assert ep.poll(0.01) == []  # type: ignore[attr-defined]
-    assert k.now_ns - t0 == 10 * MS
+    assert k.now_ns - t0 == 10 * MS + SLACK
 
 
 @pytest.mark.parametrize(
@@ -34,7 +35,7 @@ def test_python_poll_rounds_the_timeout_up_to_whole_milliseconds(timeout: float,
     ep, _ = _quiet_epoll(k)
     t0 = k.now_ns
     assert ep.poll(timeout) == []  # type: ignore[attr-defined]
-    assert k.now_ns - t0 == expected_ms * MS
+    assert k.now_ns - t0 == (expected_ms * MS + SLACK if expected_ms else 0)  # poll(0) does not sleep
 
 
 def test_raw_epoll_wait_timeout_advances_the_clock_exactly() -> None:
@@ -42,9 +43,9 @@ def test_raw_epoll_wait_timeout_advances_the_clock_exactly() -> None:
     ep = k.sys.epoll_create1(0)
     t0 = k.now_ns
     assert k.sys.epoll_wait(ep, 4, 25) == []
-    assert k.now_ns - t0 == 25 * MS
+    assert k.now_ns - t0 == 25 * MS + SLACK
     assert k.sys.epoll_wait(ep, 4, 0) == []
-    assert k.now_ns - t0 == 25 * MS
+    assert k.now_ns - t0 == 25 * MS + SLACK
 
 
 def test_ready_item_returns_without_moving_the_clock() -> None:
@@ -84,9 +85,9 @@ def test_select_poll_timeout_is_milliseconds_rounded_up() -> None:
     p.register(r, k.select.POLLIN)
     t0 = k.now_ns
     assert p.poll(10) == []
-    assert k.now_ns - t0 == 10 * MS
+    assert k.now_ns - t0 == 10 * MS + SLACK
     assert p.poll(0.5) == []
-    assert k.now_ns - t0 == 11 * MS
+    assert k.now_ns - t0 == 11 * MS + 2 * SLACK
     with pytest.raises(Deadlock):
         p.poll(-1)
     with pytest.raises(Deadlock):
@@ -98,4 +99,4 @@ def test_waits_on_the_same_deadline_do_not_move_the_clock_backwards() -> None:
     ep, _ = _quiet_epoll(k)
     for _ in range(3):
         ep.poll(0.003)  # type: ignore[attr-defined]
-    assert k.now_ns - Kernel().now_ns == 9 * MS
+    assert k.now_ns - Kernel().now_ns == 9 * MS + 3 * SLACK

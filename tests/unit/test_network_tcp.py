@@ -121,7 +121,7 @@ def test_connect_with_a_timeout_over_a_partition() -> None:
     start = k.time.monotonic()
     with pytest.raises(TimeoutError, match="timed out"):
         s.connect(("10.0.0.2", 8080))
-    assert k.time.monotonic() - start == pytest.approx(2.5)
+    assert k.time.monotonic() - start == pytest.approx(2.50005)  # with poll's 50 us slack
     s.close()
     lsock.close()
 

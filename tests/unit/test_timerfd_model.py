@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import epollsim
+from epollsim.clock import TIMER_SLACK_NS as SLACK  # every timeout ends 50 us late
 from epollsim.files.timerfd import TimerFd
 
 SEC = 1_000_000_000
@@ -20,8 +21,8 @@ def test_gettime_is_exact_on_the_virtual_clock() -> None:
     k.os.timerfd_settime_ns(fd, initial=5 * SEC, interval=SEC)
     assert k.os.timerfd_gettime_ns(fd) == (5 * SEC, SEC)
     k.time.sleep(1.5)
-    assert k.os.timerfd_gettime_ns(fd) == (3 * SEC + SEC // 2, SEC)
-    assert k.os.timerfd_gettime(fd) == (3.5, 1.0)
+    assert k.os.timerfd_gettime_ns(fd) == (3 * SEC + SEC // 2 - SLACK, SEC)  # the sleep ended 50 us late
+    assert k.os.timerfd_gettime(fd) == (3.49995, 1.0)
 
 
 def test_a_periodic_timer_counts_the_periods_a_sleep_covered() -> None:
@@ -30,9 +31,9 @@ def test_a_periodic_timer_counts_the_periods_a_sleep_covered() -> None:
     k.os.timerfd_settime(fd, initial=1, interval=1)
     k.time.sleep(10.5)
     assert _count(k, fd) == 10
-    k.time.sleep(0.5)  # now exactly on the 11th period
+    k.time.sleep(0.5)  # now just past the 11th period (each sleep ends 50 us late)
     assert _count(k, fd) == 1
-    assert k.os.timerfd_gettime_ns(fd) == (SEC, SEC)
+    assert k.os.timerfd_gettime_ns(fd) == (SEC - 2 * SLACK, SEC)
 
 
 def test_an_hour_of_a_one_second_timer_is_one_clock_timer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +104,7 @@ def test_epoll_wait_wakes_at_the_expiry_and_edge_triggered_sees_one_edge_per_rea
     # Unread, the timer stays fired and nothing more wakes: poll times out.
     assert ep.poll() == [(fd, select.EPOLLIN)]
     assert ep.poll(10) == []
-    assert k.now_ns == start + 6 * SEC // 4 + 10 * SEC
+    assert k.now_ns == start + 6 * SEC // 4 + 10 * SEC + SLACK  # epoll_wait's slack; a timerfd has none
     assert _count(k, fd) == 41
 
 
@@ -182,7 +183,7 @@ def test_clock_gettime_reads_the_virtual_clocks() -> None:
     k.time.sleep(1.25)
     assert t.clock_gettime_ns(t.CLOCK_MONOTONIC) == t.monotonic_ns() == t.clock_gettime_ns(t.CLOCK_BOOTTIME)
     assert t.clock_gettime_ns(t.CLOCK_REALTIME) == t.time_ns() == t.clock_gettime_ns(t.CLOCK_TAI)
-    assert t.clock_gettime(t.CLOCK_MONOTONIC) == 1001.25
+    assert t.clock_gettime(t.CLOCK_MONOTONIC) == 1001.25005
     with pytest.raises(OSError) as info:
         t.clock_gettime(99)
     assert info.value.errno == 22  # argument errors: tests/contract/test_timerfd.py, per Python version

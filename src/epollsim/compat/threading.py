@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import greenlet
 
-from ..clock import Clock
+from ..clock import TIMER_SLACK_NS, Clock
 from ..sched.scheduler import Scheduler
 from ..sched.sync import SimEvent, SimLock
 from ..sched.thread import DEAD, GreenThread
@@ -34,9 +34,12 @@ _NO_OWNER = object()  # Condition._is_owned: a lock with no _owner attribute (no
 
 
 def _deadline(clock: Clock, timeout: Any) -> int | None:
+    """The hard expiry of a futex wait (a lock, an event, a join) of ``timeout`` seconds:
+    futex_wait's hrtimer has the task's timer_slack_ns (futex_setup_timer)."""
     if timeout is None or timeout < 0:
         return None
-    return clock.now_ns + time_to_ns(timeout, _NS)
+    ns = time_to_ns(timeout, _NS)
+    return clock.expiry(ns, TIMER_SLACK_NS) if ns > 0 else clock.now_ns
 
 
 class Thread:

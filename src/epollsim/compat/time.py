@@ -20,7 +20,7 @@ from ..abi.timerfd import (
     CLOCK_TAI,
     CLOCK_THREAD_CPUTIME_ID,
 )
-from ..clock import REALTIME_AT_START_NS, Clock, WallClock
+from ..clock import REALTIME_AT_START_NS, TIMER_SLACK_NS, Clock, WallClock
 from ..errors import Unsupported, oserror
 from ..sched.scheduler import Scheduler
 from ._convert import format_i, time_to_ns
@@ -65,12 +65,15 @@ class TimeModule(StandIn):
         self._boot_ns = clock.now_ns
         # The first host's wall clock; a thread of another host reads that host's (Host.start).
         self.wall = WallClock(clock)
+        # Every clock read goes through the scheduler's meter: reading again and again
+        # moves the clock on (sched/spin.py), so a spin on a deadline ends.
+        self._read = sched.spin.read
 
     def monotonic_ns(self) -> int:
-        return self._clock.now_ns
+        return self._read()
 
     def monotonic(self) -> float:
-        return self._clock.now_ns / _NS
+        return self._read() / _NS
 
     perf_counter_ns = monotonic_ns
     perf_counter = monotonic
@@ -95,6 +98,7 @@ class TimeModule(StandIn):
     thread_time = process_time
 
     def time_ns(self) -> int:
+        self._read()  # the spin meter (sched/spin.py): reading again and again moves the clock on
         host = self._sched.current.host  # CLOCK_REALTIME of the host the running thread is on
         return (self.wall if host is None else host.wall).now_ns()
 
@@ -105,7 +109,7 @@ class TimeModule(StandIn):
                 return self.process_time_ns()
             raise oserror(EINVAL)
         offset = _CLOCK_OFFSETS[clk_id]
-        return self.time_ns() if offset is None else self._clock.now_ns + offset
+        return self.time_ns() if offset is None else self._read() + offset
 
     def clock_getres(self, clk_id: Any, /) -> float:
         clk_id = _clock_id(clk_id)
@@ -132,7 +136,8 @@ class TimeModule(StandIn):
         if ns == 0:
             self._sched.yield_now()
             return
-        deadline = self._clock.now_ns + ns
+        # clock_nanosleep (CPython's pysleep): the hrtimer ends timer_slack_ns after the deadline.
+        deadline = self._clock.expiry(ns, TIMER_SLACK_NS)
         while self._sched.block([], 0, deadline, "time.sleep()"):
             pass  # woken before the deadline: a signal's handler ran; sleep the rest (PEP 475)
 

@@ -25,8 +25,12 @@ waits for.
 
 Which runnable thread runs next is the chooser's decision: ``"fifo"`` (the
 default, a round robin in wake-up order), ``"random"`` (the kernel's seeded
-generator), so the same seed gives the same interleaving, or a chooser object
-whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking).
+generator), so the same seed gives the same interleaving, a chooser object
+whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking),
+or ``"pct"`` (``pct.py``), which is also preemptive: every system call, clock
+read and ``Thread.start`` is a point where another thread may run first
+(``preempt.py``). Threads start from a shallow "nursery" greenlet (``spawn``),
+so 10,000 may be blocked at once.
 
 ``observer``, when set (the trace recorder, ``trace/recorder.py``, which this
 module does not know), is told of every block, wake-up and its waker,
@@ -40,8 +44,9 @@ sleeping thread wakes at once and its call retries, PEP 475). A resumed thread
 runs its pending calls before its blocking call returns: one attribute test
 per switch.
 
-Not yet modelled: per-thread CPU time,
-preemption (a thread that never blocks is never switched out).
+Not yet modelled: per-thread CPU time (only repeated clock reads cost time:
+``spin.py``), preemption under ``fifo`` and ``random`` (a thread that never
+blocks is never switched out).
 """
 from __future__ import annotations
 
@@ -51,7 +56,7 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import greenlet
 
@@ -60,6 +65,10 @@ from ..errors import Deadlock, KernelBug
 from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .hb import RaceDetector
+from .observer import Observer, RandomSource
+from .pct import PCT
+from .preempt import preempt, run_for
+from .spin import SpinMeter
 from .thread import (
     BLOCKED,
     DEAD,
@@ -74,35 +83,6 @@ from .thread import (
     _user_call_site,
     describe,
 )
-
-
-class RandomSource(Protocol):
-    """What the scheduler needs of the kernel's seeded random.Random."""
-
-    def randrange(self, start: int, stop: int | None = ..., step: int = ...) -> int: ...
-
-
-class Observer(Protocol):
-    """What the scheduler tells an observer (the trace recorder), when ``Scheduler.observer`` is set.
-
-    ``woken``'s waker is the running thread, or None when a timer woke it
-    (the clock's timers fire between threads); ``woken=False`` is a timeout.
-    """
-
-    def blocked(self, thread: GreenThread, queues: list[tuple[WaitQueue, str]], deadline_ns: int | None,
-                what: str) -> None: ...
-
-    def woken(self, waker: GreenThread | None, thread: GreenThread, woken: bool) -> None: ...
-
-    def spawned(self, parent: GreenThread, thread: GreenThread) -> None: ...
-
-    def exited(self, thread: GreenThread) -> None: ...
-
-    def switched(self, prev: GreenThread, nxt: GreenThread) -> None: ...
-
-    def clock_jump(self, from_ns: int, to_ns: int) -> None: ...
-
-
 
 # Which scheduler runs each greenlet: how code holding no kernel (epollsim.Shared)
 # finds the one it runs under. The greenlet an OS thread starts with is adopted as
@@ -124,9 +104,18 @@ class Scheduler:
     def __init__(self, clock: Clock, rng: RandomSource, schedule: str | Chooser = "fifo") -> None:
         # Who picks the next of several runnable threads (choosers.py): None is FIFO.
         self.choose: Callable[[int], int] | None
-        if isinstance(schedule, str):
+        # PCT (pct.py) is preemptive: every system call, clock read and Thread.start is a point
+        # where another runnable thread may run first (``preempt``).
+        self.pct: PCT | None = None
+        if schedule == "pct":
+            schedule = PCT()
+        if isinstance(schedule, PCT):
+            schedule.bind(rng)
+            self.pct = schedule
+            self.choose = self._pct_choose
+        elif isinstance(schedule, str):
             if schedule not in ("fifo", "random"):
-                raise ValueError(f"schedule must be 'fifo', 'random' or a chooser, not {schedule!r}")
+                raise ValueError(f"schedule must be 'fifo', 'random', 'pct' or a chooser, not {schedule!r}")
             self.choose = rng.randrange if schedule == "random" else None
         elif isinstance(schedule, Chooser):
             self.choose = schedule.choose
@@ -135,6 +124,10 @@ class Scheduler:
         self.clock = clock
         self.rng = rng
         self.schedule = schedule
+        # A chooser with choose_preempt (systematic.py) is preemptive too, and picks there.
+        self.choose_preempt: Callable[[int], int] | None = getattr(schedule, "choose_preempt", None)
+        self.preemptive = self.pct is not None or self.choose_preempt is not None
+        self.preemptions = 0  # how many times preempt() switched
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}
         self.runnable: deque[GreenThread] = deque()
@@ -148,6 +141,8 @@ class Scheduler:
         # the patch's garbage collection (patch_gc.py). It may make threads runnable.
         self.on_idle: Callable[[], None] | None = None
         self._weak = weakref.ref(self)
+        self._nursery: greenlet.greenlet | None = None  # where new threads start (spawn)
+        self.spin = SpinMeter(self)  # the program's clock reads: time moves while one spins
         self.main = self._adopt_current("MainThread")
         self.current = self.main
 
@@ -162,13 +157,23 @@ class Scheduler:
 
     def spawn(self, fn: Callable[[], Any], name: str | None = None, daemon: bool = False) -> GreenThread:
         tid = next(self._tids)
-        # A thread first entered through a finished greenlet's return gets its value: ignore it.
         glet = greenlet.greenlet(parent=self.main.glet)
         thread = GreenThread(tid, name or f"Thread-{tid - 1}", glet, daemon)
         thread.host = self.current.host  # a thread runs on its starter's host
-        glet.run = lambda *_: self._run(thread, fn)
+        glet.run = lambda back: self._run(thread, fn, back)
         self.threads[tid] = thread
         _owners[glet] = self._weak
+        # Start the greenlet now, from the nursery's shallow stack, and park it at the top of
+        # _run: a greenlet begins at the recursion depth of whoever first switches into it,
+        # so a thread first entered from a blocked thread's switch would start that deep, the
+        # next one deeper, and some 130 threads blocked at once overflowed the interpreter's
+        # recursion limit. Entered from the nursery, every thread starts at the same depth.
+        nursery = self._nursery
+        if nursery is None:
+            nursery = self._nursery = greenlet.greenlet(_nursery_run, parent=self.main.glet)
+        nursery.switch((glet, greenlet.getcurrent()))
+        if self.preemptive:
+            self.preempt()  # Thread.start: the new thread may run before the starter goes on
         if self.hb.on:
             self.hb.fork(thread)
         if self.observer is not None:
@@ -176,8 +181,9 @@ class Scheduler:
         self.runnable.append(thread)
         return thread
 
-    def _run(self, thread: GreenThread, fn: Callable[[], Any]) -> None:
+    def _run(self, thread: GreenThread, fn: Callable[[], Any], back: greenlet.greenlet) -> None:
         try:
+            back.switch()  # parked (see spawn) until first chosen to run; what resumes it is ignored
             fn()
         except greenlet.GreenletExit:
             return
@@ -358,6 +364,19 @@ class Scheduler:
         finally:
             self._in_timers = False
 
+    def run_for(self, ns: int) -> None:
+        """The running thread computes for ``ns``: the clock moves on, timers due on the way fire."""
+        run_for(self, ns)
+
+    def _pct_choose(self, n: int) -> int:
+        """``choose`` under PCT: the runnable thread of highest priority."""
+        assert self.pct is not None and n == len(self.runnable)
+        return self.pct.pick(self.current, list(self.runnable))
+
+    def preempt(self) -> None:
+        """A preemption point of a preemptive schedule: another runnable thread may run first."""
+        preempt(self)
+
     def _switch_away(self) -> None:
         me = self.current
         runnable = self.runnable
@@ -477,6 +496,14 @@ class Scheduler:
                 if cause:
                     lines.append(f"    {cause}")
         return Deadlock("\n".join(lines))
+
+
+def _nursery_run(start: tuple[greenlet.greenlet, greenlet.greenlet]) -> None:
+    """The nursery greenlet: enters each new thread's greenlet, handing it the greenlet
+    to switch back to, from the same shallow stack every time (see Scheduler.spawn)."""
+    while True:
+        glet, back = start
+        start = glet.switch(back)
 
 
 # Sleepers hook where ``how`` says (see ``block``), as the WaitQueue methods do.

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from ..abi.epoll import EPOLLOUT
 from ..abi.signal import SIGPIPE
+from ..clock import select_estimate_accuracy
 from ..errors import oserror
 from ..files.blocking import WouldBlock
 from ..process import Process
@@ -115,10 +116,12 @@ class SyscallBase:
         return done
 
     def deadline_after_ms(self, timeout_ms: int) -> int | None:
-        """An absolute deadline for a timeout in ms; negative means none (wait forever)."""
+        """The absolute hard expiry of a poll/select/epoll_wait timeout in ms, its slack
+        included (clock.select_estimate_accuracy); negative means none (wait forever)."""
         if timeout_ms < 0:
             return None
-        return self.proc.clock.now_ns + timeout_ms * NSEC_PER_MSEC
+        ns = timeout_ms * NSEC_PER_MSEC
+        return self.proc.clock.expiry(ns, select_estimate_accuracy(ns))
 
     def _install_pair(self, a: OpenFile, b: OpenFile, cloexec: bool) -> tuple[int, int]:
         table = self.proc.fdtable

@@ -17,6 +17,7 @@ from ..abi.epoll import (
     EPOLLEXCLUSIVE_OK_BITS,
     EPOLLHUP,
 )
+from ..clock import select_estimate_accuracy
 from ..errors import oserror
 from ..vfs.epoll import Epoll
 from ..vfs.file import OpenFile
@@ -150,7 +151,8 @@ class EpollCalls(SyscallBase):
             sec, nsec = timeout
             if sec < 0 or not 0 <= nsec < NSEC_PER_SEC:
                 raise oserror(EINVAL)
-            deadline = self.proc.clock.now_ns + sec * NSEC_PER_SEC + nsec
+            ns = sec * NSEC_PER_SEC + nsec
+            deadline = self.proc.clock.expiry(ns, select_estimate_accuracy(ns))  # with its slack
         ep = self.files.get(epfd)
         self._epoll_wait_checks(ep, maxevents)
         assert isinstance(ep, Epoll)  # what the checks established

@@ -72,8 +72,8 @@ def marker_options(marker: pytest.Mark) -> MarkerOptions:
         if not chosen:
             raise InvalidMarker("@pytest.mark.epollsim(seeds=...) names no seed")
     schedule = kwargs.get("schedule", "random")
-    if schedule not in ("random", "fifo"):
-        raise InvalidMarker(f"@pytest.mark.epollsim: schedule must be 'random' or 'fifo', not {schedule!r}")
+    if schedule not in ("random", "fifo", "pct"):
+        raise InvalidMarker(f"@pytest.mark.epollsim: schedule must be 'random', 'fifo' or 'pct', not {schedule!r}")
     chunk = kwargs.get("chunk")
     if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
         raise InvalidMarker(f"@pytest.mark.epollsim: chunk must be a positive int, not {chunk!r}")

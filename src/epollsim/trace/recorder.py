@@ -36,7 +36,6 @@ import hashlib
 import inspect
 import os
 import sys
-import types
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -45,7 +44,7 @@ from ..compat.signal import signal_name
 from ..sched.scheduler import Scheduler
 from ..sched.thread import GreenThread
 from ..syscalls import Syscalls
-from ..syscalls.base import SyscallBase
+from ..syscalls.preempt import syscall_names, unpreempted
 from ..vfs.waitqueue import WaitQueue
 from .records import (
     TIMER,
@@ -70,17 +69,6 @@ if TYPE_CHECKING:
 
 StrPath = str | os.PathLike[str]
 
-# SyscallBase's public helpers (fd lookup, the retry loop...) are not system calls.
-_HELPERS = frozenset(name for name in dir(SyscallBase) if not name.startswith("_"))
-
-
-def syscall_names(cls: type) -> list[str]:
-    """The public methods of a Syscalls class that are system calls, in name order."""
-    return [
-        name for name in dir(cls)
-        if not name.startswith("_") and name not in _HELPERS
-        and isinstance(inspect.getattr_static(cls, name), types.FunctionType)
-    ]
 
 
 class Tracer:
@@ -156,6 +144,15 @@ class Tracer:
 
     def _wrap(self, host: str, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         record = self._syscall
+        original = unpreempted(fn)
+        if original is not None:  # a preemptive schedule's call: the switch comes before the call
+
+            @functools.wraps(original)
+            def preempted(sys_: Syscalls, *args: Any, **kwargs: Any) -> Any:
+                sys_.proc.sched.preempt()
+                return record(host, name, original, sys_, args, kwargs)
+
+            return preempted
 
         @functools.wraps(fn)
         def traced(sys_: Syscalls, *args: Any, **kwargs: Any) -> Any:

@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 
 import epollsim
+from epollsim.clock import TIMER_SLACK_NS
 
 BOOT = datetime.datetime(2026, 1, 1)  # the simulated machine's wall clock at boot (UTC)
 MADE_BEFORE = datetime.datetime(2020, 5, 17, 12, 30)
+
+SLACK = TIMER_SLACK_NS / 1e9  # every sleep ends this late (Linux timer slack)
 
 
 class Reactor:  # Twisted's style: clocks kept as class attributes when the class is made
@@ -42,7 +45,7 @@ def k() -> Iterator[epollsim.Kernel]:
 
 def test_every_time_function_reads_the_virtual_clock(k: epollsim.Kernel) -> None:
     with k.patch():
-        time.sleep(2.25)
+        time.sleep(2.25 - SLACK)  # ends at 1002.25 exactly: a sleep ends 50 us late (timer slack)
         # time() is CPython's _PyTime_AsSecondsDouble: the ns made a double, then divided by 1e9
         mono, wall = 1002.25, 1_767_225_602_250_000_000 / 1e9
         assert wall == 1_767_225_602.2499998 != 1_767_225_602_250_000_000 / 10**9
@@ -65,7 +68,7 @@ def test_every_time_function_reads_the_virtual_clock(k: epollsim.Kernel) -> None
 def test_datetime_reads_the_virtual_wall_clock(k: epollsim.Kernel) -> None:
     plus2 = datetime.timezone(datetime.timedelta(hours=2))
     with k.patch():
-        time.sleep(90.0000125)
+        time.sleep(90.0000125 - SLACK)
         assert datetime.datetime.now() == BOOT + datetime.timedelta(seconds=90, microseconds=12)  # floored
         # today() goes through the float time.time(), rounded half-even, as fromtimestamp does
         assert datetime.datetime.today() == BOOT + datetime.timedelta(seconds=90, microseconds=13)
@@ -118,7 +121,7 @@ def test_datetime_errors_and_warnings_are_the_real_ones(k: epollsim.Kernel) -> N
 
 def test_clocks_held_in_classes_and_defaults_are_virtual(k: epollsim.Kernel) -> None:
     with k.patch():
-        time.sleep(5)
+        time.sleep(5 - SLACK)
         assert Reactor.seconds() == Reactor().seconds() == 1_767_225_605.0
         assert Reactor.monotonic() == Reactor().monotonic() == 1005.0
         assert Reactor().later(1) == 1006.0

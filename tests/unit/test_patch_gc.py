@@ -97,7 +97,7 @@ def test_what_is_left_is_finalized_at_exit_on_the_model() -> None:
         time.sleep(3)
         Connection("a", a, log)
         del a
-    assert log == [("finalized", "a", 1003.0)]  # on the virtual clock: the patch was still active
+    assert log == [("finalized", "a", 1003.00005)]  # on the virtual clock: the patch was still active
     with pytest.raises(OSError) as info:
         k.os.fstat(fd)  # closed on the model
     assert info.value.errno == 9

@@ -174,7 +174,7 @@ def test_the_cpu_time_clocks_count_virtual_time_since_boot(clk_id: int) -> None:
     k = epollsim.Kernel()
     assert k.time.clock_gettime_ns(clk_id) == 0
     k.time.sleep(1.5)
-    assert k.time.clock_gettime_ns(clk_id) == 1_500_000_000 == k.time.process_time_ns()
+    assert k.time.clock_gettime_ns(clk_id) == 1_500_050_000 == k.time.process_time_ns()  # (timer slack)
 
 
 def test_clock_gettime_reads_the_virtual_clocks() -> None:

@@ -593,7 +593,7 @@ ASYNC_RACE = textwrap.dedent(
         loop = asyncio.get_running_loop()
         start = loop.time()
         await asyncio.sleep(3600)
-        assert loop.time() - start == 3600 and kernel.now_ns >= 3600 * 10**9  # the kernel's clock
+        assert round(loop.time() - start, 3) == 3600 and kernel.now_ns >= 3600 * 10**9  # (50 us of timer slack)
 
     @pytest.mark.epollsim(seeds=range(20))
     async def test_one_ticket(kernel):
@@ -613,7 +613,7 @@ ASYNC_RACE = textwrap.dedent(
         import time
         start = time.monotonic()
         await asyncio.sleep(60)
-        assert time.monotonic() - start == 60
+        assert round(time.monotonic() - start, 3) == 60
     """
 )
 

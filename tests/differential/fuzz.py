@@ -35,9 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 if __package__:  # python -m tests.differential.fuzz
-    from .fuzz_ops import Addr, CALLS, CREATES, RESTORES_NONBLOCK, Call, Drawer, Fd, FStat, New, Port, Side, Skip
+    from .fuzz_draw import Drawer
+    from .fuzz_ops import CALLS, CREATES, RESTORES_NONBLOCK, Addr, Call, Fd, FStat, Port, Side, Skip
 else:  # imported by the tests, with this directory on sys.path
-    from fuzz_ops import Addr, CALLS, CREATES, RESTORES_NONBLOCK, Call, Drawer, Fd, FStat, New, Port, Side, Skip
+    from fuzz_draw import Drawer
+    from fuzz_ops import CALLS, CREATES, RESTORES_NONBLOCK, Addr, Call, Fd, FStat, Port, Side, Skip
 
 from epollsim import Kernel
 from epollsim.testing.backends import real_nofile

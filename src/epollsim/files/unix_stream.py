@@ -40,8 +40,8 @@ file), datagram sockets ``unix_dgram.py``'s.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 from errno import EAGAIN, ECONNRESET, EINVAL, EPIPE
+from typing import Any
 
 from ..abi.epoll import (
     EPOLLERR,

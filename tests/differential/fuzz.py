@@ -141,8 +141,8 @@ def normalize(side: Side, v: Any) -> Any:
         return tuple(normalize(side, x) for x in v)
     if isinstance(v, list):
         return [normalize(side, x) for x in v]
-    if isinstance(v, float):
-        return round(v, 1)
+    if isinstance(v, float):  # timer values: the real clock runs on between calls, the virtual one not
+        return float(round(v))
     if isinstance(v, str):
         return _ADDRESS.sub(" at 0x?", v)
     if isinstance(v, bytes) and len(v) == 6 and v[:1] == b"\0":  # a unix autobind name: 5 random hex digits
@@ -228,8 +228,26 @@ def _documented_unsupported(d: Divergence) -> bool:
 # Known model bugs, each with the item of issue 13 it is: a program that diverges this way is counted
 # and stops, but does not fail the CI test. Remove an entry when the bug is fixed (all of items 1-7
 # are: the fuzzer found each of them, listed here, before its fix; docs/testing.md).
+def _self_connected(d: Divergence) -> bool:
+    return any(c.op in ("connect", "connect_ex") and isinstance(c.args[1], Addr) and c.args[1].port == Port(c.args[0])
+               for c in d.program)
+
+
+def _on_a_shut_listener(d: Divergence) -> bool:
+    return any(c.op == "listen" for c in d.program) and any(c.op == "shutdown" for c in d.program)
+
+
 KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("not modelled (Unsupported, in docs/differences.md)", _documented_unsupported),
+    # Found at 10^6 calls, not fixed: a socket that is its own peer acknowledges differently (Linux
+    # leaves 32 KiB of a 64 KiB send unsent where the model has sent nearly all of it).
+    ("found by this fuzzer: ioctl(SIOCOUTQ) of a TCP socket connected to itself, after large sends",
+     lambda d: d.call.op == "ioctl" and _self_connected(d)),
+    # Found at 10^6 calls, not fixed: after shutdown(SHUT_RD) of a listener (tcp_disconnect), Linux
+    # 6.18 refuses a connect with EINVAL (yet listen and bind work again); the model connects.
+    ("found by this fuzzer: connect from a listener shut for reading is EINVAL on Linux",
+     lambda d: d.call.op in ("connect", "connect_ex") and _on_a_shut_listener(d)
+     and d.real in (("ok", 22), ("raised", "OSError", 22, "[Errno 22] Invalid argument"))),
 ]
 
 

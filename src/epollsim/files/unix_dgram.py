@@ -179,16 +179,19 @@ class UnixDgramSocket(OpenFile):
         return other
 
     def connect(self, path: bytes) -> None:
-        """unix_dgram_connect: a default peer (and the only one it receives from)."""
-        self.peer = self._find(path)
+        """unix_dgram_connect: a default peer (and the only one it receives from), which must
+        accept us (unix_may_send: not connected to another socket, else EPERM)."""
+        other = self._find(path)
+        if other.peer is not None and other.peer is not self:
+            raise oserror(EPERM)
+        self.peer = other
 
     # -- data -----------------------------------------------------------------
 
     def sendto(self, data: bytes, flags: int, path: bytes | None) -> int:
-        """unix_dgram_sendmsg."""
+        """unix_dgram_sendmsg: the size, the buffer (sock_alloc_send_pskb), then the receiver
+        (measured on 6.18: EMSGSIZE, then EPIPE, before ENOTCONN)."""
         peer = self.peer
-        if path is None and peer is None:
-            raise oserror(ENOTCONN)
         if len(data) > self.sndbuf - 32:
             raise oserror(EMSGSIZE)
         nonblock = flags & MSG_DONTWAIT or self.flags & O_NONBLOCK
@@ -200,6 +203,8 @@ class UnixDgramSocket(OpenFile):
             if nonblock:
                 raise oserror(EAGAIN)
             raise WouldBlock(self.wq, _WRITABLE_KEY, "socket send buffer is full")
+        if path is None and peer is None:
+            raise oserror(ENOTCONN)
         other = self._find(path) if path is not None else peer
         assert other is not None
         if other.peer is not None and other.peer is not self:

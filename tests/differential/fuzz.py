@@ -367,6 +367,8 @@ class Fuzzer:
                 report.counts[d.key] = report.counts.get(d.key, 0) + 1
                 if d.key not in report.found:
                     report.found[d.key] = self.shrink(d) if shrink else d
+                    if progress:  # at once, not only in the summary: a long run can be stopped
+                        print(f"new: {report.found[d.key]}\n", file=sys.stderr, flush=True)
             if progress and report.programs % 500 == 0:
                 rate = report.calls / (time.monotonic() - started)
                 print(f"{report.calls} calls, {len(report.found)} kinds of divergence, {rate:.0f} calls/s",

@@ -225,3 +225,14 @@ def test_binding_the_empty_name_again_keeps_the_name(backend: Backend) -> None:
         name = s.getsockname()
         s.bind("")
         assert s.getsockname() == name
+
+
+def test_the_source_address_is_the_senders_name_when_read(backend: Backend) -> None:
+    """unix_copy_addr reads the sending socket's address as the datagram is received: a name
+    bound after the send shows (found by the fuzzer)."""
+    S = backend.socket
+    a, b = S.socketpair(S.AF_UNIX, S.SOCK_DGRAM)
+    b.send(b"x")
+    name = f"\0epollsim-late-{os.getpid()}-{backend.name}".encode()
+    b.bind(name)
+    assert a.recvfrom(10) == (b"x", name)

@@ -102,6 +102,7 @@ def model_side(low: int, seed: int) -> Side:
 # -- outcomes ---------------------------------------------------------------------------------------
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+_PORT_LABEL = re.compile(r"'P\d+'")
 
 
 def run_call(side: Side, call: Call) -> Outcome:
@@ -167,6 +168,12 @@ ALLOWED: list[tuple[str, Callable[[Call, Outcome, Outcome], bool]]] = [
     ("getsockname through a socket object of another family",
      lambda call, real, model: call.op == "socket_on_fd" and real[0] == model[0] == "ok"
      and real[1][:2] == model[1][:2]),
+    # Linux may give a connect() the ephemeral port another connection (to another destination)
+    # has; the model never shares one (net/stack.py, docs/differences.md). Ports are compared by
+    # order of first appearance, so from then on the labels part: the outcomes agree but for them.
+    ("an ephemeral port Linux shares between connections",
+     lambda call, real, model: real[0] == model[0] == "ok" and real != model
+     and _PORT_LABEL.sub("P", repr(real)) == _PORT_LABEL.sub("P", repr(model))),
     # glibc's eventfd_read turns a short read into -1 and leaves errno as an earlier call left it;
     # the model says errno 0 (docs/differences.md).
     ("os.eventfd_read's short read: a stale errno",
@@ -228,26 +235,31 @@ def _documented_unsupported(d: Divergence) -> bool:
 # Known model bugs, each with the item of issue 13 it is: a program that diverges this way is counted
 # and stops, but does not fail the CI test. Remove an entry when the bug is fixed (all of items 1-7
 # are: the fuzzer found each of them, listed here, before its fix; docs/testing.md).
-def _self_connected(d: Divergence) -> bool:
-    return any(c.op in ("connect", "connect_ex") and isinstance(c.args[1], Addr) and c.args[1].port == Port(c.args[0])
+def _disconnected(d: Divergence) -> bool:
+    """A listen and a shutdown, or a connect that can fail (port 0 or 1, or a port of the program)."""
+    ops = [c.op for c in d.program[:-1]]
+    return ("listen" in ops and "shutdown" in ops) or any(
+        c.op in ("connect", "connect_ex") and isinstance(c.args[1], Addr) for c in d.program[:-1])
+
+
+def _big_send(d: Divergence) -> bool:
+    return any(c.op in ("send", "sendto", "write") and isinstance(c.args[1], bytes) and len(c.args[1]) >= 65507
                for c in d.program)
-
-
-def _on_a_shut_listener(d: Divergence) -> bool:
-    return any(c.op == "listen" for c in d.program) and any(c.op == "shutdown" for c in d.program)
 
 
 KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("not modelled (Unsupported, in docs/differences.md)", _documented_unsupported),
-    # Found at 10^6 calls, not fixed: a socket that is its own peer acknowledges differently (Linux
-    # leaves 32 KiB of a 64 KiB send unsent where the model has sent nearly all of it).
-    ("found by this fuzzer: ioctl(SIOCOUTQ) of a TCP socket connected to itself, after large sends",
-     lambda d: d.call.op == "ioctl" and _self_connected(d)),
-    # Found at 10^6 calls, not fixed: after shutdown(SHUT_RD) of a listener (tcp_disconnect), Linux
-    # 6.18 refuses a connect with EINVAL (yet listen and bind work again); the model connects.
-    ("found by this fuzzer: connect from a listener shut for reading is EINVAL on Linux",
-     lambda d: d.call.op in ("connect", "connect_ex") and _on_a_shut_listener(d)
-     and d.real in (("ok", 22), ("raised", "OSError", 22, "[Errno 22] Invalid argument"))),
+    # Found at 10^6 calls, not fixed: after one send of 64 KiB Linux leaves about 32 KiB unsent
+    # (the receiver's initial window); the model sends it all at once.
+    ("found by this fuzzer: ioctl(SIOCOUTQ) of TCP after a send of 64 KiB",
+     lambda d: d.call.op == "ioctl" and d.call.args[1] == 0x5411 and _big_send(d)),
+    # Found at 10^6 calls, not fixed: after tcp_disconnect (a failed connect, a listener shut for
+    # reading) Linux 6.18's port bookkeeping refuses a connect (EINVAL) or a bind to the old port
+    # (EADDRINUSE) that the model allows.
+    ("found by this fuzzer: connect or bind after tcp_disconnect",
+     lambda d: d.call.op in ("connect", "connect_ex", "bind") and _disconnected(d)
+     and (d.real in (("ok", 22), ("raised", "OSError", 22, "[Errno 22] Invalid argument"))
+          or d.real[:3] == ("raised", "OSError", 98))),
 ]
 
 

@@ -86,12 +86,11 @@ def dgram_truesize(size: int) -> int:
 
 
 class Skb:
-    __slots__ = ("data", "name", "sender", "truesize")
+    __slots__ = ("data", "sender", "truesize")
 
     def __init__(self, data: bytes, sender: UnixDgramSocket) -> None:
         self.data = data
-        self.sender = sender
-        self.name = sender.name  # the sender's address, as it was when sent
+        self.sender = sender  # skb->sk: its address is read when the datagram is (unix_copy_addr)
         self.truesize = dgram_truesize(len(data))
 
 
@@ -248,7 +247,7 @@ class UnixDgramSocket(OpenFile):
         data = skb.data
         copied = data[:n]
         ret = len(data) if flags & MSG_TRUNC else len(copied)
-        return copied, ret, MSG_TRUNC if n < len(data) else 0, skb.name
+        return copied, ret, MSG_TRUNC if n < len(data) else 0, skb.sender.name
 
     @staticmethod
     def _free(skb: Skb) -> None:

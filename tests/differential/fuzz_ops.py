@@ -145,6 +145,11 @@ class Side:
             sock.detach()
 
     def make_nonblocking(self, n: Any) -> None:
+        if type(n) is not int and hasattr(n, "fileno"):  # an epoll object passed as the fd: its number
+            try:
+                n = n.fileno()
+            except (OSError, ValueError):
+                return
         if type(n) is not int or not 0 <= n < 2**31:
             return
         try:

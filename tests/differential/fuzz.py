@@ -26,6 +26,7 @@ import os as _os
 import random
 import re
 import select as _select
+import signal
 import socket as _socket
 import sys
 import threading as _threading
@@ -321,8 +322,20 @@ class Report:
         return "\n".join(lines)
 
 
+REAL_CALL_LIMIT_S = 5.0
+
+
+class RealCallBlocked(Exception):
+    """Raised by SIGALRM in a real call that did not return within REAL_CALL_LIMIT_S."""
+
+
+def _blocked(signum: int, frame: Any) -> None:
+    raise RealCallBlocked(f"the real call blocked for {REAL_CALL_LIMIT_S} s")
+
+
 class Fuzzer:
     def __init__(self, seed: int = 0) -> None:
+        signal.signal(signal.SIGALRM, _blocked)
         self.real = RealProcess()
         self.seed = seed
         self.token = f"{_os.getpid()}"
@@ -333,7 +346,13 @@ class Fuzzer:
         done = 0
         try:
             for call in program:
-                got_real = run_call(real, call)
+                # A real call that blocks (a bug of the fuzzer: some fd left blocking) is cut
+                # short by SIGALRM and reported as a divergence, instead of hanging the run.
+                signal.setitimer(signal.ITIMER_REAL, REAL_CALL_LIMIT_S)
+                try:
+                    got_real = run_call(real, call)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 got_model = run_call(model, call)
                 done += 1
                 if got_real == got_model:

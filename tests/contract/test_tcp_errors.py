@@ -262,3 +262,17 @@ def test_a_socket_whose_connect_failed_cannot_listen(backend: Backend, how: str)
     assert info.value.errno == errno.EINVAL
     fresh = S.socket()
     fresh.listen()  # a socket that never connected listens
+
+
+@pytest.mark.parametrize("family", ["AF_INET", "AF_INET6"])
+def test_a_failed_connect_forgets_the_source_address_it_chose(backend: Backend, family: str) -> None:
+    """tcp_disconnect's inet_reset_saddr, unless bind() chose the address (found by the fuzzer)."""
+    S = backend.socket
+    host = "127.0.0.1" if family == "AF_INET" else "::1"
+    free = S.socket(getattr(S, family))
+    bound = S.socket(getattr(S, family))
+    bound.bind((host, 0))
+    for s in (free, bound):
+        assert s.connect_ex((host, 1)) == errno.ECONNREFUSED
+    assert free.getsockname()[0] == ("0.0.0.0" if family == "AF_INET" else "::")
+    assert bound.getsockname()[0] == host

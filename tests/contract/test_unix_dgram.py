@@ -185,3 +185,54 @@ def test_a_zero_length_read_is_empty_without_a_datagram(backend: Backend) -> Non
     b.send(b"kept")
     assert backend.os.read(a.fileno(), 0) == b""
     assert a.recv(10) == b"kept"
+
+
+def test_send_checks_size_then_shutdown_then_the_peer(backend: Backend) -> None:
+    """Measured on 6.18 (found by the fuzzer): EMSGSIZE, then EPIPE, before ENOTCONN."""
+    S = backend.socket
+    s = S.socket(S.AF_UNIX, S.SOCK_DGRAM)
+    for data, code in ((b"x", errno.ENOTCONN), (b"x" * 300000, errno.EMSGSIZE)):
+        with pytest.raises(OSError) as info:
+            s.send(data)
+        assert info.value.errno == code
+    s.shutdown(S.SHUT_WR)
+    for data, code in ((b"x", errno.EPIPE), (b"x" * 300000, errno.EMSGSIZE)):
+        with pytest.raises(OSError) as info:
+            s.send(data)
+        assert info.value.errno == code
+    with pytest.raises(BrokenPipeError):
+        s.sendto(b"x", f"\0epollsim-nobody-{os.getpid()}".encode())
+
+
+def test_connect_to_a_socket_connected_elsewhere_is_eperm(backend: Backend) -> None:
+    """unix_may_send: a datagram socket connected to another accepts no one else (itself neither)."""
+    S = backend.socket
+    a, b = S.socketpair(S.AF_UNIX, S.SOCK_DGRAM)
+    name = f"\0epollsim-eperm-{os.getpid()}-{backend.name}".encode()
+    a.bind(name)
+    c = S.socket(S.AF_UNIX, S.SOCK_DGRAM)
+    for sock in (c, a):
+        with pytest.raises(PermissionError):
+            sock.connect(name)
+
+
+def test_binding_the_empty_name_again_keeps_the_name(backend: Backend) -> None:
+    """unix_autobind returns 0 for a socket that already has a name."""
+    S = backend.socket
+    for kind in (S.SOCK_STREAM, S.SOCK_DGRAM):
+        s = S.socket(S.AF_UNIX, kind)
+        s.bind("")
+        name = s.getsockname()
+        s.bind("")
+        assert s.getsockname() == name
+
+
+def test_the_source_address_is_the_senders_name_when_read(backend: Backend) -> None:
+    """unix_copy_addr reads the sending socket's address as the datagram is received: a name
+    bound after the send shows (found by the fuzzer)."""
+    S = backend.socket
+    a, b = S.socketpair(S.AF_UNIX, S.SOCK_DGRAM)
+    b.send(b"x")
+    name = f"\0epollsim-late-{os.getpid()}-{backend.name}".encode()
+    b.bind(name)
+    assert a.recvfrom(10) == (b"x", name)

@@ -26,6 +26,7 @@ import os as _os
 import random
 import re
 import select as _select
+import signal
 import socket as _socket
 import sys
 import threading as _threading
@@ -35,33 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 if __package__:  # python -m tests.differential.fuzz
-    from .fuzz_ops import (
-        CALLS,
-        CREATES,
-        RESTORES_NONBLOCK,
-        Addr,
-        Call,
-        Drawer,
-        Fd,
-        FStat,
-        Port,
-        Side,
-        Skip,
-    )
+    from .fuzz_draw import Drawer
+    from .fuzz_ops import CALLS, CREATES, RESTORES_NONBLOCK, Addr, Call, Fd, FStat, Port, Side, Skip
 else:  # imported by the tests, with this directory on sys.path
-    from fuzz_ops import (
-        CALLS,
-        CREATES,
-        RESTORES_NONBLOCK,
-        Addr,
-        Call,
-        Drawer,
-        Fd,
-        FStat,
-        Port,
-        Side,
-        Skip,
-    )
+    from fuzz_draw import Drawer
+    from fuzz_ops import CALLS, CREATES, RESTORES_NONBLOCK, Addr, Call, Fd, FStat, Port, Side, Skip
 
 from epollsim import Kernel
 from epollsim.testing.backends import real_nofile
@@ -124,6 +103,7 @@ def model_side(low: int, seed: int) -> Side:
 # -- outcomes ---------------------------------------------------------------------------------------
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+_PORT_LABEL = re.compile(r"'P\d+'")
 
 
 def run_call(side: Side, call: Call) -> Outcome:
@@ -163,8 +143,8 @@ def normalize(side: Side, v: Any) -> Any:
         return tuple(normalize(side, x) for x in v)
     if isinstance(v, list):
         return [normalize(side, x) for x in v]
-    if isinstance(v, float):
-        return round(v, 1)
+    if isinstance(v, float):  # timer values: the real clock runs on between calls, the virtual one not
+        return float(round(v))
     if isinstance(v, str):
         return _ADDRESS.sub(" at 0x?", v)
     if isinstance(v, bytes) and len(v) == 6 and v[:1] == b"\0":  # a unix autobind name: 5 random hex digits
@@ -189,6 +169,12 @@ ALLOWED: list[tuple[str, Callable[[Call, Outcome, Outcome], bool]]] = [
     ("getsockname through a socket object of another family",
      lambda call, real, model: call.op == "socket_on_fd" and real[0] == model[0] == "ok"
      and real[1][:2] == model[1][:2]),
+    # Linux may give a connect() the ephemeral port another connection (to another destination)
+    # has; the model never shares one (net/stack.py, docs/differences.md). Ports are compared by
+    # order of first appearance, so from then on the labels part: the outcomes agree but for them.
+    ("an ephemeral port Linux shares between connections",
+     lambda call, real, model: real[0] == model[0] == "ok" and real != model
+     and _PORT_LABEL.sub("P", repr(real)) == _PORT_LABEL.sub("P", repr(model))),
     # glibc's eventfd_read turns a short read into -1 and leaves errno as an earlier call left it;
     # the model says errno 0 (docs/differences.md).
     ("os.eventfd_read's short read: a stale errno",
@@ -240,7 +226,6 @@ UNSUPPORTED = [
     "send flags ", "recv flags ",  # MSG_OOB on streams, MSG_WAITALL, unknown bits
     "ioctl request ", "ioctl(SIOCOUTQ) on a",  # requests other than FIONREAD and TIOCOUTQ
     "fcntl.fcntl with a buffer argument is not modelled",
-    "on an inet socket is not modelled",  # sendmsg's IP-level and unknown SOL_SOCKET ancillary data
 ]
 
 
@@ -251,8 +236,39 @@ def _documented_unsupported(d: Divergence) -> bool:
 # Known model bugs, each with the item of issue 13 it is: a program that diverges this way is counted
 # and stops, but does not fail the CI test. Remove an entry when the bug is fixed (all of items 1-7
 # are: the fuzzer found each of them, listed here, before its fix; docs/testing.md).
+def _disconnected(d: Divergence) -> bool:
+    """A listen and a shutdown, or a connect that can fail (port 0 or 1, or a port of the program)."""
+    ops = [c.op for c in d.program[:-1]]
+    return ("listen" in ops and "shutdown" in ops) or any(
+        c.op in ("connect", "connect_ex") and isinstance(c.args[1], Addr) for c in d.program[:-1])
+
+
+_AFTER_A_BIG_SEND = ("ioctl", "recv", "recvfrom", "read")
+
+
+def _big_send(d: Divergence) -> bool:
+    """A TCP socket in the program, and a send of 64 KiB or more."""
+    tcp = any(c.op == "socket" and c.args[0] in (_socket.AF_INET, _socket.AF_INET6) and c.args[1] == _socket.SOCK_STREAM
+              for c in d.program)
+    return tcp and any(c.op in ("send", "sendto", "write") and isinstance(c.args[1], bytes) and len(c.args[1]) >= 65507
+               for c in d.program)
+
+
 KNOWN: list[tuple[str, Callable[[Divergence], bool]]] = [
     ("not modelled (Unsupported, in docs/differences.md)", _documented_unsupported),
+    # Found at 10^6 calls, not fixed: after one send of 64 KiB Linux leaves about 32 KiB unsent
+    # (the receiver's initial window); the model sends it all at once.
+    ("found by this fuzzer: TCP after a send of 64 KiB (SIOCOUTQ, how much a read gets)",
+     lambda d: d.real[0] == d.model[0] == "ok" and _big_send(d) and d.call.op in _AFTER_A_BIG_SEND),
+    # Found at 10^6 calls, not fixed: after tcp_disconnect (a failed connect, a listener shut for
+    # reading) Linux 6.18's port bookkeeping refuses a connect (EINVAL) or a bind to the old port
+    # (EADDRINUSE) that the model allows.
+    # (And SIOCOUTQ of a listener made with backlog 0 and shut down: 2 on Linux, 0 in the model,
+    # as files/tcp.py's ioctl says.)
+    ("found by this fuzzer: connect, bind, getsockname and SIOCOUTQ after tcp_disconnect",
+     lambda d: d.call.op in ("connect", "connect_ex", "bind", "getsockname", "ioctl") and _disconnected(d)
+     and (d.real in (("ok", 22), ("raised", "OSError", 22, "[Errno 22] Invalid argument"))
+          or d.real[:3] == ("raised", "OSError", 98) or d.call.op in ("getsockname", "ioctl") and d.real[0] == "ok")),
 ]
 
 
@@ -308,8 +324,20 @@ class Report:
         return "\n".join(lines)
 
 
+REAL_CALL_LIMIT_S = 5.0
+
+
+class RealCallBlocked(Exception):
+    """Raised by SIGALRM in a real call that did not return within REAL_CALL_LIMIT_S."""
+
+
+def _blocked(signum: int, frame: Any) -> None:
+    raise RealCallBlocked(f"the real call blocked for {REAL_CALL_LIMIT_S} s")
+
+
 class Fuzzer:
     def __init__(self, seed: int = 0) -> None:
+        signal.signal(signal.SIGALRM, _blocked)
         self.real = RealProcess()
         self.seed = seed
         self.token = f"{_os.getpid()}"
@@ -320,7 +348,13 @@ class Fuzzer:
         done = 0
         try:
             for call in program:
-                got_real = run_call(real, call)
+                # A real call that blocks (a bug of the fuzzer: some fd left blocking) is cut
+                # short by SIGALRM and reported as a divergence, instead of hanging the run.
+                signal.setitimer(signal.ITIMER_REAL, REAL_CALL_LIMIT_S)
+                try:
+                    got_real = run_call(real, call)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 got_model = run_call(model, call)
                 done += 1
                 if got_real == got_model:
@@ -372,6 +406,8 @@ class Fuzzer:
                 report.counts[d.key] = report.counts.get(d.key, 0) + 1
                 if d.key not in report.found:
                     report.found[d.key] = self.shrink(d) if shrink else d
+                    if progress:  # at once, not only in the summary: a long run can be stopped
+                        print(f"new: {report.found[d.key]}\n", file=sys.stderr, flush=True)
             if progress and report.programs % 500 == 0:
                 rate = report.calls / (time.monotonic() - started)
                 print(f"{report.calls} calls, {len(report.found)} kinds of divergence, {rate:.0f} calls/s",

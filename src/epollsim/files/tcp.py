@@ -161,6 +161,7 @@ class TcpSocket(TcpStream, TcpListen, TcpClose, TcpDelack, TcpTimers):
         b = self._claim_port(addr, port)
         self.laddr, self.lport = addr, b.port
         self.bindport_locked = port != 0
+        self.bindaddr_locked = addr not in (A.ANY4, A.ANY6)
 
     def _autobind(self, for_connect: bool) -> None:
         self.lport = self._claim_port(self.laddr, 0, for_connect).port

@@ -32,9 +32,10 @@ from __future__ import annotations
 from errno import ECONNREFUSED, ECONNRESET, EINVAL, ENOTCONN, EPIPE
 
 from ..abi.epoll import EPOLLERR
-from ..abi.socket import RCV_SHUTDOWN, SEND_SHUTDOWN, SHUT_RD, SHUT_RDWR, SHUTDOWN_MASK
+from ..abi.socket import AF_INET, RCV_SHUTDOWN, SEND_SHUTDOWN, SHUT_RD, SHUT_RDWR, SHUTDOWN_MASK
 from ..clock import Clock
 from ..errors import oserror
+from ..net import addr as A
 from ..net.stack import IPPROTO_TCP, NetStack
 from ..net.stack import TIME_WAIT as B_TIME_WAIT
 from . import tcp_states as T
@@ -162,6 +163,12 @@ class TcpClose(TcpSock):
         self.shutdown_bits = 0
         self.done = False
         self._unhash()
+        if not self.bindaddr_locked:  # inet_reset_saddr: the source address a connect chose goes
+            self.laddr = self.lwire = A.ANY4 if self.family == AF_INET else A.ANY6
+            b = self.stack.binding(IPPROTO_TCP, self)
+            if b is not None:
+                b.addr = self.laddr
+                b.cover = A.cover(self.family, self.laddr, self.v6only)
         if not self.bindport_locked:
             self._put_port()
         if not self.dead and self.wq.entries:

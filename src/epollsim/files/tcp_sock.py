@@ -68,7 +68,7 @@ class TcpSock(InetSocket):
 
     __slots__ = (
         "accept_queue", "ack_ato", "ack_lrcvtime", "ack_pending", "ack_pingpong", "ack_quick", "ack_timeout",
-        "backlog", "bindport_locked", "clock", "dead", "delack_ref", "done", "fids", "fin_acked", "fin_pending",
+        "backlog", "bindaddr_locked", "bindport_locked", "clock", "dead", "delack_ref", "done", "fids", "fin_acked", "fin_pending",
         "fin_sent", "fin_seq", "fin_timer", "head_sent_ns", "last_seg_size", "lwire", "nodelay", "nospace",
         "parent", "peer", "rcv_adv", "rcv_mss", "rcv_nxt", "rcv_queue", "rcv_queued", "rcv_space", "rcv_wup",
         "requests", "so_rcvbuf",
@@ -87,6 +87,7 @@ class TcpSock(InetSocket):
         self.nospace = False
         self.nodelay = False
         self.bindport_locked = False
+        self.bindaddr_locked = False  # SOCK_BINDADDR_LOCK: bound to an address, not the wildcard
         self.lwire = self.laddr
         self.peer: TcpSock | None = None
         # Listener.

@@ -89,13 +89,12 @@ def dgram_truesize(size: int) -> int:
 
 
 class Skb:
-    __slots__ = ("data", "fds", "name", "sender", "truesize")
+    __slots__ = ("data", "fds", "sender", "truesize")
 
     def __init__(self, data: bytes, sender: UnixDgramSocket) -> None:
         self.data = data
         self.fds: list[OpenFile] | None = None  # SCM_RIGHTS in flight: one reference each
-        self.sender = sender
-        self.name = sender.name  # the sender's address, as it was when sent
+        self.sender = sender  # skb->sk: its address is read when the datagram is (unix_copy_addr)
         self.truesize = dgram_truesize(len(data))
 
 
@@ -186,17 +185,21 @@ class UnixDgramSocket(OpenFile):
         return other
 
     def connect(self, path: bytes) -> None:
-        """unix_dgram_connect: a default peer (and the only one it receives from)."""
-        self.peer = self._find(path)
+        """unix_dgram_connect: a default peer (and the only one it receives from), which must
+        accept us (unix_may_send: not connected to another socket, else EPERM)."""
+        other = self._find(path)
+        if other.peer is not None and other.peer is not self:
+            raise oserror(EPERM)
+        self.peer = other
 
     # -- data -----------------------------------------------------------------
 
     def sendto(self, data: bytes, flags: int, path: bytes | None, fds: list[OpenFile] | None = None) -> int:
-        """unix_dgram_sendmsg; ``fds`` (SCM_RIGHTS, the caller's references) go with the
-        datagram when this returns, and stay the caller's when it raises."""
+        """unix_dgram_sendmsg: the size, the buffer (sock_alloc_send_pskb), then the receiver
+        (measured on 6.18: EMSGSIZE, then EPIPE, before ENOTCONN). ``fds`` (SCM_RIGHTS, the
+        caller's references) go with the datagram when this returns, and stay the caller's when
+        it raises."""
         peer = self.peer
-        if path is None and peer is None:
-            raise oserror(ENOTCONN)
         if self.passcred and self.name is None and self.names is not None:
             self.name = self.names.bind(self, None, b"", self.rng)  # unix_autobind
         if len(data) > self.sndbuf - 32:
@@ -210,6 +213,8 @@ class UnixDgramSocket(OpenFile):
             if nonblock:
                 raise oserror(EAGAIN)
             raise WouldBlock(self.wq, _WRITABLE_KEY, "socket send buffer is full")
+        if path is None and peer is None:
+            raise oserror(ENOTCONN)
         other = self._find(path) if path is not None else peer
         assert other is not None
         if other.peer is not None and other.peer is not self:
@@ -264,7 +269,7 @@ class UnixDgramSocket(OpenFile):
         data = skb.data
         copied = data[:n]
         ret = len(data) if flags & MSG_TRUNC else len(copied)
-        return copied, ret, MSG_TRUNC if n < len(data) else 0, skb.name
+        return copied, ret, MSG_TRUNC if n < len(data) else 0, skb.sender.name
 
     @staticmethod
     def _free(skb: Skb) -> None:

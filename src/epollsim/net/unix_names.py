@@ -29,10 +29,8 @@ class UnixNames:
     def bind(self, sock: Any, current: bytes | None, path: bytes, rng: Any) -> bytes:
         """unix_bind for a socket named ``current`` (None: unnamed): autobind for an
         empty name, else a path or an abstract name; returns the socket's new name."""
-        if not path:
-            if current is not None:
-                raise oserror(EINVAL)
-            return self.autobind(sock, rng)
+        if not path:  # unix_autobind: a socket that has a name keeps it, and succeeds
+            return current if current is not None else self.autobind(sock, rng)
         if path[0] == 0:
             if current is not None:
                 raise oserror(EINVAL)

@@ -82,6 +82,7 @@ from .errors import EscapeError, Unsupported
 from .patch_escapes import Seal
 from .patch_fds import SharedFds
 from .patch_hosts import HostRouter
+from .patch_methods import method_swaps, rebind_methods
 from .patch_processes import refuse_processes
 from .patch_threads import patch_threads
 
@@ -245,9 +246,11 @@ class Patch:
             self._patch_ssl()
             self._share_fds()
             patch_random.enter(self)
+            patch_random.reseed_held(self)
             patch_clocks.enter(self)
             self._rebind_copies()
             patch_clocks.rebind_held(self)
+            self._rebind_methods()
             patch_gc.collect_at_exit(self)
             if self._sealed:  # the watchdog, started last: escapes are loud (patch_escapes.py)
                 sched = self.host.threading._sched
@@ -389,6 +392,13 @@ class Patch:
                 swap = swaps.get(id(value))
                 if swap is not None and swap[0] is value:
                     self._assign(namespace, name, swap[1])
+
+    def _rebind_methods(self) -> None:
+        """The real socket class's methods held in closures and class attributes (trio's): the model's."""
+        model = getattr(self.host.socket, "socket", None)
+        if getattr(self.host, "process", None) is None or not isinstance(model, type):
+            return  # a recording of the real kernel: its sockets are real
+        rebind_methods(self, method_swaps(model, _unsupported))
 
     # -- leaving ------------------------------------------------------------------------
 

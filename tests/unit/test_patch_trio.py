@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import pathlib
 import textwrap
 import threading
 import time
@@ -147,3 +148,27 @@ def test_trio_imported_only_inside_the_patch() -> None:
                           env={"PYTHONPATH": epollsim.__path__[0].rpartition("/")[0], "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["b'PING'", "b'PING'"]
+
+
+ONE_RUN = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, TESTS)
+    from test_patch_trio import run_echo
+    print(run_echo(5)[1])
+""")
+
+
+def test_one_seed_gives_one_trace_in_every_process() -> None:
+    """The same digest under different PYTHONHASHSEEDs: trio's own generator (its clock's offset, its
+    scheduler's shuffles) is reseeded from the kernel's seed, whatever else the process imported."""
+    tests = str(pathlib.Path(__file__).parent)
+    digests = set()
+    for hashseed in ("0", "1"):
+        done = subprocess.run(
+            [sys.executable, "-c", f"TESTS = {tests!r}\n" + ONE_RUN], capture_output=True, text=True, timeout=120,
+            env={"PYTHONPATH": epollsim.__path__[0].rpartition("/")[0], "PATH": "/usr/bin:/bin",
+                 "PYTHONHASHSEED": hashseed},
+        )
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout)
+    assert len(digests) == 1

@@ -96,8 +96,9 @@ def reseed_held(patch: _Patch) -> None:
     entropy = patch.host.entropy
     cls, system, seen = real_random.Random, real_random.SystemRandom, {id(entropy.generator)}
     for module_name, namespace in patch._module_namespaces():
-        for name, value in sorted(namespace.items()):
-            if isinstance(value, cls) and not isinstance(value, system) and id(value) not in seen:
+        found = [(name, value) for name, value in namespace.items() if isinstance(value, cls)]
+        for name, value in sorted(found, key=lambda item: item[0]) if found else ():
+            if not isinstance(value, system) and id(value) not in seen:
                 seen.add(id(value))
                 state = value.getstate()
                 value.seed(entropy.held_seed(f"{module_name}.{name}"))

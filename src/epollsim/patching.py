@@ -161,9 +161,9 @@ class _Attributes:
         setattr(self.obj, name, value)
 
 
-def _skipped(module_name: str, skip: tuple[str, ...]) -> bool:
-    # str methods over a tuple, not a generator: the scan asks this of every module, three times a patch
-    return module_name in skip or module_name.startswith(tuple(s + "." for s in skip))
+def _skipped(module_name: str, skip: tuple[str, ...], prefixes: tuple[str, ...]) -> bool:
+    # str methods over tuples made once: the scan asks this of every module, several times a patch
+    return module_name in skip or module_name.startswith(prefixes)
 
 
 def _unsupported(qualname: str, original: Any) -> Any:
@@ -210,6 +210,7 @@ class Patch:
     def __init__(self, host: PatchTarget, skip: tuple[str, ...] = ()) -> None:
         self.host = host
         self.skip = SKIP + tuple(skip)
+        self._skip_prefixes = tuple(s + "." for s in self.skip)
         # (namespace, name, original), in the order they were assigned
         self._undo: list[tuple[MutableMapping[str, Any] | _Attributes, str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
@@ -379,7 +380,7 @@ class Patch:
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
         for name, module in sorted(sys.modules.items(), key=lambda item: item[0]):
-            if isinstance(module, types.ModuleType) and not _skipped(name, self.skip):
+            if isinstance(module, types.ModuleType) and not _skipped(name, self.skip, self._skip_prefixes):
                 namespace = getattr(module, "__dict__", None)
                 if isinstance(namespace, dict):
                     found.append((name, namespace))

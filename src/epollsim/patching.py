@@ -34,6 +34,9 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    identity) one of the replaced objects, and those are rebound. ``queue``'s
    ``from time import monotonic as time`` becomes the virtual clock, so a
    ``Queue.get(timeout=...)`` on model threads times out on virtual time.
+   Methods of the real socket class that libraries keep in closures and class
+   attributes (trio's socket class wraps ``socket.socket.send`` at import)
+   become the model class's methods too (``patch_methods.py``).
 3. **asyncio.** asyncio keeps its own internals consistent (it refers to the
    patched modules by attribute), so only its entry points change: the event
    loop policy becomes the host's (``asyncio.run``, ``new_event_loop`` and

@@ -19,17 +19,23 @@ The ways in, and where they are cut:
   ``multiprocessing``'s spawn and forkserver start methods start children;
   ``multiprocessing``'s fork method goes through ``os.fork``.
 - ``subprocess.Popen.__init__``, ``multiprocessing``'s ``BaseProcess.start``, the
-  constructors of ``multiprocessing.Pool`` and ``concurrent.futures.ProcessPoolExecutor``
-  and ``ctypes.util.find_library`` (it runs ``ldconfig -p`` and ``gcc``), when their
-  modules are loaded at entry, so the error names what the program called and comes
+  constructors of ``multiprocessing.Pool`` and ``concurrent.futures.ProcessPoolExecutor``,
+  when their modules are loaded at entry, so the error names what the program called and comes
   before any pipe is made; if one is first imported inside the patch, the cuts above
   still stop the process (but a pool's pipes may have been made first).
+- ``ctypes.util.find_library`` runs ``ldconfig -p``, ``gcc`` and ``ld``, and answers None
+  where none of them can run (it catches their ``OSError``): under the patch it answers
+  None at once, running nothing, as on a host without them. Libraries that look a C
+  library up at import (trio's thread cache: ``find_library("pthread")``) take their
+  fallback instead of failing to import. ``ctypes.util`` is imported with this module,
+  so the answer is in place even for a library first imported inside the patch.
 - asyncio's subprocess transports and child watchers raise ``NotModelled`` in the
   model's loop and policy (compat/asyncio_loop.py).
 """
 from __future__ import annotations
 
 import _posixsubprocess
+import ctypes.util  # noqa: F401  (imported here: inside a patch its find_library must already be replaced)
 import errno
 import os
 import sys
@@ -60,6 +66,11 @@ def refusal(qualname: str) -> Callable[..., Any]:
     refuse.__name__ = refuse.__qualname__ = qualname.rpartition(".")[2]
     refuse.__doc__ = message
     return refuse
+
+
+def _no_library(name: str) -> None:
+    """``ctypes.util.find_library`` on a host where ldconfig, gcc and ld cannot run: None."""
+    return None
 
 
 def _no_children(*args: Any, **kwargs: Any) -> Any:
@@ -128,4 +139,4 @@ def refuse_processes(assign: Assign, swaps: dict[int, tuple[Any, Any]]) -> None:
                refusal("concurrent.futures.ProcessPoolExecutor"))
     util = sys.modules.get("ctypes.util")
     if util is not None and "find_library" in vars(util):
-        replace(vars(util), "find_library", refusal("ctypes.util.find_library (it runs ldconfig and gcc)"))
+        replace(vars(util), "find_library", _no_library)

@@ -20,6 +20,11 @@ threads). While the patch is active:
   exit; ``uuid.uuid1`` does without libuuid's generator (real clock and MAC),
   reads the virtual clock, and the host's hardware address is a random one
   from the entropy (``uuid.getnode``). ``uuid.uuid4`` reads ``os.urandom``.
+- ``Random`` instances a module made at import and keeps in a global (trio's
+  ``_r``: its clock's offset and its scheduler's shuffles) are reseeded on entry
+  from the kernel's seed and their module and name (``Entropy.held_seed``: the
+  same whatever else the process imported; each instance once, modules in name
+  order), and get their state back on exit.
 
 Out of reach: OpenSSL's generator, and C code calling getrandom(2) itself.
 """
@@ -41,6 +46,8 @@ class _Patch(Protocol):
     def _assign(self, namespace: dict[str, Any], name: str, value: Any) -> None: ...
 
     def at_exit(self, undo: Any) -> None: ...
+
+    def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]: ...
 
 
 def enter(patch: _Patch) -> None:
@@ -80,3 +87,19 @@ def enter(patch: _Patch) -> None:
     patch._assign(namespace, "_generate_time_safe", None)
     patch._assign(namespace, "_last_timestamp", None)
     patch._assign(namespace, "_node", entropy.node)
+
+
+def reseed_held(patch: _Patch) -> None:
+    """Reseed from the entropy the ``Random`` instances held in module globals (see the module comment)."""
+    if getattr(patch.host, "entropy", None) is None:
+        return
+    entropy = patch.host.entropy
+    cls, system, seen = real_random.Random, real_random.SystemRandom, {id(entropy.generator)}
+    for module_name, namespace in patch._module_namespaces():
+        found = [(name, value) for name, value in namespace.items() if isinstance(value, cls)]
+        for name, value in sorted(found, key=lambda item: item[0]) if found else ():
+            if not isinstance(value, system) and id(value) not in seen:
+                seen.add(id(value))
+                state = value.getstate()
+                value.seed(entropy.held_seed(f"{module_name}.{name}"))
+                patch.at_exit(lambda value=value, state=state: value.setstate(state))

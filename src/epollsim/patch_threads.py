@@ -25,6 +25,7 @@ shutdown never waits on a model lock.
 from __future__ import annotations
 
 import _thread
+import sys
 import threading
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -34,6 +35,12 @@ from .compat.threading import ThreadingModule
 from .errors import Unsupported
 
 Assign = Callable[[MutableMapping[str, Any], str, Any], None]
+
+# Libraries' functions that name the OS thread through ctypes with a thread's ident: trio's thread
+# cache calls ``pthread_setname_np(thread.ident, name)``. A model thread's ident is no pthread_t (libc
+# would crash on it) and a model thread has no OS thread to name: each is None under the patch, which
+# these libraries read as "naming is not available on this platform".
+OS_THREAD_NAMERS: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "set_os_thread_name"),)
 
 
 def _stub(qualname: str) -> Callable[..., Any]:
@@ -74,6 +81,10 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
     # ident: the model's _thread.get_ident gives it to them (compat/thread.py).
     assign(namespace, "get_ident", model.get_ident)
     assign(namespace, "stack_size", model.stack_size)  # threading's is _thread's (k.threading has none)
+    for module_name, name in OS_THREAD_NAMERS:
+        module = sys.modules.get(module_name)
+        if module is not None and vars(module).get(name) is not None:
+            assign(vars(module), name, None)
 
     def cleanup() -> None:
         started = {id(t) for t in model.started}

@@ -34,6 +34,9 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    identity) one of the replaced objects, and those are rebound. ``queue``'s
    ``from time import monotonic as time`` becomes the virtual clock, so a
    ``Queue.get(timeout=...)`` on model threads times out on virtual time.
+   Methods of the real socket class that libraries keep in closures and class
+   attributes (trio's socket class wraps ``socket.socket.send`` at import)
+   become the model class's methods too (``patch_methods.py``).
 3. **asyncio.** asyncio keeps its own internals consistent (it refers to the
    patched modules by attribute), so only its entry points change: the event
    loop policy becomes the host's (``asyncio.run``, ``new_event_loop`` and
@@ -82,6 +85,7 @@ from .errors import EscapeError, Unsupported
 from .patch_escapes import Seal
 from .patch_fds import SharedFds
 from .patch_hosts import HostRouter
+from .patch_methods import method_swaps, rebind_methods
 from .patch_processes import refuse_processes
 from .patch_threads import patch_threads
 
@@ -161,9 +165,9 @@ class _Attributes:
         setattr(self.obj, name, value)
 
 
-def _skipped(module_name: str, skip: tuple[str, ...]) -> bool:
-    # str methods over a tuple, not a generator: the scan asks this of every module, three times a patch
-    return module_name in skip or module_name.startswith(tuple(s + "." for s in skip))
+def _skipped(module_name: str, skip: tuple[str, ...], prefixes: tuple[str, ...]) -> bool:
+    # str methods over tuples made once: the scan asks this of every module, several times a patch
+    return module_name in skip or module_name.startswith(prefixes)
 
 
 def _unsupported(qualname: str, original: Any) -> Any:
@@ -210,6 +214,7 @@ class Patch:
     def __init__(self, host: PatchTarget, skip: tuple[str, ...] = ()) -> None:
         self.host = host
         self.skip = SKIP + tuple(skip)
+        self._skip_prefixes = tuple(s + "." for s in self.skip)
         # (namespace, name, original), in the order they were assigned
         self._undo: list[tuple[MutableMapping[str, Any] | _Attributes, str, Any]] = []
         # id(original) -> (original, replacement), for the scan of other modules
@@ -246,9 +251,11 @@ class Patch:
             self._patch_ssl()
             self._share_fds()
             patch_random.enter(self)
+            patch_random.reseed_held(self)
             patch_clocks.enter(self)
             self._rebind_copies()
             patch_clocks.rebind_held(self)
+            self._rebind_methods()
             patch_gc.collect_at_exit(self)
             if self._sealed:  # the watchdog, started last: escapes are loud (patch_escapes.py)
                 sched = self.host.threading._sched
@@ -377,7 +384,7 @@ class Patch:
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]:
         found = []
         for name, module in sorted(sys.modules.items(), key=lambda item: item[0]):
-            if isinstance(module, types.ModuleType) and not _skipped(name, self.skip):
+            if isinstance(module, types.ModuleType) and not _skipped(name, self.skip, self._skip_prefixes):
                 namespace = getattr(module, "__dict__", None)
                 if isinstance(namespace, dict):
                     found.append((name, namespace))
@@ -390,6 +397,13 @@ class Patch:
                 swap = swaps.get(id(value))
                 if swap is not None and swap[0] is value:
                     self._assign(namespace, name, swap[1])
+
+    def _rebind_methods(self) -> None:
+        """The real socket class's methods held in closures and class attributes (trio's): the model's."""
+        model = getattr(self.host.socket, "socket", None)
+        if getattr(self.host, "process", None) is None or not isinstance(model, type):
+            return  # a recording of the real kernel: its sockets are real
+        rebind_methods(self, method_swaps(model, _unsupported))
 
     # -- leaving ------------------------------------------------------------------------
 

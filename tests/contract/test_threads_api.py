@@ -290,3 +290,13 @@ def test_bounded_semaphore_refuses_to_go_above_its_initial_value(backend: Backen
     with pytest.raises(ValueError, match="^Semaphore released too many times$"):
         sem.release(3)
     sem.release(2)
+
+
+# -- the lock types ---------------------------------------------------------------------
+
+
+def test_lock_and_rlock_are_types_of_thread(backend: Backend) -> None:
+    """CPython's Lock and RLock are C types of ``_thread``; trio asserts RLock's module is "_thread"
+    (its entry queue needs the signal-safe C RLock)."""
+    assert type(backend.threading.RLock()).__module__ == "_thread"
+    assert type(backend.threading.Lock()).__module__ == "_thread"

@@ -18,7 +18,7 @@ SRC = pathlib.Path(epollsim.__file__).parent
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
     "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
-    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_escapes", "patch_fds", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "progress", "cli", "__init__", "__main__",
+    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_escapes", "patch_fds", "patch_methods", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "progress", "cli", "__init__", "__main__",
 ]
 
 

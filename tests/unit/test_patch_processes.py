@@ -65,7 +65,6 @@ CALLS: dict[str, Callable[[pathlib.Path], Any]] = {
     "pty.fork": lambda m: pty.fork(),
     "_posixsubprocess.fork_exec": lambda m: _posixsubprocess.fork_exec(),  # type: ignore[call-arg]
     "multiprocessing.Process.start": lambda m: multiprocessing.Process(target=print).start(),
-    "ctypes.util.find_library": lambda m: ctypes.util.find_library("c"),
 }
 
 
@@ -140,6 +139,16 @@ def test_asyncio_subprocesses_and_child_watchers_raise_not_implemented(marker: p
         with pytest.raises(NotImplementedError):
             asyncio.get_event_loop_policy().set_child_watcher(None)
         asyncio.run(main())
+
+
+def test_find_library_answers_none_and_runs_nothing(marker: pathlib.Path) -> None:
+    """ctypes.util.find_library runs ldconfig, gcc and ld: under the patch it answers as on a host where
+    none can run (None), so libraries that look a C library up at import (trio) take their fallback."""
+    assert ctypes.util.find_library("c") is not None  # the real one finds libc here
+    k = epollsim.Kernel()
+    with k.patch():
+        assert ctypes.util.find_library("c") is None
+        assert ctypes.util.find_library("pthread") is None
 
 
 def test_everything_is_real_again_after_the_patch(tmp_path: pathlib.Path) -> None:

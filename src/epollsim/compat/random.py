@@ -47,6 +47,7 @@ class Entropy:
     """The seeded source of every random byte and seed a program sees on the model."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.pool = random.Random(f"epollsim getrandom {seed}")
         self._generator: random.Random | None = None
         self._node: int | None = None
@@ -74,6 +75,11 @@ class Entropy:
     def new_seed(self) -> int:
         """The seed of a ``random.Random()`` made without one (CPython: random_seed_urandom)."""
         return int.from_bytes(self.urandom(32), "little")
+
+    def held_seed(self, name: str) -> str:
+        """The seed of a generator a module made before the patch, by its name: the same in every process,
+        whatever else it imported, and drawing nothing from the pool."""
+        return f"epollsim held {self.seed} {name}"
 
     @property
     def generator(self) -> random.Random:

@@ -440,9 +440,10 @@ class ThreadingModule(StandIn):
     # Lock does not pay the ~5 us of its type(). Timer and BoundedSemaphore subclass this
     # kernel's Thread and Semaphore, as threading's do: isinstance(timer, k.threading.Thread).
     Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m, "__module__": "threading"}))
-    Lock = on_first_use(lambda m: type("Lock", (Lock,), {"_module": m}))
+    # Lock and RLock are C types of ``_thread`` in CPython (trio asserts RLock's module is "_thread").
+    Lock = on_first_use(lambda m: type("Lock", (Lock,), {"_module": m, "__module__": "_thread"}))
     Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m, "__module__": "threading"}))
-    RLock = on_first_use(lambda m: type("RLock", (RLock,), {"_module": m}))
+    RLock = on_first_use(lambda m: type("RLock", (RLock,), {"_module": m, "__module__": "_thread"}))
     Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m, "__module__": "threading"}))
     Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m, "__module__": "threading"}))
     BoundedSemaphore = on_first_use(

@@ -31,8 +31,8 @@ import tempfile
 import time
 
 import epollsim
-from epollsim.pool import explore_pool
-from epollsim.runner import program_ref
+from epollsim.tools.pool import explore_pool
+from epollsim.tools.runner import program_ref
 
 PROGRAM_TEXT = '''
 def main(k):

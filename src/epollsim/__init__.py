@@ -27,16 +27,16 @@ from .errors import (
 # The rest loads on first use (PEP 562), so that ``import epollsim.testing.pytest_plugin``, which
 # pytest does in every session of every project where epollsim is installed, stays cheap.
 _LAZY = {
-    "Exploration": ".exploration", "Failure": ".exploration", "explore": ".exploration",
-    "run_seed": ".exploration", "explore_systematic": ".exploration", "Systematic": ".sched.systematic",
+    "Exploration": ".tools.exploration", "Failure": ".tools.exploration", "explore": ".tools.exploration",
+    "run_seed": ".tools.exploration", "explore_systematic": ".tools.exploration", "Systematic": ".sched.systematic",
     "Kernel": ".kernel", "Shared": ".sched.races",
 }
 
 if TYPE_CHECKING:
-    from .exploration import Exploration, Failure, explore, explore_systematic, run_seed
     from .kernel import Kernel
     from .sched.races import Shared
     from .sched.systematic import Systematic
+    from .tools.exploration import Exploration, Failure, explore, explore_systematic, run_seed
 
 
 def __getattr__(name: str) -> Any:

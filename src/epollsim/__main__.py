@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         "asyncio client and server on two simulated hosts with a partition",
     )
     demo.add_argument("--model-only", action="store_true", help="do not run the program on the real kernel")
-    from .cli import add_commands, dispatch
+    from .tools.cli import add_commands, dispatch
 
     add_commands(sub)
     args = parser.parse_args(argv)
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if status is not None:
         return status
     if args.command == "demo":
-        from .demo import run
+        from .tools.demo import run
 
         return 0 if run(with_real=not args.model_only) else 1
     return 2  # unreachable: argparse rejects unknown commands

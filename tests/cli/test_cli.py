@@ -15,7 +15,7 @@ import pytest
 
 import epollsim
 from epollsim.__main__ import main
-from epollsim.cli import invocation
+from epollsim.tools.cli import invocation
 
 PROGRAMS = pathlib.Path(__file__).parent / "programs"
 # epollsim's own source files (not merely any path with "/epollsim/" in it: a plain `git clone` is named so)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from epollsim.__main__ import main
-from epollsim.diff import Run, canonical_fds, first_difference, report
+from epollsim.tools.diff import Run, canonical_fds, first_difference, report
 from epollsim.observe import Observation, fmt, thread_key
 
 PROGRAMS = pathlib.Path(__file__).parent / "programs"

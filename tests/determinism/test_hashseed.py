@@ -8,7 +8,7 @@ from hashseed_helpers import output_under_hashseed
 WORKLOAD = textwrap.dedent(
     """
     import epollsim
-    from epollsim.demo import program
+    from epollsim.tools.demo import program
     k = epollsim.Kernel(seed=7)
     print(program(k.os, k.select, k.socket))
     os_, sel = k.os, k.select

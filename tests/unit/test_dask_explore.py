@@ -12,7 +12,7 @@ from epollsim.__main__ import main
 
 distributed = pytest.importorskip("distributed")
 
-from epollsim.dask_explore import explore_dask  # noqa: E402
+from epollsim.tools.dask_explore import explore_dask  # noqa: E402
 
 RACE = str(pathlib.Path(__file__).parents[1] / "cli" / "programs" / "race.py")
 
@@ -70,7 +70,7 @@ def test_an_unreachable_scheduler_is_a_one_line_usage_error(
     import socket
     import time
 
-    from epollsim import dask_explore
+    from epollsim.tools import dask_explore
 
     monkeypatch.setattr(dask_explore, "CONNECT_TIMEOUT", 1.0)
     with socket.socket() as listener:  # a port nobody listens on: bound, never listening

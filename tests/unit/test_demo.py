@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from epollsim import demo
+from epollsim.tools import demo
 from epollsim.__main__ import main
 
 NETWORK = """\

@@ -18,13 +18,19 @@ SRC = pathlib.Path(epollsim.__file__).parent
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
     "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
-    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_escapes", "patch_fds", "patch_methods", "patching", "observe", "host", "trace", "kernel", "demo", "programs", "runner", "pool", "exploration", "dask_explore", "testing", "diff", "progress", "cli", "__init__", "__main__",
+    "syscalls", "compat", "patch_hosts", "patch_gc", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_escapes", "patch_fds", "patch_methods", "patching", "observe", "host", "trace", "kernel",
+    "tools.demo", "tools.programs", "tools.runner", "tools.pool", "tools.exploration", "tools.dask_explore", "testing",
+    "tools.diff", "tools.progress", "tools.cli", "tools", "__init__", "__main__",
 ]
 
 
 def layer_of(module: str) -> int:
-    head = module.split(".")[0]
-    return LAYERS.index(head)
+    """The layer of the longest listed prefix: ``tools.runner`` is a layer, ``vfs.epoll`` is ``vfs``'s."""
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in LAYERS:
+            return LAYERS.index(".".join(parts[:n]))
+    raise ValueError(f"{module!r} is in no layer")
 
 
 def epollsim_imports(path: pathlib.Path) -> list[str]:
@@ -61,8 +67,8 @@ def test_no_real_time_or_randomness_in_the_model(path: pathlib.Path) -> None:
         pathlib.Path("compat/time.py"),  # the stand-in reads the real module's names, never its clock
         pathlib.Path("compat/random.py"),  # the program's entropy: generators seeded from the kernel's seed
         pathlib.Path("testing/backends.py"),  # the real backend hands tests the real time module
-        pathlib.Path("diff.py"),  # diff's real side runs the program on the host's own modules, time included
-        pathlib.Path("progress.py"),  # the command line's progress line: wall-clock rate and time left
+        pathlib.Path("tools/diff.py"),  # diff's real side runs the program on the host's own modules, time included
+        pathlib.Path("tools/progress.py"),  # the command line's progress line: wall-clock rate and time left
     }
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
@@ -98,7 +104,7 @@ def test_the_model_never_calls_the_real_kernel(monkeypatch: pytest.MonkeyPatch) 
 
 
 def run_model_workload() -> None:
-    from epollsim.demo import program
+    from epollsim.tools.demo import program
 
     k = epollsim.Kernel()
     assert program(k.os, k.select, k.socket)

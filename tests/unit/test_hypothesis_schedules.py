@@ -161,7 +161,7 @@ def test_a_bad_schedule_is_refused() -> None:
 def test_importing_epollsim_does_not_import_hypothesis() -> None:
     code = (
         "import sys, epollsim; k = epollsim.Kernel(schedule='random'); epollsim.explore; "
-        "import epollsim.cli, epollsim.runner, epollsim.pool, epollsim.testing.pytest_plugin; "
+        "import epollsim.tools.cli, epollsim.tools.runner, epollsim.tools.pool, epollsim.testing.pytest_plugin; "
         "assert 'hypothesis' not in sys.modules, sorted(m for m in sys.modules if 'hypo' in m)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

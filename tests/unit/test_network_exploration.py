@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import epollsim
-from epollsim.runner import run_one
+from epollsim.tools.runner import run_one
 
 CLIENT_HOSTS = 4
 CLIENTS_PER_HOST = 5  # 20 clients

@@ -92,7 +92,7 @@ def test_anyio_to_thread_runs_on_a_model_thread(backend: str) -> None:
     with k.patch():
         main, worker_thread, at, after = anyio.run(to_thread, k, backend=backend)
     assert worker_thread is not main and worker_thread.tid != main.tid  # another of the model's threads
-    assert at == 1000.0 and after == 1010.0  # virtual time, inside the worker too
+    assert at == 1000.0 and after == 1010.00005  # virtual time, inside the worker too (50 us timer slack)
     assert threading.active_count() == real_threads
 
 

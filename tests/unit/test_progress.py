@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from epollsim.progress import LOG_EVERY, Progress
+from epollsim.tools.progress import LOG_EVERY, Progress
 
 
 class Clock:

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import epollsim
-from epollsim.runner import Outcome, parse_seed_range, program_ref, run_one, user_traceback
+from epollsim.tools.runner import Outcome, parse_seed_range, program_ref, run_one, user_traceback
 
 PROGRAMS = pathlib.Path(__file__).parent.parent / "cli" / "programs"
 RACE = str(PROGRAMS / "race.py")
@@ -107,7 +107,7 @@ def test_a_pool_reports_what_one_process_reports() -> None:
     two = epollsim.explore(check_then_act, range(60), jobs=2)
     assert [f.seed for f in two.failures] == [f.seed for f in epollsim.explore(check_then_act, range(60)).failures]
     remote = two.failures[0]
-    assert isinstance(remote.error, epollsim.exploration.ProgramFailed)
+    assert isinstance(remote.error, epollsim.tools.exploration.ProgramFailed)
     assert remote.outcome is not None and remote.outcome.kind == "AssertionError"
     assert "2 tickets taken from 1" in str(remote.error)
 

@@ -309,7 +309,7 @@ def _killed_by_sigterm(k: epollsim.Kernel) -> None:
 
 
 def test_the_runner_reports_a_program_killed_by_a_signal() -> None:
-    from epollsim.runner import run_one
+    from epollsim.tools.runner import run_one
 
     outcome = run_one(_killed_by_sigterm, 0)
     assert not outcome.passed

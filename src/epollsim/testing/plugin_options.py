@@ -8,7 +8,7 @@ import pytest
 
 
 def _seed_range(text: str) -> range:
-    from ..runner import parse_seed_range
+    from ..tools.runner import parse_seed_range
 
     try:
         return parse_seed_range(text)

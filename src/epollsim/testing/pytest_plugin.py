@@ -208,7 +208,7 @@ def _make_kernel(state: _State, seed: int, traced: bool | None = None) -> Any:
     """A fresh kernel for ``seed``; traced as it runs only in a one-seed item (a sweep's failing seed
     is rerun traced instead: ``_run_seed``), unless ``traced`` says."""
     from ..kernel import Kernel
-    from ..runner import watch_thread_errors
+    from ..tools.runner import watch_thread_errors
 
     state.seed = seed
     state.kernel = Kernel(seed, schedule=state.options.schedule, **state.options.kernel_options)
@@ -274,7 +274,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
                 if state.chunked and state.trace_dir is not None and not isinstance(exc, pytest.skip.Exception):
                     _rerun_traced(pyfuncitem, state, exc)
                 if not state.full_trace:
-                    from ..runner import prune_traceback
+                    from ..tools.runner import prune_traceback
 
                     prune_traceback(exc)
                 raise
@@ -318,7 +318,7 @@ class ThreadFailed(AssertionError):
 
 
 def _raise_thread_errors(state: _State) -> None:
-    from ..runner import thread_errors
+    from ..tools.runner import thread_errors
 
     __tracebackhide__ = True
     for name, exc in thread_errors(state.kernel, state.died)[:1]:

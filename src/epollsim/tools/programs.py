@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Unsupported
-from .kernel import Kernel
+from ..errors import Unsupported
+from ..kernel import Kernel
 
 MODULE_NAME = "__epollsim_program__"
 

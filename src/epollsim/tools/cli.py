@@ -26,9 +26,9 @@ import shutil
 import sys
 from typing import Any, TextIO
 
+from ..kernel import Kernel
 from .dask_explore import SchedulerUnreachable
 from .exploration import explore, explore_systematic
-from .kernel import Kernel
 from .progress import Progress
 from .runner import (
     REPLAY_PREFIX,

@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Terminated, Unsupported
-from .kernel import Kernel
+from ..errors import Terminated, Unsupported
+from ..kernel import Kernel
 from .programs import (  # noqa: F401  (re-exported: the runner's public names before programs.py)
     Program,
     defines_main,
@@ -40,7 +40,7 @@ from .programs import (  # noqa: F401  (re-exported: the runner's public names b
     whole_program_message,
 )
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # src/epollsim, above tools/
 OUTPUT_KEPT = 4000  # characters of a failing seed's captured output kept in its Outcome
 # How a replay command starts. The command line prints it as the user invoked epollsim instead
 # (``cli.invocation``), so that the line runs as printed from where the user is.
@@ -114,7 +114,7 @@ def prune_traceback(exc: BaseException) -> None:
     """Leave epollsim's frames out of ``exc``'s traceback and its causes' (in place, relinking the
     traceback objects), as ``user_traceback`` does for text, so that pytest shows the user's frames.
     A ``KernelBug`` keeps them: it is a bug of ours, to debug. Frames all ours are left as they are."""
-    from .errors import KernelBug
+    from ..errors import KernelBug
 
     seen: set[int] = set()
     pending: list[BaseException | None] = [exc]

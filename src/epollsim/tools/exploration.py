@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .kernel import Kernel
+from ..kernel import Kernel
+from ..sched.systematic import Systematic, SystematicResult, search
 from .pool import explore_inline, explore_pool
 from .runner import Outcome, Program, program_ref
-from .sched.systematic import Systematic, SystematicResult, search
 
 
 @dataclass(frozen=True)

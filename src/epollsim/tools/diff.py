@@ -39,8 +39,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .kernel import Kernel
-from .observe import Observation, Recorder, RecordingPatch, RecordingTarget, fmt_error
+from ..kernel import Kernel
+from ..observe import Observation, Recorder, RecordingPatch, RecordingTarget, fmt_error
 from .programs import Program, defines_main, load, program_context, program_ref
 
 
@@ -89,7 +89,7 @@ def _whole_program(program: Program) -> bool:
 
 def run_model(program: Program, seed: int = 0, schedule: str = "fifo") -> Run:
     """Run ``program`` on the model, recording what it sees."""
-    from .observe import thread_key
+    from ..observe import thread_key
     from .runner import thread_errors, watch_thread_errors
 
     kernel = Kernel(seed, schedule=schedule)
@@ -119,7 +119,7 @@ def _stdout_only(text: str) -> str:
 
 def run_real(program: Program) -> Run:
     """Run ``program`` on this machine's kernel, here (``python -m epollsim.diff --real`` calls it)."""
-    from .observe import thread_key
+    from ..observe import thread_key
 
     recorder = Recorder(os.path.dirname(program.path), lambda: threading.current_thread().name)
     died: list[tuple[str, BaseException]] = []
@@ -322,7 +322,7 @@ def diff(text: str, *, seed: int = 0, schedule: str = "fifo", timeout: float = 6
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         result = os.path.join(tmp, "real.json")
-        command = [sys.executable, "-m", "epollsim.diff", "--real", text, result]
+        command = [sys.executable, "-m", "epollsim.tools.diff", "--real", text, result]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:

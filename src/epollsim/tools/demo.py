@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .abi.epoll import mask_name
-from .kernel import Kernel
+from ..abi.epoll import mask_name
+from ..kernel import Kernel
 
 Step = tuple[str, str]
 

@@ -146,6 +146,15 @@ def test_console_sessions(page: pathlib.Path, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shell_session_shown_is_checked(page: pathlib.Path) -> None:
+    """A block that shows a prompt (``$ ...``) is a ``console`` block, which test_console_sessions runs,
+    or an ``sh`` block of commands without output: an untagged one would go unchecked and stale."""
+    for lang, body in blocks(page):
+        if re.search(r"^\$ ", body, re.M):
+            assert lang in ("console", "sh"), f"{page.name}: a shell session in a {lang or 'plain'} block: tag it console"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_name_files_of_the_repository(page: pathlib.Path) -> None:
     for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
         if re.match(r"\w+:", target) or target.startswith("#"):

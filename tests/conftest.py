@@ -25,3 +25,14 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 def model() -> Iterator[Backend]:
     b = make_backend("model")
     yield b
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests that start Dask clusters run last. ``distributed`` leaves its event-loop threads
+    ("IO loop") running for the rest of the process, and a ``k.patch()`` is process-wide: a later
+    patch test would have those real threads run on the model (docs/differences.md, what a patch
+    cannot reach), which once hung a trio test in CI."""
+    def starts_dask(item: pytest.Item) -> bool:
+        return "test_dask_explore" in item.nodeid or "test_console_sessions" in item.nodeid
+
+    items[:] = [i for i in items if not starts_dask(i)] + [i for i in items if starts_dask(i)]

@@ -117,3 +117,30 @@ def test_smtplib_starttls() -> None:
         smtp.ehlo()
         assert smtp.noop() == (250, b"tls")
         smtp.quit()
+
+
+def test_an_https_server_on_one_host_and_its_client_on_another_with_a_partition() -> None:
+    k = epollsim.Kernel(2)
+    server = k.add_host("server")
+    k.network.set_latency("localhost", "server", 0.005)
+    with k.patch():
+        def boot() -> None:
+            httpd = http.server.HTTPServer(("0.0.0.0", 443), Hello)
+            httpd.socket = server_context().wrap_socket(httpd.socket, server_side=True)
+            threading.Thread(target=httpd.serve_forever, daemon=True).start()
+
+        server.start(boot).join()
+        ctx = ssl.create_default_context(cafile=CERT)
+        with urllib.request.urlopen("https://server/one", context=ctx, timeout=5) as r:
+            assert r.read() == b"hello /one"
+        k.network.partition("localhost", "server")
+        conn = http.client.HTTPSConnection("server", 443, context=ctx, timeout=2)
+        try:
+            conn.request("GET", "/two")
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("the handshake crossed a partition")
+        k.network.heal("localhost", "server")
+        with urllib.request.urlopen("https://server/three", context=ctx, timeout=5) as r:
+            assert r.read() == b"hello /three"

@@ -42,6 +42,13 @@ Assign = Callable[[MutableMapping[str, Any], str, Any], None]
 # these libraries read as "naming is not available on this platform".
 OS_THREAD_NAMERS: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "set_os_thread_name"),)
 
+# Libraries' module-level caches of idle worker threads. One made before the patch may hold real OS
+# threads (trio keeps a worker idle for 10 s after a ``to_thread``), and a job handed to one would run
+# on the real thread beside the model. Under the patch each is a fresh, empty cache of the same class,
+# looked up at call time (trio's ``start_thread_soon``), whose workers are model threads; the original
+# comes back on exit.
+THREAD_CACHES: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "THREAD_CACHE"),)
+
 
 def _stub(qualname: str) -> Callable[..., Any]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
@@ -85,6 +92,11 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
         module = sys.modules.get(module_name)
         if module is not None and vars(module).get(name) is not None:
             assign(vars(module), name, None)
+    for module_name, name in THREAD_CACHES:
+        module = sys.modules.get(module_name)
+        cache = vars(module).get(name) if module is not None else None
+        if cache is not None:
+            assign(vars(module), name, type(cache)())
 
     def cleanup() -> None:
         started = {id(t) for t in model.started}

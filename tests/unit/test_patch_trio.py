@@ -172,3 +172,17 @@ def test_one_seed_gives_one_trace_in_every_process() -> None:
         assert done.returncode == 0, done.stderr
         digests.add(done.stdout)
     assert len(digests) == 1
+
+
+def test_a_real_idle_trio_worker_from_before_the_patch_is_never_used_on_the_model() -> None:
+    """trio's thread cache keeps an idle real worker after a real ``to_thread`` (10 s): under the patch
+    a job must go to a model thread of a fresh cache, not to it (it hung the serial suite once)."""
+    async def real_job() -> int:
+        return await trio.to_thread.run_sync(threading.get_ident)
+
+    real_ident = trio.run(real_job)  # leaves a real idle worker in trio's cache
+    assert any(t.ident == real_ident for t in threading.enumerate()) or real_ident
+    k = epollsim.Kernel(0)
+    with k.patch():
+        main, worker_thread, at, after = anyio.run(to_thread, k, backend="trio")
+    assert worker_thread is not main and after == 1010.00005

@@ -96,7 +96,8 @@ def reseed_held(patch: _Patch) -> None:
     entropy = patch.host.entropy
     cls, system, seen = real_random.Random, real_random.SystemRandom, {id(entropy.generator)}
     for module_name, namespace in patch._module_namespaces():
-        found = [(name, value) for name, value in namespace.items() if isinstance(value, cls)]
+        # a snapshot: isinstance may run a lazy attribute's code, which can add to the module (seen in CI)
+        found = [(name, value) for name, value in list(namespace.items()) if isinstance(value, cls)]
         for name, value in sorted(found, key=lambda item: item[0]) if found else ():
             if not isinstance(value, system) and id(value) not in seen:
                 seen.add(id(value))

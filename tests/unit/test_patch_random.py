@@ -186,3 +186,28 @@ def test_an_asyncio_protocol_with_random_masks_and_jitter_replays() -> None:
     assert first == run_traced(1)
     other = run_traced(2)
     assert first[0] != other[0] and first[1] != other[1]
+
+
+def test_a_module_whose_objects_change_it_when_looked_at_does_not_break_the_patch() -> None:
+    """A lazy proxy's ``__class__`` may import, and so add to its module, while the patch scans it
+    (the serial suite met one): the scan works on a snapshot of the module's names."""
+    import sys
+    import types
+
+    module = types.ModuleType("lazy_epollsim_test_module")
+
+    class Lazy:
+        @property  # type: ignore[misc]
+        def __class__(self) -> type:  # noqa: PLE0101
+            module.__dict__.setdefault("loaded", 1)
+            module.__dict__[f"more{len(module.__dict__)}"] = 2
+            return Lazy
+
+    module.proxy = Lazy()  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    try:
+        k = epollsim.Kernel(0)
+        with k.patch():
+            pass
+    finally:
+        del sys.modules[module.__name__]

@@ -338,7 +338,8 @@ def test_pthread_sigmask_checks_its_arguments(backend: Backend) -> None:
     for bad in (0, sig.NSIG):
         with pytest.raises(ValueError) as info:
             sig.pthread_sigmask(sig.SIG_BLOCK, [bad])
-        assert str(info.value) == f"signal number {bad} out of range [1; 64]"
+        bounds = " [1; 64]" if sys.version_info >= (3, 11) else ""  # (3.11 added the range)
+        assert str(info.value) == f"signal number {bad} out of range{bounds}"
     with pytest.raises(TypeError, match="^'int' object is not iterable$"):
         sig.pthread_sigmask(sig.SIG_BLOCK, 5)
     with pytest.raises(OSError) as oserr:

@@ -106,6 +106,8 @@ def _sigset(iterable: Any) -> int:
     for item in iterable:
         signum = operator.index(item)
         if not 0 < signum < NSIG:
+            if sys.version_info < (3, 11):  # 3.11 added the range to the message
+                raise ValueError(f"signal number {signum} out of range")
             raise ValueError(f"signal number {signum} out of range [1; {NSIG - 1}]")
         if signum in GLIBC_RESERVED:  # sigaddset fails: EINVAL
             warnings.warn(f"invalid signal number {signum}, please use valid_signals()", RuntimeWarning, stacklevel=3)

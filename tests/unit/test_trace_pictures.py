@@ -2,8 +2,10 @@
 a window of time, and the same content in SVG and PNG (trace/layout.py, svg.py, png.py)."""
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 
@@ -14,33 +16,18 @@ from epollsim.trace.timeline import build_timeline
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def poller(k: epollsim.Kernel) -> None:
-    """A poller blocked in epoll_wait, woken by two producers that sleep first (a timeout, a timer, a join)."""
-    os, sel = k.os, k.select
-    r1, w1 = os.pipe()
-    r2, w2 = os.pipe()
-    ep = sel.epoll()
-    ep.register(r1, sel.EPOLLIN)
-    ep.register(r2, sel.EPOLLIN)
+def _docs_program(name: str) -> Any:
+    """A program docs/pictures/make_trace_pictures.py draws, so the test and the docs' picture agree."""
+    path = pathlib.Path(__file__).parents[2] / "docs" / "pictures" / "make_trace_pictures.py"
+    spec = importlib.util.spec_from_file_location("make_trace_pictures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
 
-    def poll() -> None:
-        seen = 0
-        while seen < 2:
-            for fd, _ in ep.poll(2.0):
-                os.read(fd, 100)
-                seen += 1
 
-    def produce(w: int, delay: float) -> None:
-        k.time.sleep(delay)
-        os.write(w, b"data")
-
-    threads = [k.threading.Thread(target=poll, name="poller"),
-               k.threading.Thread(target=produce, args=(w1, 0.01), name="prod-1"),
-               k.threading.Thread(target=produce, args=(w2, 0.02), name="prod-2")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+# A poller blocked in epoll_wait, woken by two producers that sleep first (a timeout, a timer, a join).
+poller = _docs_program("poller")
 
 
 def traced(program: object) -> epollsim.Kernel:

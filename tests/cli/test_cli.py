@@ -238,3 +238,30 @@ def test_explore_systematic_needs_no_seeds_and_reports_the_bounded_space(capsys:
     status, out, _ = cli(capsys, "explore", str(PROGRAMS / "token_race.py"), "--schedule", "systematic",
                          "--preemptions", "0")
     assert status == 0 and "(the bounded space exhausted), 0 failed" in out
+
+
+def test_trace_window_flags_draw_part_of_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: pathlib.Path
+) -> None:
+    """``--from``/``--to`` draw a window of virtual time, as ``k.trace.write_svg(path, start, end)`` does."""
+    prog = tmp_path / "phases.py"
+    prog.write_text(
+        "import os, time\nr, w = os.pipe()\nos.write(w, b'early')\ntime.sleep(2)\n"
+        "os.set_blocking(r, False)\nos.read(r, 5)\n"
+    )
+    pictures = {}
+    for name, window in (("whole", ()), ("early", ("--to", "1001")), ("late", ("--from", "1001"))):
+        path = tmp_path / f"{name}.svg"
+        status, _, err = cli(capsys, "run", str(prog), "--trace", str(path), *window)
+        assert status == 0, err
+        pictures[name] = path.read_text()
+    for call, shown_in in (("pipe2(O_CLOEXEC) = (3, 4)", "early"), ("read(3, 5) = b'early'", "late")):
+        assert call in pictures["whole"] and call in pictures[shown_in]
+        assert call not in pictures["late" if shown_in == "early" else "early"]
+    for window, message in (
+        (("--trace", str(tmp_path / "t.json"), "--from", "1001"), "--from/--to choose the window of a picture"),
+        (("--from", "1001"), "--from/--to choose the window of a picture"),
+        (("--trace", str(tmp_path / "t.svg"), "--from", "1002", "--to", "1001"), "--from 1002 must be before --to 1001"),
+    ):
+        status, out, err = cli(capsys, "run", str(prog), *window)
+        assert (status, out) == (2, "") and message in err

@@ -65,6 +65,11 @@ def add_commands(sub: Any) -> None:
         "--trace", metavar="FILE",
         help=f"where to write the trace ({TRACE_FORMATS}; default PROG.seedN.trace.json here; '' for none)",
     )
+    for parser in (run, replay):
+        parser.add_argument("--from", dest="trace_from", type=float, metavar="SECONDS",
+                            help="with --trace FILE.svg/.png: draw from this virtual time on")
+        parser.add_argument("--to", dest="trace_to", type=float, metavar="SECONDS",
+                            help="with --trace FILE.svg/.png: draw up to this virtual time")
     explore_cmd = sub.add_parser("explore", help="run a program under many seeds and report the failing ones")
     explore_cmd.add_argument("program", metavar="PROG.py", help=prog_help)
     explore_cmd.add_argument(
@@ -125,7 +130,24 @@ def dispatch(args: argparse.Namespace) -> int | None:
         print(f"epollsim: --trace {trace} needs matplotlib: pip install 'epollsim[pictures]' "
               "(or write .svg, which needs nothing)", file=sys.stderr)
         return 2
-    return _run(program, args.seed, args.schedule, trace or None)
+    window = (args.trace_from, args.trace_to)
+    problem = _window_problem(trace, window)
+    if problem:
+        print(f"epollsim: {problem}", file=sys.stderr)
+        return 2
+    return _run(program, args.seed, args.schedule, trace or None, window)
+
+
+def _window_problem(trace: str | None, window: tuple[float | None, float | None]) -> str:
+    """Why ``--from``/``--to`` cannot be used with ``--trace trace`` ("" when they can)."""
+    start, end = window
+    if start is None and end is None:
+        return ""
+    if not trace or not trace.lower().endswith((".svg", ".png")):
+        return "--from/--to choose the window of a picture: give --trace FILE.svg or FILE.png"
+    if start is not None and end is not None and start >= end:
+        return f"--from {start:g} must be before --to {end:g}"
+    return ""
 
 
 def invocation() -> str:
@@ -198,8 +220,9 @@ def _binds(path: str, name: str) -> bool:
     return False
 
 
-def _run(program: Program, seed: int, schedule: str, trace: str | None = None) -> int:
-    outcome, _ = run_with_error(program, seed, schedule, trace_path=trace)
+def _run(program: Program, seed: int, schedule: str, trace: str | None = None,
+         window: tuple[float | None, float | None] = (None, None)) -> int:
+    outcome, _ = run_with_error(program, seed, schedule, trace_path=trace, trace_window=window)
     if outcome.passed:
         print(f"epollsim: {program.display} passed (seed {seed}, {schedule} schedule)", file=sys.stderr)
     else:

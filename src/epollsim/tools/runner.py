@@ -170,8 +170,12 @@ def run_with_error(
     capture: bool = False,
     trace: bool = False,
     trace_path: str | None = None,
+    trace_window: tuple[float | None, float | None] = (None, None),
 ) -> tuple[Outcome, BaseException | None]:
-    """``run_one``, also returning the exception object that failed the seed (in-process use)."""
+    """``run_one``, also returning the exception object that failed the seed (in-process use).
+
+    ``trace_window`` is the (start, end) of virtual time, in seconds, that a picture written to
+    ``trace_path`` draws (either may be None: open)."""
     prog = program_ref(program)
     kernel: Kernel | None = None
     error: BaseException | None = None
@@ -205,7 +209,7 @@ def run_with_error(
     written = unwritten = ""
     if trace_path and kernel is not None:
         try:  # an output error (no matplotlib for .png, a bad directory) never hides the run's result
-            kernel.trace.write(trace_path)
+            kernel.trace.write(trace_path, *trace_window)
             written = trace_path
         except (ImportError, OSError) as exc:
             unwritten = f"{type(exc).__name__}: {exc}"

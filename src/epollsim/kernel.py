@@ -25,6 +25,7 @@ from .host import Host
 from .net.network import Network
 from .patching import Patch
 from .sched.choosers import Chooser, network_random
+from .sched.pct import PCT
 from .sched.scheduler import Scheduler
 from .trace.recorder import Tracer
 from .vfs.epoll import Epoll
@@ -50,7 +51,7 @@ class Kernel:
         self,
         seed: int = 0,
         *,
-        schedule: str | Chooser = "fifo",
+        schedule: str | Chooser | PCT = "fifo",
         nofile: int = INR_OPEN_CUR,
         privileged: bool = False,
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,

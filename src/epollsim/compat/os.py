@@ -37,6 +37,7 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
     """``k.os``. CPython's fds are non-inheritable by default (PEP 446), and so are these."""
 
     _mirrors = _real_os
+    _sys: Syscalls
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
@@ -174,7 +175,7 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
     def get_inheritable(self, fd: int, /) -> bool:
         return not self._sys.fcntl(c_int(fd), F_GETFD) & FD_CLOEXEC
 
-    def set_inheritable(self, fd: int, inheritable: bool, /) -> None:
+    def set_inheritable(self, fd: int, inheritable: int, /) -> None:
         fd, inheritable = c_int(fd), c_int(inheritable)  # both clinic ints
         self._sys.fcntl(fd, F_SETFD, 0 if inheritable else FD_CLOEXEC)
 

@@ -65,6 +65,7 @@ class epoll:
     """select.epoll; subclassed once per kernel to bind ``_sys``."""
 
     __slots__ = ("_epfd",)
+    _epfd: int
     _sys: ClassVar[Syscalls]
     _tp_name: ClassVar[str] = "select.epoll"  # how CPython's messages name the C type
 

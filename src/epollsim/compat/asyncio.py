@@ -205,7 +205,8 @@ class AsyncioModule(StandIn):
             """asyncio.Runner rebound over the host's ``signal`` and ``threading``: the SIGINT
             handler it sets while running (a KeyboardInterrupt cancels the main task) is the
             host's, never the real process's."""
-            return rebased_runner(self._signal, self._threading)
+            runner: type[asyncio.Runner] = rebased_runner(self._signal, self._threading)
+            return runner
 
     def run(self, main: Coroutine[Any, Any, Any], *, debug: bool | None = None) -> Any:
         """``asyncio.run(main)`` on a new model loop, in the calling model thread."""

@@ -346,7 +346,7 @@ def _write_unraisable(exc: BaseException, err_msg: str | None) -> None:
         exc = raised
     hook = sys.unraisablehook
     if hook is not sys.__unraisablehook__:
-        hook(_UnraisableArgs(type(exc), exc, exc.__traceback__, err_msg, None))
+        hook(_UnraisableArgs(type(exc), exc, exc.__traceback__, err_msg, None))  # type: ignore[arg-type]  # a lookalike
         return
     # write_unraisable_exc_file, for an object that is None
     if err_msg is not None:

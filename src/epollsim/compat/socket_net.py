@@ -75,7 +75,7 @@ class SocketNetMixin:
         """Lib/socket.py accept: the new socket inherits blocking mode as CPython decides."""
         fd, addr = self._accept()
         # Lib/socket.py: the module's socket class, not type(self) (an SSLSocket's accept wraps it after)
-        sock = self._module.socket(self._family, self._type, self._proto, fileno=fd)  # type: ignore[attr-defined]
+        sock = self._module.socket(self._family, self._type, self._proto, fileno=fd)
         if self._module.getdefaulttimeout() is None and self.gettimeout():
             sock.setblocking(True)
         return sock, addr
@@ -84,6 +84,7 @@ class SocketNetMixin:
         """internal_connect: 0, or the errno; raises only what raise=1 would for the caller."""
         addr = self._addr(address, caller)
         sys = self._module._sys
+        err: int  # getsockopt's value without a buffer length is an int
         try:
             sys.connect(self._fd, addr)
             return 0
@@ -166,7 +167,7 @@ class SocketNetMixin:
             buffer = io.BufferedWriter(raw, buffering)
         if binary:
             return buffer
-        encoding = io.text_encoding(encoding)
+        encoding = io.text_encoding(encoding)  # type: ignore[attr-defined, unused-ignore]  # typeshed: 3.11+; 3.10 has it
         text = io.TextIOWrapper(buffer, encoding, errors, newline)
         text.mode = mode  # type: ignore[misc]
         return text

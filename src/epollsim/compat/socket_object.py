@@ -308,7 +308,7 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
     # -- what the model cannot do yet ------------------------------------------
 
     # Lib/socket.py's own code, which only calls this object's methods and the file's.
-    _check_sendfile_params = _real_socket.socket._check_sendfile_params
+    _check_sendfile_params = _real_socket.socket._check_sendfile_params  # type: ignore[attr-defined]  # private
 
     def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
         """socket.sendfile: its send() fallback (_sendfile_use_send), as where os.sendfile is missing:

@@ -6,7 +6,7 @@ import sys
 import time as _real_time
 import types
 from errno import EINVAL
-from typing import Any
+from typing import Any, cast
 
 from ..abi import timerfd as _abi_clocks
 from ..abi.timerfd import (
@@ -190,7 +190,7 @@ def _clock_id(clk_id: Any) -> int:
         clk_id = format_i(clk_id)
     if clk_id < 0:  # a CPU clock of a given process or thread (clock_getcpuclockid)
         raise Unsupported("the CPU-time clocks of other processes and threads are not modelled by epollsim")
-    return clk_id
+    return cast(int, clk_id)  # format_i's
 
 
 _gmtime = _real_time.gmtime

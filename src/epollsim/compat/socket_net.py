@@ -26,6 +26,7 @@ from ._sockaddr import getsockaddrarg, makesockaddr
 
 if TYPE_CHECKING:
     from .socket import SocketModule
+    from .socket_object import socket as _Socket
 
 _EINPROGRESS = 115
 _EISCONN = 106
@@ -71,7 +72,7 @@ class SocketNetMixin:
         fd, addr = self._call(False, lambda: sys.accept4(self._fd, SOCK_CLOEXEC))
         return fd, makesockaddr(self._family, addr)
 
-    def accept(self) -> tuple[Any, Any]:
+    def accept(self) -> tuple[_Socket, Any]:
         """Lib/socket.py accept: the new socket inherits blocking mode as CPython decides."""
         fd, addr = self._accept()
         # Lib/socket.py: the module's socket class, not type(self) (an SSLSocket's accept wraps it after)

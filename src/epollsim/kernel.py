@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import TYPE_CHECKING
 
 from .abi.fcntl import INR_OPEN_CUR
 from .abi.limits import MAX_USER_WATCHES_DEFAULT
@@ -25,10 +26,15 @@ from .host import Host
 from .net.network import Network
 from .patching import Patch
 from .sched.choosers import Chooser, network_random
+from .sched.pct import PCT
 from .sched.scheduler import Scheduler
 from .trace.recorder import Tracer
 from .vfs.epoll import Epoll
 from .vfs.file import OpenFile
+
+if TYPE_CHECKING:
+    from .compat.asyncio import AsyncioModule
+    from .compat.selectors import SelectorsModule
 
 
 class Kernel:
@@ -50,7 +56,7 @@ class Kernel:
         self,
         seed: int = 0,
         *,
-        schedule: str | Chooser = "fifo",
+        schedule: str | Chooser | PCT = "fifo",
         nofile: int = INR_OPEN_CUR,
         privileged: bool = False,
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
@@ -90,8 +96,8 @@ class Kernel:
             self.trace.start()
 
     # The first host's, made on its first use (compat/_module.py).
-    selectors = on_first_use(lambda k: k.localhost.selectors)
-    asyncio = on_first_use(lambda k: k.localhost.asyncio)
+    selectors: on_first_use[SelectorsModule] = on_first_use(lambda k: k.localhost.selectors)
+    asyncio: on_first_use[AsyncioModule] = on_first_use(lambda k: k.localhost.asyncio)
 
     def add_host(self, name: str, *, address: str | None = None, address6: str | None = None,
                  clock_offset: float = 0.0, clock_drift: float = 0.0) -> Host:

@@ -220,6 +220,7 @@ class Recorder:
                                  sys._getframe(1))
 
         recording_meta = type(f"Recording{meta.__name__}", (meta,), {"__call__": __call__})
+        sub: type | None
         try:
             sub = recording_meta(cls.__name__, (cls,), namespace)
         except TypeError:
@@ -382,7 +383,7 @@ class RecordingPatch(Patch):
     patches nothing but the recorded modules (real threads and asyncio stay real)."""
 
     def __init__(self, target: RecordingTarget, real: bool = False) -> None:
-        super().__init__(target)  # type: ignore[arg-type]
+        super().__init__(target)
         self.real = real
 
     def _patch_extras(self) -> None:

@@ -58,7 +58,7 @@ _HELD_ENTROPY = tuple(f for f in (getattr(os, "urandom", None), getattr(os, "get
 class _Patch(Protocol):
     host: Any
 
-    def at_exit(self, undo: Callable[[], None]) -> None: ...
+    def at_exit(self, undo: Callable[..., object]) -> None: ...
 
     def swapped(self) -> dict[int, tuple[Any, Any]]: ...
 
@@ -115,7 +115,7 @@ def _rebind(namespaces: Iterable[tuple[str, dict[str, Any]]], swaps: dict[int, t
     Every module's namespace is walked (10,000 globals and 12,000 class members in a test
     process), so the common case, nothing to rebind, is decided by type tests and C-level
     set operations on ids."""
-    undo: list[Callable[[], None]] = []
+    undo: list[Callable[..., None]] = []  # lambdas binding the loop's values as defaults
     function = types.FunctionType
     ids = swaps.keys()
 

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 class _Patch(Protocol):
     host: Any
 
-    def at_exit(self, undo: Callable[[], None]) -> None: ...
+    def at_exit(self, undo: Callable[..., object]) -> None: ...
 
 
 class IdleCollector:

@@ -128,7 +128,7 @@ class _RouterMeta(type):
 
 
 def _router_class(router: HostRouter, module: str, name: str, template: type) -> type:
-    def init_subclass(sub: type, **kwargs: Any) -> None:
+    def init_subclass(sub: type, /, **kwargs: Any) -> None:
         if "_routed_for" not in sub.__dict__:
             sub._concrete = {}  # type: ignore[attr-defined]
 

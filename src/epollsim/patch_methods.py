@@ -41,7 +41,7 @@ _SETTABLE = _HEAPTYPE | 1 << 8  # a heap type without Py_TPFLAGS_IMMUTABLETYPE: 
 
 
 class _Patch(Protocol):
-    def at_exit(self, undo: Callable[[], None]) -> None: ...
+    def at_exit(self, undo: Callable[..., object]) -> None: ...
 
     def _module_namespaces(self) -> list[tuple[str, dict[str, Any]]]: ...
 
@@ -67,7 +67,7 @@ def _rebind(namespaces: Iterable[tuple[str, dict[str, Any]]], swaps: dict[int, t
     Callable[[], None]
 ]:
     """Rebind closure cells and class attributes holding a key of ``swaps``; the undos."""
-    undo: list[Callable[[], None]] = []
+    undo: list[Callable[..., None]] = []  # lambdas binding the loop's values as defaults
     function = types.FunctionType
     ids = swaps.keys()
 

@@ -73,7 +73,7 @@ def enter(patch: _Patch) -> None:
     patch.at_exit(lambda: setattr(cls, "seed", real_seed))
 
     generator = entropy.generator
-    hidden = real_random._inst  # type: ignore[attr-defined]
+    hidden = real_random._inst
     namespace = vars(real_random)
     for name in sorted(namespace):
         value = namespace[name]

@@ -178,7 +178,7 @@ def _unsupported(qualname: str, original: Any) -> Any:
         def refuse_new(cls: type, *args: Any, **kwargs: Any) -> Any:
             raise Unsupported(message)
 
-        def refuse_subclass(cls: type, **kwargs: Any) -> None:
+        def refuse_subclass(cls: type, /, **kwargs: Any) -> None:
             raise Unsupported(message)
 
         return type(original.__name__, (), {
@@ -223,7 +223,7 @@ class Patch:
         self._thread_host: Any = None
         self._router: HostRouter | None = None  # with several hosts: names answer per thread's host
         # undo actions that are not assignments to a namespace, run first on exit, newest first
-        self._exit_hooks: list[Callable[[], None]] = []
+        self._exit_hooks: list[Callable[..., object]] = []  # called with no arguments; results ignored
         self._cleanups: list[Callable[[], None]] = []  # run on exit, after the assignments are undone
         self._seal: Seal | None = None
         self._sealed = False  # the model's threads and processes are installed: watch for escapes
@@ -291,7 +291,7 @@ class Patch:
         self._assign(namespace, name, value)
         self._swaps[id(original)] = (original, value)
 
-    def at_exit(self, undo: Callable[[], None]) -> None:
+    def at_exit(self, undo: Callable[..., object]) -> None:
         """Run ``undo`` on exit, before the assignments are undone (newest first)."""
         self._exit_hooks.append(undo)
 

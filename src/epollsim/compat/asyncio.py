@@ -29,7 +29,7 @@ import functools
 import itertools
 import sys
 from collections.abc import Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from ._module import StandIn, copy_constants
 from .asyncio_loop import EventLoopPolicy, Future, Task, ThreadPoolExecutor, _ModelLoop
@@ -85,6 +85,18 @@ class _Forwarded:
         return getattr(asyncio, self.name)
 
 
+_T = TypeVar("_T")  # what a coroutine returns
+
+if TYPE_CHECKING:
+
+    class _Same(Generic[_T]):
+        """What a forwarded name reads as, to the type checker: the real object's type."""
+
+        def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def _forwarded(value: _T) -> _Same[_T]: ...
+
+
 # The module's class attributes below shadow these names inside its body.
 _Policy: TypeAlias = EventLoopPolicy
 _Executor: TypeAlias = ThreadPoolExecutor
@@ -105,8 +117,81 @@ class AsyncioModule(StandIn):
     _mirrors = asyncio
 
     if TYPE_CHECKING:
-        # For the type checker only: the forwarded names are set on the class below.
-        def __getattr__(self, name: str) -> Any: ...
+        # For the type checker: each forwarded name (set on the class below) reads as the real
+        # asyncio's object of that name, with its signature (its overloads too).
+        CancelledError = _forwarded(asyncio.CancelledError)
+        InvalidStateError = _forwarded(asyncio.InvalidStateError)
+        TimeoutError = _forwarded(asyncio.TimeoutError)
+        IncompleteReadError = _forwarded(asyncio.IncompleteReadError)
+        LimitOverrunError = _forwarded(asyncio.LimitOverrunError)
+        SendfileNotAvailableError = _forwarded(asyncio.SendfileNotAvailableError)
+        QueueEmpty = _forwarded(asyncio.QueueEmpty)
+        QueueFull = _forwarded(asyncio.QueueFull)
+        ALL_COMPLETED = _forwarded(asyncio.ALL_COMPLETED)
+        FIRST_COMPLETED = _forwarded(asyncio.FIRST_COMPLETED)
+        FIRST_EXCEPTION = _forwarded(asyncio.FIRST_EXCEPTION)
+        get_running_loop = _forwarded(asyncio.get_running_loop)
+        create_task = _forwarded(asyncio.create_task)
+        current_task = _forwarded(asyncio.current_task)
+        all_tasks = _forwarded(asyncio.all_tasks)
+        ensure_future = _forwarded(asyncio.ensure_future)
+        isfuture = _forwarded(asyncio.isfuture)
+        wrap_future = _forwarded(asyncio.wrap_future)
+        iscoroutine = _forwarded(asyncio.iscoroutine)
+        iscoroutinefunction = _forwarded(asyncio.iscoroutinefunction)
+        gather = _forwarded(asyncio.gather)
+        shield = _forwarded(asyncio.shield)
+        wait = _forwarded(asyncio.wait)
+        wait_for = _forwarded(asyncio.wait_for)
+        as_completed = _forwarded(asyncio.as_completed)
+        sleep = _forwarded(asyncio.sleep)
+        to_thread = _forwarded(asyncio.to_thread)
+        run_coroutine_threadsafe = _forwarded(asyncio.run_coroutine_threadsafe)
+        Lock = _forwarded(asyncio.Lock)
+        Event = _forwarded(asyncio.Event)
+        Condition = _forwarded(asyncio.Condition)
+        Semaphore = _forwarded(asyncio.Semaphore)
+        BoundedSemaphore = _forwarded(asyncio.BoundedSemaphore)
+        Queue = _forwarded(asyncio.Queue)
+        PriorityQueue = _forwarded(asyncio.PriorityQueue)
+        LifoQueue = _forwarded(asyncio.LifoQueue)
+        StreamReader = _forwarded(asyncio.StreamReader)
+        StreamWriter = _forwarded(asyncio.StreamWriter)
+        StreamReaderProtocol = _forwarded(asyncio.StreamReaderProtocol)
+        open_connection = _forwarded(asyncio.open_connection)
+        start_server = _forwarded(asyncio.start_server)
+        open_unix_connection = _forwarded(asyncio.open_unix_connection)
+        start_unix_server = _forwarded(asyncio.start_unix_server)
+        BaseProtocol = _forwarded(asyncio.BaseProtocol)
+        Protocol = _forwarded(asyncio.Protocol)
+        BufferedProtocol = _forwarded(asyncio.BufferedProtocol)
+        DatagramProtocol = _forwarded(asyncio.DatagramProtocol)
+        SubprocessProtocol = _forwarded(asyncio.SubprocessProtocol)
+        BaseTransport = _forwarded(asyncio.BaseTransport)
+        ReadTransport = _forwarded(asyncio.ReadTransport)
+        WriteTransport = _forwarded(asyncio.WriteTransport)
+        Transport = _forwarded(asyncio.Transport)
+        DatagramTransport = _forwarded(asyncio.DatagramTransport)
+        SubprocessTransport = _forwarded(asyncio.SubprocessTransport)
+        AbstractEventLoop = _forwarded(asyncio.AbstractEventLoop)
+        AbstractEventLoopPolicy = _forwarded(asyncio.AbstractEventLoopPolicy)
+        AbstractServer = _forwarded(asyncio.AbstractServer)
+        BaseEventLoop = _forwarded(asyncio.BaseEventLoop)
+        Server = _forwarded(asyncio.Server)
+        Handle = _forwarded(asyncio.Handle)
+        TimerHandle = _forwarded(asyncio.TimerHandle)
+        if sys.version_info >= (3, 11):
+            BrokenBarrierError = _forwarded(asyncio.BrokenBarrierError)
+            timeout = _forwarded(asyncio.timeout)
+            timeout_at = _forwarded(asyncio.timeout_at)
+            Timeout = _forwarded(asyncio.Timeout)
+            TaskGroup = _forwarded(asyncio.TaskGroup)
+            Barrier = _forwarded(asyncio.Barrier)
+        if sys.version_info >= (3, 12):
+            eager_task_factory = _forwarded(asyncio.eager_task_factory)
+            create_eager_task_factory = _forwarded(asyncio.create_eager_task_factory)
+        if sys.version_info >= (3, 13):
+            QueueShutDown = _forwarded(asyncio.QueueShutDown)
 
     def __init__(
         self,
@@ -205,9 +290,10 @@ class AsyncioModule(StandIn):
             """asyncio.Runner rebound over the host's ``signal`` and ``threading``: the SIGINT
             handler it sets while running (a KeyboardInterrupt cancels the main task) is the
             host's, never the real process's."""
-            return rebased_runner(self._signal, self._threading)
+            runner: type[asyncio.Runner] = rebased_runner(self._signal, self._threading)
+            return runner
 
-    def run(self, main: Coroutine[Any, Any, Any], *, debug: bool | None = None) -> Any:
+    def run(self, main: Coroutine[Any, Any, _T], *, debug: bool | None = None) -> _T:
         """``asyncio.run(main)`` on a new model loop, in the calling model thread."""
         if _events._get_running_loop() is not None:
             raise RuntimeError("asyncio.run() cannot be called from a running event loop")
@@ -216,7 +302,7 @@ class AsyncioModule(StandIn):
         with self._Runner(debug=debug, loop_factory=self.EventLoop) as runner:
             return runner.run(main)
 
-    def _run_310(self, main: Coroutine[Any, Any, Any], debug: bool | None) -> Any:
+    def _run_310(self, main: Coroutine[Any, Any, _T], debug: bool | None) -> _T:
         # Python 3.10 has no Runner: its asyncio.run, line for line, with the loop the model's
         # (and, as the Runner above with a loop factory, leaving this module's policy alone).
         if not asyncio.iscoroutine(main):

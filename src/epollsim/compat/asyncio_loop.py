@@ -42,7 +42,7 @@ import concurrent.futures
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import NotModelled
 
@@ -154,13 +154,13 @@ def _seq_hash(self: Any) -> int:
         return seq  # type: ignore[no-any-return]
 
 
-class Task(asyncio.Task):  # type: ignore[misc]
+class Task(asyncio.Task):  # type: ignore[type-arg]  # the C type, subclassed bare as at run time
     __slots__ = ("_epollsim_seq",)
     _epollsim_seqs: Iterator[int]
     __hash__ = _seq_hash
 
 
-class Future(asyncio.Future):  # type: ignore[misc]
+class Future(asyncio.Future):  # type: ignore[type-arg]  # the C type, subclassed bare as at run time
     __slots__ = ("_epollsim_seq",)
     _epollsim_seqs: Iterator[int]
     __hash__ = _seq_hash
@@ -195,7 +195,7 @@ class _ModelLoop:
             task: Any = self._host_asyncio.Task(coro, loop=self, name=name, context=context)  # type: ignore[arg-type]
             if task._source_traceback:
                 del task._source_traceback[-1]
-            return task
+            return cast("asyncio.Task[Any]", task)
 
     else:  # Python 3.10: tasks take no context (added in 3.11)
 
@@ -206,7 +206,7 @@ class _ModelLoop:
             task: Any = self._host_asyncio.Task(coro, loop=self, name=name)  # type: ignore[arg-type]
             if task._source_traceback:
                 del task._source_traceback[-1]
-            return task
+            return cast("asyncio.Task[Any]", task)
 
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
         if executor is None and self._default_executor is None and not self._executor_shutdown_called:

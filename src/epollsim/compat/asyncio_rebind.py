@@ -148,7 +148,7 @@ def rebased_runner(signal: Any, threading: Any) -> Any:
     import asyncio.runners as _runners
 
     namespace = _rebound_module(_runners, {"signal": signal, "threading": threading})
-    return _rebase_class(_runners.Runner, namespace, None)
+    return _rebase_class(_runners.Runner, namespace, None)  # type: ignore[attr-defined, unused-ignore]  # 3.11+ (absent on 3.10, where nothing calls this)
 
 
 class _OrderedWeakSet:
@@ -159,7 +159,7 @@ class _OrderedWeakSet:
         self._refs: dict[weakref.ref[Any], None] = {}
 
     def add(self, item: Any) -> None:
-        self._refs[weakref.ref(item, self._refs.pop)] = None  # type: ignore[arg-type]
+        self._refs[weakref.ref(item, self._refs.pop)] = None
 
     def discard(self, item: Any) -> None:
         self._refs.pop(weakref.ref(item), None)

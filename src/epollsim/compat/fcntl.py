@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl as _real_fcntl
 import struct
 from errno import EFAULT
-from typing import Any
+from typing import Any, ClassVar
 
 from ..abi import fcntl as _abi_fcntl
 from ..errors import Unsupported, oserror
@@ -36,6 +36,18 @@ def _ioctl_buffer(arg: Any) -> tuple[memoryview, bool] | None:
 
 class FcntlModule(StandIn):
     _mirrors = _real_fcntl
+    # The constants set on this class after it is made (copy_constants below: abi/fcntl.py), where the
+    # running CPython's module has them, declared for type checkers (tests/unit/test_typing.py
+    # checks that the two lists agree).
+    FD_CLOEXEC: ClassVar[int]
+    F_DUPFD: ClassVar[int]
+    F_DUPFD_CLOEXEC: ClassVar[int]
+    F_GETFD: ClassVar[int]
+    F_GETFL: ClassVar[int]
+    F_GETPIPE_SZ: ClassVar[int]
+    F_SETFD: ClassVar[int]
+    F_SETFL: ClassVar[int]
+    F_SETPIPE_SZ: ClassVar[int]
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys

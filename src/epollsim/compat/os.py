@@ -4,7 +4,7 @@ from __future__ import annotations
 import os as _real_os
 import sys
 from errno import EINVAL, ENOENT
-from typing import Any
+from typing import Any, ClassVar
 
 from ..abi import eventfd as _abi_eventfd
 from ..abi import fcntl as _abi_fcntl
@@ -37,6 +37,31 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
     """``k.os``. CPython's fds are non-inheritable by default (PEP 446), and so are these."""
 
     _mirrors = _real_os
+    # The constants set on this class after it is made (copy_constants below: abi/fcntl.py and abi/eventfd.py), where the
+    # running CPython's module has them, declared for type checkers (tests/unit/test_typing.py
+    # checks that the two lists agree).
+    EFD_CLOEXEC: ClassVar[int]
+    EFD_NONBLOCK: ClassVar[int]
+    EFD_SEMAPHORE: ClassVar[int]
+    O_ACCMODE: ClassVar[int]
+    O_APPEND: ClassVar[int]
+    O_ASYNC: ClassVar[int]
+    O_CLOEXEC: ClassVar[int]
+    O_CREAT: ClassVar[int]
+    O_DIRECT: ClassVar[int]
+    O_DIRECTORY: ClassVar[int]
+    O_DSYNC: ClassVar[int]
+    O_EXCL: ClassVar[int]
+    O_NOATIME: ClassVar[int]
+    O_NOCTTY: ClassVar[int]
+    O_NOFOLLOW: ClassVar[int]
+    O_NONBLOCK: ClassVar[int]
+    O_PATH: ClassVar[int]
+    O_RDONLY: ClassVar[int]
+    O_RDWR: ClassVar[int]
+    O_TRUNC: ClassVar[int]
+    O_WRONLY: ClassVar[int]
+    _sys: Syscalls
 
     def __init__(self, sys: Syscalls) -> None:
         self._sys = sys
@@ -174,7 +199,7 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
     def get_inheritable(self, fd: int, /) -> bool:
         return not self._sys.fcntl(c_int(fd), F_GETFD) & FD_CLOEXEC
 
-    def set_inheritable(self, fd: int, inheritable: bool, /) -> None:
+    def set_inheritable(self, fd: int, inheritable: int, /) -> None:
         fd, inheritable = c_int(fd), c_int(inheritable)  # both clinic ints
         self._sys.fcntl(fd, F_SETFD, 0 if inheritable else FD_CLOEXEC)
 

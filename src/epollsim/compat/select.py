@@ -65,6 +65,7 @@ class epoll:
     """select.epoll; subclassed once per kernel to bind ``_sys``."""
 
     __slots__ = ("_epfd",)
+    _epfd: int
     _sys: ClassVar[Syscalls]
     _tp_name: ClassVar[str] = "select.epoll"  # how CPython's messages name the C type
 
@@ -270,6 +271,36 @@ class SelectModule(StandIn):
     """``k.select``."""
 
     _mirrors = _real_select
+    # The constants set on this class after it is made (copy_constants below: abi/epoll.py and abi/poll.py), where the
+    # running CPython's module has them, declared for type checkers (tests/unit/test_typing.py
+    # checks that the two lists agree).
+    EPOLLERR: ClassVar[int]
+    EPOLLET: ClassVar[int]
+    EPOLLEXCLUSIVE: ClassVar[int]
+    EPOLLHUP: ClassVar[int]
+    EPOLLIN: ClassVar[int]
+    EPOLLMSG: ClassVar[int]
+    EPOLLONESHOT: ClassVar[int]
+    EPOLLOUT: ClassVar[int]
+    EPOLLPRI: ClassVar[int]
+    EPOLLRDBAND: ClassVar[int]
+    EPOLLRDHUP: ClassVar[int]
+    EPOLLRDNORM: ClassVar[int]
+    EPOLLWRBAND: ClassVar[int]
+    EPOLLWRNORM: ClassVar[int]
+    EPOLL_CLOEXEC: ClassVar[int]
+    POLLERR: ClassVar[int]
+    POLLHUP: ClassVar[int]
+    POLLIN: ClassVar[int]
+    POLLMSG: ClassVar[int]
+    POLLNVAL: ClassVar[int]
+    POLLOUT: ClassVar[int]
+    POLLPRI: ClassVar[int]
+    POLLRDBAND: ClassVar[int]
+    POLLRDHUP: ClassVar[int]
+    POLLRDNORM: ClassVar[int]
+    POLLWRBAND: ClassVar[int]
+    POLLWRNORM: ClassVar[int]
     error = OSError
     PIPE_BUF = PIPE_BUF
 
@@ -278,7 +309,9 @@ class SelectModule(StandIn):
 
     # This host's subclasses binding ``_sys``, made on first use (compat/_module.py).
     # Named as the stdlib's types are (type(select.poll()) is select.poll).
-    epoll = on_first_use(lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"}))
+    epoll: on_first_use[type[epoll]] = on_first_use(
+        lambda m: type("epoll", (epoll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"})
+    )
     _poll_cls: on_first_use[type[_PollObject]] = on_first_use(
         lambda m: type("poll", (poll,), {"__slots__": (), "_sys": m._sys, "__module__": "select"})
     )

@@ -31,6 +31,10 @@ from typing import TYPE_CHECKING, Any
 from ._module import StandIn, copy_constants, on_first_use
 
 if TYPE_CHECKING:
+    import abc
+    import collections.abc
+    import types
+
     from .select import SelectModule
 
 _stdlib: Any = _real_selectors  # for its private names
@@ -53,12 +57,12 @@ class SelectorsModule(StandIn):
     _SelectorMapping = _stdlib._SelectorMapping
     _fileobj_to_fd = staticmethod(_stdlib._fileobj_to_fd)
     # The pure-Python helpers the real module imports (nothing here reaches the kernel).
-    ABCMeta = _stdlib.ABCMeta
+    ABCMeta: type[abc.ABCMeta] = _stdlib.ABCMeta
     abstractmethod = staticmethod(_stdlib.abstractmethod)
     namedtuple = staticmethod(_stdlib.namedtuple)
-    Mapping = _stdlib.Mapping
+    Mapping: type[collections.abc.Mapping[Any, Any]] = _stdlib.Mapping
     math = math
-    sys = _stdlib.sys
+    sys: types.ModuleType = _stdlib.sys
 
     def __init__(self, select: SelectModule) -> None:
         self.select = select

@@ -43,7 +43,7 @@ import sys
 import traceback
 import warnings
 from errno import EAGAIN, ESRCH
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from ..abi.fcntl import F_GETFL, O_NONBLOCK
 from ..abi.signal import (
@@ -140,6 +140,54 @@ class SignalModule(ItimerFunctions, StandIn):
     """``host.signal``: handlers, the wake-up fd and signals of one host's process."""
 
     _mirrors = _real_signal
+    # The constants set on this class after it is made (the loop below: the real module's enum members), where the
+    # running CPython's module has them, declared for type checkers (tests/unit/test_typing.py
+    # checks that the two lists agree).
+    ITIMER_PROF: ClassVar[int]
+    ITIMER_REAL: ClassVar[int]
+    ITIMER_VIRTUAL: ClassVar[int]
+    SIGABRT: ClassVar[_real_signal.Signals]
+    SIGALRM: ClassVar[_real_signal.Signals]
+    SIGBUS: ClassVar[_real_signal.Signals]
+    SIGCHLD: ClassVar[_real_signal.Signals]
+    SIGCLD: ClassVar[_real_signal.Signals]
+    SIGCONT: ClassVar[_real_signal.Signals]
+    SIGFPE: ClassVar[_real_signal.Signals]
+    SIGHUP: ClassVar[_real_signal.Signals]
+    SIGILL: ClassVar[_real_signal.Signals]
+    SIGINT: ClassVar[_real_signal.Signals]
+    SIGIO: ClassVar[_real_signal.Signals]
+    SIGIOT: ClassVar[_real_signal.Signals]
+    SIGKILL: ClassVar[_real_signal.Signals]
+    SIGPIPE: ClassVar[_real_signal.Signals]
+    SIGPOLL: ClassVar[_real_signal.Signals]
+    SIGPROF: ClassVar[_real_signal.Signals]
+    SIGPWR: ClassVar[_real_signal.Signals]
+    SIGQUIT: ClassVar[_real_signal.Signals]
+    SIGRTMAX: ClassVar[_real_signal.Signals]
+    SIGRTMIN: ClassVar[_real_signal.Signals]
+    SIGSEGV: ClassVar[_real_signal.Signals]
+    SIGSTOP: ClassVar[_real_signal.Signals]
+    SIGSYS: ClassVar[_real_signal.Signals]
+    SIGTERM: ClassVar[_real_signal.Signals]
+    SIGTRAP: ClassVar[_real_signal.Signals]
+    SIGTSTP: ClassVar[_real_signal.Signals]
+    SIGTTIN: ClassVar[_real_signal.Signals]
+    SIGTTOU: ClassVar[_real_signal.Signals]
+    SIGURG: ClassVar[_real_signal.Signals]
+    SIGUSR1: ClassVar[_real_signal.Signals]
+    SIGUSR2: ClassVar[_real_signal.Signals]
+    SIGVTALRM: ClassVar[_real_signal.Signals]
+    SIGWINCH: ClassVar[_real_signal.Signals]
+    SIGXCPU: ClassVar[_real_signal.Signals]
+    SIGXFSZ: ClassVar[_real_signal.Signals]
+    SIG_BLOCK: ClassVar[_real_signal.Sigmasks]
+    SIG_DFL: ClassVar[_real_signal.Handlers]
+    SIG_IGN: ClassVar[_real_signal.Handlers]
+    SIG_SETMASK: ClassVar[_real_signal.Sigmasks]
+    SIG_UNBLOCK: ClassVar[_real_signal.Sigmasks]
+    if sys.version_info >= (3, 11):
+        SIGSTKFLT: ClassVar[_real_signal.Signals]
 
     # The enums, constants and exception of the real module: Linux's numbers, the same objects.
     Signals = _Signals
@@ -346,7 +394,7 @@ def _write_unraisable(exc: BaseException, err_msg: str | None) -> None:
         exc = raised
     hook = sys.unraisablehook
     if hook is not sys.__unraisablehook__:
-        hook(_UnraisableArgs(type(exc), exc, exc.__traceback__, err_msg, None))
+        hook(_UnraisableArgs(type(exc), exc, exc.__traceback__, err_msg, None))  # type: ignore[arg-type]  # a lookalike
         return
     # write_unraisable_exc_file, for an object that is None
     if err_msg is not None:

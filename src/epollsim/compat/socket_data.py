@@ -72,7 +72,8 @@ class SocketDataMixin:
             flags = format_i(flags)
         if not self._timeout_ns:  # blocking or non-blocking: _call would just make the call
             return self._sys.sendto(self._fd, buf, flags)
-        return self._call(True, lambda: self._module._sys.sendto(self._fd, buf, flags))
+        sent: int = self._call(True, lambda: self._module._sys.sendto(self._fd, buf, flags))
+        return sent
 
     def sendall(self, data: Any, flags: Any = 0, /) -> None:
         """sock_sendall: with a timeout, one deadline for the whole buffer."""
@@ -120,7 +121,8 @@ class SocketDataMixin:
     def _recv_guts(self, bufsize: int, flags: int) -> bytes:
         if not self._timeout_ns:  # blocking or non-blocking: _call would just make the call
             return self._sys.recvfrom(self._fd, bufsize, flags)
-        return self._call(False, lambda: self._module._sys.recvfrom(self._fd, bufsize, flags))
+        data: bytes = self._call(False, lambda: self._module._sys.recvfrom(self._fd, bufsize, flags))
+        return data
 
     def _recvmsg_guts(self, bufsize: int, flags: int) -> tuple[bytes, int, int, Any]:
         """recvmsg(2): (data, return value, msg_flags, source address for makesockaddr or None).

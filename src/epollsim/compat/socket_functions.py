@@ -28,6 +28,7 @@ from .socket_object import _AddressFamily, _SocketKind
 
 if TYPE_CHECKING:
     from .socket_object import socket
+    from .socket_object import socket as _Socket  # where a method's scope has its own "socket"
 
 _EAFNOSUPPORT = 97
 _IPPROTO_IPV6 = 41
@@ -316,7 +317,7 @@ class SocketFunctions:
     def create_connection(
         self, address: Any, timeout: Any = _GLOBAL_DEFAULT_TIMEOUT, source_address: Any = None,
         *, all_errors: bool = False,
-    ) -> Any:
+    ) -> _Socket:
         """Lib/socket.py create_connection: each getaddrinfo result in turn."""
         host, port = address
         exceptions: list[OSError] = []
@@ -361,7 +362,7 @@ class SocketFunctions:
     def create_server(
         self, address: Any, *, family: Any = AF_INET, backlog: Any = None, reuse_port: bool = False,
         dualstack_ipv6: bool = False,
-    ) -> Any:
+    ) -> _Socket:
         """Lib/socket.py create_server (the POSIX branch: SO_REUSEADDR always)."""
         if dualstack_ipv6:
             if not self.has_dualstack_ipv6():

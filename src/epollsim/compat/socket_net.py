@@ -26,6 +26,7 @@ from ._sockaddr import getsockaddrarg, makesockaddr
 
 if TYPE_CHECKING:
     from .socket import SocketModule
+    from .socket_object import socket as _Socket
 
 _EINPROGRESS = 115
 _EISCONN = 106
@@ -71,11 +72,11 @@ class SocketNetMixin:
         fd, addr = self._call(False, lambda: sys.accept4(self._fd, SOCK_CLOEXEC))
         return fd, makesockaddr(self._family, addr)
 
-    def accept(self) -> tuple[Any, Any]:
+    def accept(self) -> tuple[_Socket, Any]:
         """Lib/socket.py accept: the new socket inherits blocking mode as CPython decides."""
         fd, addr = self._accept()
         # Lib/socket.py: the module's socket class, not type(self) (an SSLSocket's accept wraps it after)
-        sock = self._module.socket(self._family, self._type, self._proto, fileno=fd)  # type: ignore[attr-defined]
+        sock = self._module.socket(self._family, self._type, self._proto, fileno=fd)
         if self._module.getdefaulttimeout() is None and self.gettimeout():
             sock.setblocking(True)
         return sock, addr
@@ -84,6 +85,7 @@ class SocketNetMixin:
         """internal_connect: 0, or the errno; raises only what raise=1 would for the caller."""
         addr = self._addr(address, caller)
         sys = self._module._sys
+        err: int  # getsockopt's value without a buffer length is an int
         try:
             sys.connect(self._fd, addr)
             return 0
@@ -166,7 +168,7 @@ class SocketNetMixin:
             buffer = io.BufferedWriter(raw, buffering)
         if binary:
             return buffer
-        encoding = io.text_encoding(encoding)
+        encoding = io.text_encoding(encoding)  # type: ignore[attr-defined, unused-ignore]  # typeshed: 3.11+; 3.10 has it
         text = io.TextIOWrapper(buffer, encoding, errors, newline)
         text.mode = mode  # type: ignore[misc]
         return text

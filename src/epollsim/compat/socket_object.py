@@ -45,6 +45,8 @@ from .socket_msg import SocketMsgMixin
 from .socket_net import SocketNetMixin
 
 if TYPE_CHECKING:
+    from enum import IntEnum
+
     from .socket import SocketModule
 
 _AddressFamily = _real_socket.AddressFamily  # pure-Python enums, shared so values compare and print alike
@@ -147,11 +149,11 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
     # -- identity -------------------------------------------------------------
 
     @property
-    def family(self) -> Any:
+    def family(self) -> int:  # an AddressFamily member, or a plain int for a family without one
         return _intenum(self._family, _AddressFamily)
 
     @property
-    def type(self) -> Any:
+    def type(self) -> int:  # a SocketKind member, or a plain int
         return _intenum(self._type, _SocketKind)
 
     @property
@@ -308,7 +310,7 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
     # -- what the model cannot do yet ------------------------------------------
 
     # Lib/socket.py's own code, which only calls this object's methods and the file's.
-    _check_sendfile_params = _real_socket.socket._check_sendfile_params
+    _check_sendfile_params = _real_socket.socket._check_sendfile_params  # type: ignore[attr-defined]  # private
 
     def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
         """socket.sendfile: its send() fallback (_sendfile_use_send), as where os.sendfile is missing:
@@ -316,7 +318,7 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
         return _real_socket.socket._sendfile_use_send(self, file, offset, count)  # type: ignore[attr-defined,no-any-return]
 
 
-def _intenum(value: int, enum_klass: Any) -> Any:
+def _intenum(value: int, enum_klass: type[IntEnum]) -> int:
     try:
         return enum_klass(value)
     except ValueError:

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import errno
 import ssl as _ssl
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..abi.socket import SO_TYPE, SOCK_STREAM, SOL_SOCKET
 
@@ -135,9 +136,18 @@ class TlsChannel:
 class SSLSocketMixin:
     """The methods of ``ssl.SSLSocket``; mixed with a kernel's socket class once per host (``SocketModule``)."""
 
-    _plain: type  # the host's socket class, which this one extends
+    _plain: type[Any]  # the host's socket class, which this one extends
     _sslobj: Any
     _context: Any
+
+    if TYPE_CHECKING:  # the socket class's (socket_object.py), which this is mixed with
+        _closed: bool
+        def getpeername(self) -> Any: ...
+        def getblocking(self) -> bool: ...
+        def setblocking(self, flag: Any, /) -> None: ...
+        def gettimeout(self) -> float | None: ...
+        def settimeout(self, value: Any, /) -> None: ...
+        def close(self) -> None: ...
     _session: Any
     _connected: bool
     server_side: bool
@@ -151,10 +161,10 @@ class SSLSocketMixin:
     session = _Real.session
     session_reused = _Real.session_reused
     dup = _Real.dup
-    _checkClosed = _Real._checkClosed
-    _check_connected = _Real._check_connected
-    read = _Real.read
-    write = _Real.write
+    _checkClosed: Callable[..., Any] = _Real._checkClosed  # type: ignore[attr-defined]  # Lib/ssl.py's private method
+    _check_connected: Callable[..., Any] = _Real._check_connected  # type: ignore[attr-defined]  # Lib/ssl.py's private method
+    read: Callable[..., Any] = _Real.read  # Lib/ssl.py's, for an SSLSocket self
+    write: Callable[..., Any] = _Real.write  # Lib/ssl.py's, for an SSLSocket self
     getpeercert = _Real.getpeercert
     selected_npn_protocol = _Real.selected_npn_protocol
     selected_alpn_protocol = _Real.selected_alpn_protocol
@@ -167,7 +177,7 @@ class SSLSocketMixin:
     pending = _Real.pending
     unwrap = _Real.unwrap
     verify_client_post_handshake = _Real.verify_client_post_handshake
-    do_handshake = _Real.do_handshake
+    do_handshake: Callable[..., Any] = _Real.do_handshake  # Lib/ssl.py's, for an SSLSocket self
     connect = _Real.connect
     connect_ex = _Real.connect_ex
     get_channel_binding = _Real.get_channel_binding
@@ -184,7 +194,7 @@ class SSLSocketMixin:
         """
         if not isinstance(sock, cls._plain):
             module = getattr(type(sock), "_module", None)
-            target = module._SSLSocket if module is not None else _Real
+            target: Any = module._SSLSocket if module is not None else _Real
             return target._create(sock, server_side, do_handshake_on_connect, suppress_ragged_eofs,
                                   server_hostname, context, session)
         if sock.getsockopt(SOL_SOCKET, SO_TYPE) != SOCK_STREAM:
@@ -228,7 +238,7 @@ class SSLSocketMixin:
                 reason = "Closed before TLS handshake with data in recv buffer."
                 error = _ssl.SSLError(e.errno, reason)
                 error.reason = reason
-                error.library = None
+                error.library = None  # type: ignore[assignment]  # as Lib/ssl.py sets it
                 try:
                     self.close()
                 except OSError:
@@ -299,7 +309,8 @@ class SSLSocketMixin:
         if self._sslobj is not None:
             if flags != 0:
                 raise ValueError(f"non-zero flags not allowed in calls to recv() on {self.__class__}")
-            return self.read(buflen)  # type: ignore[no-any-return]
+            data: bytes = self.read(buflen)
+            return data
         return bytes(super().recv(buflen, flags))  # type: ignore[misc]
 
     def recv_into(self, buffer: Any, nbytes: Any = None, flags: Any = 0) -> int:
@@ -315,7 +326,8 @@ class SSLSocketMixin:
         if self._sslobj is not None:
             if flags != 0:
                 raise ValueError(f"non-zero flags not allowed in calls to recv_into() on {self.__class__}")
-            return self.read(nbytes, buffer)  # type: ignore[no-any-return]
+            count: int = self.read(nbytes, buffer)
+            return count
         return int(super().recv_into(buffer, nbytes, flags))  # type: ignore[misc]
 
     def recvfrom(self, buflen: Any = 1024, flags: Any = 0) -> Any:

@@ -47,7 +47,8 @@ from ..errors import Unsupported
 from ..sched.sync import SimEvent
 from ..sched.thread import DEAD
 from ._module import StandIn, copy_constants
-from .threading import ThreadingModule, _deadline
+from .threading import ThreadingModule
+from .threading_locks import _deadline
 
 _RealThread = _real_threading.Thread  # the real class (the patch swaps threading.Thread later)
 _real_get_ident = _real_thread.get_ident
@@ -139,7 +140,7 @@ class ThreadModule(StandIn):
 
     if sys.version_info >= (3, 13):
 
-        def start_joinable_thread(self, function: Any, handle: Any = None, daemon: bool = True) -> ThreadHandle:
+        def start_joinable_thread(self, function: Any, handle: object = None, daemon: bool = True) -> ThreadHandle:
             if not callable(function):
                 raise TypeError("thread function must be callable")
             if handle is None:
@@ -179,17 +180,17 @@ class ThreadModule(StandIn):
 
     @property
     def LockType(self) -> type:  # noqa: N802 (_thread's name)
-        return self._threading.Lock  # type: ignore[no-any-return]
+        return self._threading.Lock
 
     lock = LockType  # 3.13's name for the type
 
     @property
     def RLock(self) -> type:  # noqa: N802
-        return self._threading.RLock  # type: ignore[no-any-return]
+        return self._threading.RLock
 
     @property
     def _local(self) -> type:
-        return self._threading.local  # type: ignore[no-any-return]
+        return self._threading.local
 
     def get_ident(self) -> int:
         """The model thread's id; in a real OS thread other than the model's (one that was
@@ -227,7 +228,7 @@ class ThreadModule(StandIn):
 
     @property
     def _excepthook(self) -> Callable[[Any], None]:
-        return self._threading.excepthook  # type: ignore[no-any-return]
+        return self._threading.excepthook
 
     error = RuntimeError
     TIMEOUT_MAX = _real_thread.TIMEOUT_MAX

@@ -33,7 +33,7 @@ class Thread:
     """threading.Thread; subclassed once per kernel to bind ``_module``."""
 
     _module: ClassVar[ThreadingModule]
-    _initialized: ClassVar[bool] = False  # CPython's class default: an object __init__ never ran on
+    _initialized: bool = False  # CPython's class default: an object __init__ never ran on
 
     def __init__(
         self,
@@ -207,25 +207,39 @@ class ThreadingModule(StandIn):
     # use (compat/_module.py on_first_use): a kernel of an exploration that never takes a
     # Lock does not pay the ~5 us of its type(). Timer and BoundedSemaphore subclass this
     # kernel's Thread and Semaphore, as threading's do: isinstance(timer, k.threading.Thread).
-    Thread = on_first_use(lambda m: type("Thread", (Thread,), {"_module": m, "__module__": "threading"}))
+    Thread: on_first_use[type[Thread]] = on_first_use(
+        lambda m: type("Thread", (Thread,), {"_module": m, "__module__": "threading"})
+    )
     # Lock and RLock are C types of ``_thread`` in CPython (trio asserts RLock's module is "_thread").
-    Lock = on_first_use(lambda m: type("Lock", (Lock,), {"_module": m, "__module__": "_thread"}))
-    Event = on_first_use(lambda m: type("Event", (Event,), {"_module": m, "__module__": "threading"}))
-    RLock = on_first_use(lambda m: type("RLock", (RLock,), {"_module": m, "__module__": "_thread"}))
-    Condition = on_first_use(lambda m: type("Condition", (Condition,), {"_module": m, "__module__": "threading"}))
-    Semaphore = on_first_use(lambda m: type("Semaphore", (Semaphore,), {"_module": m, "__module__": "threading"}))
-    BoundedSemaphore = on_first_use(
+    Lock: on_first_use[type[Lock]] = on_first_use(
+        lambda m: type("Lock", (Lock,), {"_module": m, "__module__": "_thread"})
+    )
+    Event: on_first_use[type[Event]] = on_first_use(
+        lambda m: type("Event", (Event,), {"_module": m, "__module__": "threading"})
+    )
+    RLock: on_first_use[type[RLock]] = on_first_use(
+        lambda m: type("RLock", (RLock,), {"_module": m, "__module__": "_thread"})
+    )
+    Condition: on_first_use[type[Condition]] = on_first_use(
+        lambda m: type("Condition", (Condition,), {"_module": m, "__module__": "threading"})
+    )
+    Semaphore: on_first_use[type[Semaphore]] = on_first_use(
+        lambda m: type("Semaphore", (Semaphore,), {"_module": m, "__module__": "threading"})
+    )
+    BoundedSemaphore: on_first_use[type[BoundedSemaphore]] = on_first_use(
         lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m, "__module__": "threading"})
     )
-    Timer = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m, "__module__": "threading"}))
-    Barrier = on_first_use(lambda m: type("Barrier", (Barrier,), {"_module": m, "__module__": "threading"}))
+    Timer: on_first_use[type[Timer]] = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m, "__module__": "threading"}))
+    Barrier: on_first_use[type[Barrier]] = on_first_use(
+        lambda m: type("Barrier", (Barrier,), {"_module": m, "__module__": "threading"})
+    )
     # Named as CPython's C type is (tp_name "_thread._local"), so its messages and repr match.
-    local = on_first_use(
+    local: on_first_use[type[local]] = on_first_use(
         lambda m: type("_thread._local", (local,), {"_module": m, "__qualname__": "_local", "__module__": "_thread"})
     )
 
     @on_first_use
-    def _objects(self) -> dict[int, ThreadObject]:
+    def _objects(self) -> dict[int, ThreadObject | _real_threading.Thread]:  # the real class's: compat/thread.py
         """The Thread object of each thread started (by tid), the main thread's from the start."""
         main = self.Thread(name="MainThread")
         main._green = self._sched.main
@@ -239,7 +253,7 @@ class ThreadingModule(StandIn):
     _local_keys = on_first_use(lambda m: itertools.count())
     _thread_names = on_first_use(lambda m: itertools.count(1))  # threading._counter
 
-    def current_thread(self) -> ThreadObject:
+    def current_thread(self) -> ThreadObject | _real_threading.Thread:
         try:
             return self._objects[self._sched.current.tid]
         except KeyError:  # a thread started by _thread.start_new_thread: CPython's _DummyThread
@@ -252,13 +266,13 @@ class ThreadingModule(StandIn):
     def get_ident(self) -> int:
         return self._sched.current.tid
 
-    def main_thread(self) -> ThreadObject:
+    def main_thread(self) -> ThreadObject | _real_threading.Thread:
         return self._objects[self._sched.main.tid]
 
     def get_native_id(self) -> int:
         return self._sched.current.tid
 
-    def enumerate(self) -> list[ThreadObject]:
+    def enumerate(self) -> list[ThreadObject | _real_threading.Thread]:
         """Every thread started and not yet ended, main thread included, in start order."""
         return [t for t in self._objects.values() if t.is_alive()]
 

@@ -6,7 +6,7 @@ import sys
 import time as _real_time
 import types
 from errno import EINVAL
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from ..abi import timerfd as _abi_clocks
 from ..abi.timerfd import (
@@ -58,6 +58,16 @@ class TimeModule(StandIn):
     """``k.time``: monotonic, perf_counter and time read the virtual clock; sleep waits on it."""
 
     _mirrors = _real_time
+    # The constants set on this class after it is made (the loop below: abi/timerfd.py), where the
+    # running CPython's module has them, declared for type checkers (tests/unit/test_typing.py
+    # checks that the two lists agree).
+    CLOCK_BOOTTIME: ClassVar[int]
+    CLOCK_MONOTONIC: ClassVar[int]
+    CLOCK_MONOTONIC_RAW: ClassVar[int]
+    CLOCK_PROCESS_CPUTIME_ID: ClassVar[int]
+    CLOCK_REALTIME: ClassVar[int]
+    CLOCK_TAI: ClassVar[int]
+    CLOCK_THREAD_CPUTIME_ID: ClassVar[int]
 
     def __init__(self, clock: Clock, sched: Scheduler) -> None:
         self._clock = clock
@@ -190,7 +200,7 @@ def _clock_id(clk_id: Any) -> int:
         clk_id = format_i(clk_id)
     if clk_id < 0:  # a CPU clock of a given process or thread (clock_getcpuclockid)
         raise Unsupported("the CPU-time clocks of other processes and threads are not modelled by epollsim")
-    return clk_id
+    return cast(int, clk_id)  # format_i's
 
 
 _gmtime = _real_time.gmtime

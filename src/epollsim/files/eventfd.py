@@ -58,7 +58,7 @@ class EventFd(OpenFile):
             raise oserror(ENOTTY)
         return super().ioctl(request)
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         if n < 8:
             raise oserror(EINVAL)
         if not self.count:
@@ -71,7 +71,7 @@ class EventFd(OpenFile):
             self.wqh.wake(EPOLLOUT, 1)
         return value.to_bytes(8, "little")
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         # Exactly 8 bytes: since Linux 6.4 ("eventfd: strictly check the count
         # parameter of eventfd_write") a longer buffer is EINVAL too, where
         # older kernels read the first 8 bytes. Reads still accept >= 8.

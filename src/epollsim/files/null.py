@@ -26,10 +26,10 @@ class NullDevice(OpenFile):
     plain_target = False
     noop_llseek = True
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         return b""
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         return len(data)
 
     def ioctl(self, request: int) -> int:

@@ -138,7 +138,7 @@ class PipeEnd(OpenFile):
                 mask |= EPOLLERR
         return mask
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         """anon_pipe_write, one pass: bytes written, or EAGAIN/EPIPE/WouldBlock if none."""
         total = len(data)
         if total == 0:

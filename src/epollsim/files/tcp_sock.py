@@ -129,7 +129,7 @@ class TcpSock(InetSocket):
 
     # -- the receive space ----------------------------------------------------
 
-    @property  # type: ignore[override]
+    @property
     def rcvbuf(self) -> int:
         return self.so_rcvbuf
 

@@ -184,12 +184,12 @@ class TcpStream(TcpSock):
         finally:
             self.net.release()
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         if n == 0:
             return b""
         return self.recv(n, MSG_DONTWAIT if nonblock else 0)
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         return self.send(data, MSG_DONTWAIT if nonblock else 0)
 
     def unread_bytes(self) -> int | None:

@@ -118,7 +118,7 @@ class TcpTimers(TcpSock):
 
     def _base_rto(self) -> int:
         """tcp_set_rto after one RTT sample: the round trip plus at least TCP_RTO_MIN."""
-        rtt = 2 * self.net.latency_between(self.stack, self.raddr)
+        rtt: int = 2 * self.net.latency_between(self.stack, self.raddr)
         return min(rtt + max(2 * rtt, TCP_RTO_MIN_NS), TCP_RTO_MAX_NS)
 
     def _arm_rto(self) -> None:

@@ -136,7 +136,7 @@ class TimerFd(OpenFile):
             pt(self.wqh)
         return EPOLLIN if self.ticks else 0
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         """timerfd_read_iter: the expirations since the last read, as 8 native-endian bytes."""
         if n < 8:
             raise oserror(EINVAL)

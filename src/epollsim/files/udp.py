@@ -332,16 +332,16 @@ class UdpSocket(InetSocket):
         ret = len(data) if flags & MSG_TRUNC else len(copied)
         return copied, ret, msg_flags, (self._seen(dgram.src), dgram.sport)
 
-    def sync_rx(self) -> Datagram | UdpSocket:  # type: ignore[override]
+    def sync_rx(self) -> Datagram | UdpSocket:
         """What a receive acquires: the datagram it returned."""
         return self.last_rx if self.last_rx is not None else self
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         if n == 0:
             return b""
         return self.recvfrom(n, MSG_DONTWAIT if nonblock else 0)[0]
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         return self.sendto(data, MSG_DONTWAIT if nonblock else 0, None)
 
     def unread_bytes(self) -> int | None:

@@ -281,12 +281,12 @@ class UnixDgramSocket(OpenFile):
         if not sender.dead and sender.wmem << 2 <= sender.sndbuf and sender.wq.entries:
             sender.wq.wake(_WRITABLE_KEY, 1)
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         if not n:  # sock_read_iter: "Match SYS5 behaviour": a zero-length read is 0, no recvmsg
             return b""
         return self.recvfrom(n, MSG_DONTWAIT if nonblock else 0)[0]
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         return self.sendto(data, MSG_DONTWAIT if nonblock else 0, None)
 
     # the socketpair-style entry points (SocketCalls' send and recv)

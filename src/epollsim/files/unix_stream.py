@@ -302,12 +302,12 @@ class UnixStreamSocket(OpenFile):
                 break
         return b"".join(parts)[:n]
 
-    def read(self, n: int, nonblock: bool = False) -> bytes:  # type: ignore[override]
+    def read(self, n: int, nonblock: bool = False) -> bytes:
         if n == 0:  # sock_read_iter: "Match SYS5 behaviour"
             return b""
         return self.recv(n, MSG_DONTWAIT if nonblock else 0)
 
-    def write(self, data: bytes, nonblock: bool = False) -> int:  # type: ignore[override]
+    def write(self, data: bytes, nonblock: bool = False) -> int:
         return self.send(data, MSG_DONTWAIT if nonblock else 0)
 
     def shutdown(self, how: int) -> None:

@@ -209,7 +209,7 @@ class NetStack:
         """inet_csk_find_open_port / __inet_hash_connect: a free port of the preferred parity first."""
         low, span = LOCAL_PORT_LOW, LOCAL_PORT_HIGH - LOCAL_PORT_LOW + 1
         table = self._ports[proto]
-        offset = self.rng.randrange(span)
+        offset: int = self.rng.randrange(span)  # the kernel's random.Random
         parity = 0 if for_connect else 1
         for want in (parity, 1 - parity):
             first = low + offset

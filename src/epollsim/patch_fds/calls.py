@@ -255,7 +255,7 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
         sent = m_write(n_out, data) if data else 0
         if offset is None:
             REAL["lseek"](n_in, start + sent, _SEEK_SET)
-        return sent  # type: ignore[no-any-return]
+        return sent
 
     def get_terminal_size(fd: Any = 1, /) -> os.terminal_size:
         if _number(fd) in files:

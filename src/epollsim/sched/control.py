@@ -96,7 +96,7 @@ class ThreadControl:
         me.what = f"stopped: {type(exc).__name__}"
         main = self.main
         if main.state == BLOCKED:
-            self._make_runnable(main, woken=False)  # unhook it from whatever it waited on
+            self._make_runnable(main, False)  # woken=False: unhook it from whatever it waited on
         self.runnable.remove(main)
         main.state = RUNNING
         self.current = main

@@ -1,7 +1,7 @@
 """What the scheduler is given: the protocols of its random source and of its observer."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..vfs.waitqueue import WaitQueue
 from .thread import GreenThread
@@ -11,6 +11,8 @@ class RandomSource(Protocol):
     """What the scheduler needs of the kernel's seeded random.Random."""
 
     def randrange(self, start: int, stop: int | None = ..., step: int = ...) -> int: ...
+
+    def sample(self, population: Any, k: int) -> list[Any]: ...  # PCT.bind's (pct.py)
 
 
 class Observer(Protocol):

@@ -101,7 +101,7 @@ def current_scheduler() -> Scheduler | None:
 
 
 class Scheduler(ThreadControl):
-    def __init__(self, clock: Clock, rng: RandomSource, schedule: str | Chooser = "fifo") -> None:
+    def __init__(self, clock: Clock, rng: RandomSource, schedule: str | Chooser | PCT = "fifo") -> None:
         # Who picks the next of several runnable threads (choosers.py): None is FIFO.
         self.choose: Callable[[int], int] | None
         # PCT (pct.py) is preemptive: every system call, clock read and Thread.start is a point

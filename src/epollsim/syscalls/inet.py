@@ -167,13 +167,13 @@ class InetCalls(SocketCalls):
             return (addr[0], addr[1], 0, 0)
         return addr
 
-    def getsockname(self, fd: int) -> tuple[int, Any]:  # type: ignore[override]
+    def getsockname(self, fd: int) -> tuple[int, Any]:
         file: Any = self.fget(fd)
         if not _is_inet(file):
             return super().getsockname(fd)
         return file.family, self._shape(file, file.sockname())
 
-    def getpeername(self, fd: int) -> tuple[int, Any]:  # type: ignore[override]
+    def getpeername(self, fd: int) -> tuple[int, Any]:
         file: Any = self.fget(fd)
         if not _is_inet(file):
             return super().getpeername(fd)
@@ -246,7 +246,7 @@ class InetCalls(SocketCalls):
             return sockopts.shape(value, optlen)
         return sockopts.getsockopt(self, sock, level, optname, optlen)
 
-    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:
         """sk_setsockopt, do_tcp_setsockopt, do_ipv6_setsockopt for what the model simulates; the
         rest from the table. ``value`` an int (a C int) or the raw bytes."""
         file: Any = self.fget(fd)

@@ -66,7 +66,7 @@ def _items(sock: UdpSocket, dgram: Datagram) -> list[tuple[int, int, bytes]]:
 class InetCmsgCalls(ScmCalls):
     __slots__ = ()
 
-    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:
         file = self.fget(fd)
         bit = _OPTIONS.get((level, optname))
         if bit is None or not isinstance(file, UdpSocket):

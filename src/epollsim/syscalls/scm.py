@@ -31,7 +31,7 @@ cycle of such) stays until the process ends (docs/differences.md).
 from __future__ import annotations
 
 from errno import EBADF, EINVAL, EMSGSIZE, ENOTSOCK, EOPNOTSUPP
-from typing import Any
+from typing import Any, cast
 
 from ..abi.socket import (
     MSG_CMSG_CLOEXEC,
@@ -279,7 +279,7 @@ class ScmCalls(UdpCalls):
 
     # -- SO_PASSCRED and SO_PEERCRED (sk_setsockopt, sk_getsockopt) ---------------------
 
-    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:
         file = self.fget(fd)
         if level == SOL_SOCKET and optname == SO_PASSCRED and file.kind == "socket":
             if not isinstance(file, (UnixStreamSocket, UnixDgramSocket)):
@@ -290,7 +290,7 @@ class ScmCalls(UdpCalls):
                 value = int.from_bytes(value[:4], "little", signed=True)
             file.passcred = bool(value)
             return None
-        return super().setsockopt(fd, level, optname, value)  # type: ignore[arg-type]
+        return super().setsockopt(fd, level, optname, value)
 
     def getsockopt(self, fd: int, level: int, optname: int, optlen: int | None = None) -> Any:
         file = self.fget(fd)
@@ -305,5 +305,5 @@ class ScmCalls(UdpCalls):
             if optname == SO_PASSCRED:
                 if not unix:
                     raise oserror(EOPNOTSUPP)  # sk_getsockopt: sk_may_scm_recv
-                return shaped(int(file.passcred), level, optlen)  # type: ignore[union-attr]
+                return shaped(int(cast("UnixStreamSocket | UnixDgramSocket", file).passcred), level, optlen)
         return super().getsockopt(fd, level, optname, optlen)

@@ -239,7 +239,7 @@ class SocketCalls(SyscallBase):
         if self.hb.on:  # released before the first byte reaches the peer
             self.hb.release(sock.sync_tx())
         try:
-            sent = sock.send(data, flags)
+            sent: int = sock.send(data, flags)
         except WouldBlock as blocked:
             sent = self.retry(f"send({fd})", lambda: sock.send(data, flags), blocked, sock)
         except BrokenPipeError:
@@ -253,7 +253,7 @@ class SocketCalls(SyscallBase):
     def _unix_stream_recv(self, fd: int, sock: Any, bufsize: int, flags: int) -> bytes:
         if flags & ~_RECV_FLAGS:
             raise Unsupported(f"recv flags {flags:#x} are not modelled")
-        data = self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), file=sock)
+        data: bytes = self.retry(f"recv({fd})", lambda: sock.recv(bufsize, flags), file=sock)
         if self.hb.on:
             self.hb.acquire(sock.sync_rx())
         return data

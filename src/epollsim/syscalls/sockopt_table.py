@@ -179,10 +179,13 @@ def _get_netns_cookie(sock: Any, stored: Any, kind: str, optlen: int, calls: Any
 def _peer_sockaddr(sock: Any, kind: str) -> bytes:
     """The peer's struct sockaddr as getname(peer=1) writes it (ENOTCONN without one)."""
     if kind in INET:
+        host: str
+        port: int
         host, port = sock.peername()
         if kind in ("tcp4", "udp4"):
             return b"\x02\x00" + port.to_bytes(2, "big") + (inet_pton4(host) or bytes(4)) + bytes(8)
         return b"\x0a\x00" + port.to_bytes(2, "big") + bytes(4) + (inet_pton6(host) or bytes(16)) + bytes(4)
+    name: bytes
     peername = getattr(sock, "peername", None)
     if peername is not None:
         name = peername()

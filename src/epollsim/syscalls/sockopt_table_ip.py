@@ -266,7 +266,8 @@ def _mcast_if6(val: int, raw: bytes, kind: str) -> int:
 def _mcast_hops(val: int, raw: bytes, kind: str) -> int:
     if kind in TCP:
         raise oserror(ENOPROTOOPT)
-    return between(0, 255, minus_one=1)(val, raw, kind)
+    hops: int = between(0, 255, minus_one=1)(val, raw, kind)
+    return hops
 
 
 def _ipv6_mtu(val: int, raw: bytes, kind: str) -> int:

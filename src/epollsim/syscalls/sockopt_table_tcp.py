@@ -160,7 +160,8 @@ def _fastopen_key(val: int, raw: bytes, kind: str) -> bytes:
 
 
 def _get_tcp_timestamp(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> int:
-    return (calls.proc.clock.now_ns // 1_000_000) & 0xFFFFFFFF  # tcp_clock_ms, virtual
+    now_ns: int = calls.proc.clock.now_ns
+    return (now_ns // 1_000_000) & 0xFFFFFFFF  # tcp_clock_ms, virtual
 
 
 def _get_tcp_info(sock: Any, stored: Any, kind: str, optlen: int, calls: Any) -> Any:

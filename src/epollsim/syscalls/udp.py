@@ -54,7 +54,7 @@ class UdpCalls(InetCalls):
             self.hb.release(file)
         return file.sendto(bytes(data), flags, dest)
 
-    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:  # type: ignore[override]
+    def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:
         """SO_BROADCAST on a UDP socket (sk_setsockopt: SOCK_BROADCAST); the rest as InetCalls."""
         file = self.fget(fd)
         if isinstance(file, UdpSocket) and level == SOL_SOCKET and optname == SO_BROADCAST:
@@ -92,7 +92,7 @@ class UdpCalls(InetCalls):
             if flags & ~_RECV_FLAGS:
                 raise Unsupported(f"recv flags {flags:#x} are not modelled")
             usock = file
-            return self.retry(f"recvfrom({fd})", lambda: usock.recvfrom(bufsize, flags), file=usock)  # type: ignore[no-any-return]
+            return self.retry(f"recvfrom({fd})", lambda: usock.recvfrom(bufsize, flags), file=usock)
         if not isinstance(file, UdpSocket):
             data = self.recvfrom(fd, bufsize, flags)
             return data, len(data), 0, None

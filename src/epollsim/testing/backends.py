@@ -179,7 +179,7 @@ class RealBackend(Backend):
         self._signal_mask: set[Any] = set()
 
     @property
-    def signal(self) -> Any:  # type: ignore[override]
+    def signal(self) -> Any:
         """The real signal module; the handlers and the wake-up fd a test changes are put back
         at cleanup (read on first use: most tests never touch signals)."""
         if self._signal_state is None:

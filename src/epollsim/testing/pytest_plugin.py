@@ -167,7 +167,7 @@ _STATE = pytest.StashKey[_State]()
 
 def _state_for(request: pytest.FixtureRequest) -> _State:
     item = request.node
-    state = item.stash.get(_STATE, None)
+    state: _State | None = item.stash.get(_STATE, None)
     if state is not None:
         return state
     config = request.config

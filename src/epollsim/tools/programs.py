@@ -149,7 +149,7 @@ def load(program: Program) -> Callable[[Kernel], Any]:
     def whole_program(kernel: Kernel) -> None:
         import runpy
 
-        with kernel.patch():  # type: ignore[attr-defined]
+        with kernel.patch():
             runpy.run_path(program.path, run_name="__main__")
 
     return whole_program

@@ -310,7 +310,7 @@ def lay_out(tl: Timeline, title: str = "epollsim trace") -> Picture:
 def _legend_keys(tl: Timeline) -> list[str]:
     """The marks this picture holds, in a fixed order."""
     kinds = {s.kind for s in tl.slices} | {i.kind for i in tl.instants}
-    keys = [k for k in ("blocked", "wake", "timer", "timeout", "start", "exit", "signal") if k in kinds]
+    keys: list[str] = [k for k in ("blocked", "wake", "timer", "timeout", "start", "exit", "signal") if k in kinds]
     if tl.flows:
         keys.insert(keys.index("wake") if "wake" in keys else len(keys), "arrow")
     if any(b[1] != a[1] for a, b in zip(tl.moments, tl.moments[1:])):

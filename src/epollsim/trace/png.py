@@ -19,10 +19,10 @@ DPI = 72  # one point is one pixel: font sizes and line widths mean what they me
 def write_png(records: list[Record], hosts: list[str], path: str, title: str = "epollsim trace",
               start: float | None = None, end: float | None = None) -> None:
     try:
-        import matplotlib  # type: ignore[import-not-found]
+        import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # type: ignore[import-not-found]
+        import matplotlib.pyplot as plt
     except ImportError:
         raise ImportError(
             "write_png needs matplotlib: pip install 'epollsim[pictures]' (or write_svg, which needs nothing)"
@@ -55,7 +55,7 @@ def draw(fig: Any, pic: Picture) -> int:
 
 
 def _patches() -> Any:
-    import matplotlib.patches as patches  # type: ignore[import-not-found]
+    import matplotlib.patches as patches
 
     return patches
 

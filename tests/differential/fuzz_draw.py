@@ -14,9 +14,9 @@ import socket as _socket
 from typing import Any
 
 if __package__:
-    from .fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port
+    from .fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port, UnixName
 else:
-    from fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port
+    from fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port, UnixName
 
 F = _socket
 AF_INET, AF_INET6, AF_UNIX = F.AF_INET, F.AF_INET6, F.AF_UNIX
@@ -42,9 +42,8 @@ NEW_CLASSES = ["epoll", "socket", "Thread", "Event", "Condition", "Semaphore", "
 class Drawer:
     """Draws programs: mostly well-typed calls on fds of the right kind, with bad inputs mixed in."""
 
-    def __init__(self, rng: random.Random, token: str) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.token = token  # makes unix names unique to this process (the real namespace is shared)
         self.calls: list[Call] = []
         self.slots: list[tuple[Fd, str]] = []  # (fd, kind) of every fd a call may create
 
@@ -157,9 +156,7 @@ class Drawer:
         if kind == "unix" and r < 0.7 or kind != "inet" and r < 0.2:
             # No path is ever bound: the real one would be a file, and the model has no directories
             # to refuse one in (docs/differences.md); the path only shows ENOENT to connect and sendto.
-            name = self.pick(*(UNIX_NAMES[:-1] if op == "bind" else UNIX_NAMES))
-            return name.replace("fuzz", "fuzz-" + self.token) if isinstance(name, str) else name.replace(
-                b"fuzz", b"fuzz-" + self.token.encode())
+            return UnixName(self.pick(*(UNIX_NAMES[:-1] if op == "bind" else UNIX_NAMES)))
         if r < 0.9:
             host = self.pick("127.0.0.1", "::1", "0.0.0.0", "127.0.0.1", "::1")
             # Port 1 only to connect to (refused): the machine is shared, and a bind there could

@@ -70,6 +70,18 @@ class Addr:
 
 
 @dataclass(frozen=True)
+class UnixName:
+    """A unix socket name (abstract, or a path no one binds), made unique to this process and to
+    this run of the program when resolved: the real namespace outlives a program (a socket in
+    flight in a cycle of SCM_RIGHTS stays bound until Linux's unix_gc gets to it)."""
+
+    name: str | bytes
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+
+@dataclass(frozen=True)
 class New:
     """``cls.__new__(cls)`` of a stand-in class, never initialised."""
 
@@ -108,6 +120,7 @@ class Side:
         self.ports: dict[int, str] = {}  # port -> "P<n>", by first appearance in a result
         self.devs: dict[int, str] = {}
         self.inos: dict[tuple[int, int], str] = {}
+        self.tag = "0"  # the run's: what makes its unix names its own (UnixName)
 
     def resolve(self, a: Any) -> Any:
         if isinstance(a, Fd):
@@ -128,6 +141,10 @@ class Side:
                 raise Skip from None
         if isinstance(a, Addr):
             return (a.host, self.resolve(a.port))
+        if isinstance(a, UnixName):
+            n = a.name
+            return n.replace("fuzz", "fuzz-" + self.tag) if isinstance(n, str) else n.replace(
+                b"fuzz", b"fuzz-" + self.tag.encode())
         if isinstance(a, New):
             owner = self.threading if a.cls in THREADING_CLASSES else (self.select if a.cls == "epoll" else self.socket)
             cls = getattr(owner, a.cls)

@@ -121,6 +121,24 @@ def test_a_plain_recv_drops_the_files(backend: Backend) -> None:
     o.close(r)
 
 
+def test_a_read_of_no_bytes_takes_the_files(backend: Backend) -> None:
+    """unix_stream_read_generic's loop runs once for size 0: the first buffer's files are detached
+    (here into a control buffer too small for one: MSG_CTRUNC, the file dropped); the bytes stay."""
+    s, o = backend.socket, backend.os
+    a, b = s.socketpair()
+    r, w = o.pipe()
+    s.send_fds(a, [b"xy"], [w])
+    o.close(w)
+    assert b.recvmsg(0, s.CMSG_LEN(0)) == (b"", [], s.MSG_CTRUNC, None)
+    assert o.read(r, 10) == b""  # the last writer went with the dropped file
+    assert s.recv_fds(b, 10, 1) == (b"xy", [], 0, None)
+    s.send_fds(a, [b"z"], [r])
+    assert b.recv(0) == b""  # CPython's sock_recv makes no call for 0 bytes: the files stay
+    data, anc, flags, _ = b.recvmsg(10, s.CMSG_LEN(4))
+    assert (data, len(received(anc)), flags) == (b"z", 1, 0)
+    close_all(backend, [r] + received(anc))
+
+
 def test_a_short_control_buffer_keeps_what_fits_and_sets_msg_ctrunc(backend: Backend) -> None:
     s, o = backend.socket, backend.os
     a, b = s.socketpair()

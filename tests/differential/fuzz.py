@@ -226,6 +226,7 @@ UNSUPPORTED = [
     "send flags ", "recv flags ",  # MSG_OOB on streams, MSG_WAITALL, unknown bits
     "ioctl request ", "ioctl(SIOCOUTQ) on a",  # requests other than FIONREAD and TIOCOUTQ
     "fcntl.fcntl with a buffer argument is not modelled",
+    "on an inet socket is not modelled",  # sendmsg's IP-level and unknown SOL_SOCKET ancillary data
 ]
 
 
@@ -340,11 +341,13 @@ class Fuzzer:
         signal.signal(signal.SIGALRM, _blocked)
         self.real = RealProcess()
         self.seed = seed
-        self.token = f"{_os.getpid()}"
+        self.runs = 0  # each run's unix names are its own: f"{pid}-{run}" (fuzz_ops.UnixName)
 
     def run(self, program: list[Call], report: Report | None = None) -> tuple[int, Divergence | None]:
         """Run ``program`` on fresh sides; (calls made, the first divergence or None)."""
         real, model = self.real.side(), model_side(self.real.low, self.seed)
+        self.runs += 1
+        real.tag = model.tag = f"{_os.getpid()}-{self.runs}"
         done = 0
         try:
             for call in program:
@@ -391,7 +394,7 @@ class Fuzzer:
     def fuzz(self, calls: int, length: int = 40, shrink: bool = True, progress: bool = False) -> Report:
         report = Report()
         rng = random.Random(self.seed)
-        drawer = Drawer(rng, self.token)
+        drawer = Drawer(rng)
         started = time.monotonic()
         while report.calls < calls:
             program = drawer.program(min(length, calls - report.calls))

@@ -14,9 +14,9 @@ import socket as _socket
 from typing import Any
 
 if __package__:
-    from .fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port
+    from .fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port, UnixName
 else:
-    from fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port
+    from fuzz_ops import CALLS, CREATES, Addr, Call, Ep, Fd, New, Port, UnixName
 
 F = _socket
 AF_INET, AF_INET6, AF_UNIX = F.AF_INET, F.AF_INET6, F.AF_UNIX
@@ -33,6 +33,8 @@ EP_MASKS = [_select.EPOLLIN, _select.EPOLLOUT, _select.EPOLLIN | _select.EPOLLET
 FCNTL = [(1, 0), (3, 0), (4, 0), (4, os.O_APPEND), (2, 1), (1032, 0), (1031, 4096), (1031, 1 << 20), (1031, -1),
          (9999, 0), (3, "x"), (4, 2**40)]
 IOCTLS = [(0x541B, b"\0" * 4), (0x5411, b"\0" * 4), (0x541B, 0), (0x5421, b"\1\0\0\0"), (0x12345, b"\0" * 4)]
+ANCDATA = [[], [(F.SOL_SOCKET, F.SCM_RIGHTS, b"\xff\xff\xff\xff")], [(F.SOL_SOCKET, F.SCM_RIGHTS, b"\0\0")],
+           [(F.SOL_SOCKET, 99, b"")], [(7, 99, b"")], [1], [(1, 2)], [(1, 2, 3)], [("a", 2, b"")], 5]
 UNIX_NAMES = [b"\0epollsim-fuzz-a", b"\0epollsim-fuzz-b", "\0epollsim-fuzz-a", "", "/nonexistent-dir/sock"]
 NEW_CLASSES = ["epoll", "socket", "Thread", "Event", "Condition", "Semaphore", "BoundedSemaphore"]
 
@@ -40,9 +42,8 @@ NEW_CLASSES = ["epoll", "socket", "Thread", "Event", "Condition", "Semaphore", "
 class Drawer:
     """Draws programs: mostly well-typed calls on fds of the right kind, with bad inputs mixed in."""
 
-    def __init__(self, rng: random.Random, token: str) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.token = token  # makes unix names unique to this process (the real namespace is shared)
         self.calls: list[Call] = []
         self.slots: list[tuple[Fd, str]] = []  # (fd, kind) of every fd a call may create
 
@@ -155,9 +156,7 @@ class Drawer:
         if kind == "unix" and r < 0.7 or kind != "inet" and r < 0.2:
             # No path is ever bound: the real one would be a file, and the model has no directories
             # to refuse one in (docs/differences.md); the path only shows ENOENT to connect and sendto.
-            name = self.pick(*(UNIX_NAMES[:-1] if op == "bind" else UNIX_NAMES))
-            return name.replace("fuzz", "fuzz-" + self.token) if isinstance(name, str) else name.replace(
-                b"fuzz", b"fuzz-" + self.token.encode())
+            return UnixName(self.pick(*(UNIX_NAMES[:-1] if op == "bind" else UNIX_NAMES)))
         if r < 0.9:
             host = self.pick("127.0.0.1", "::1", "0.0.0.0", "127.0.0.1", "::1")
             # Port 1 only to connect to (refused): the machine is shared, and a bind there could
@@ -183,6 +182,16 @@ class Drawer:
             return fd, p(*SIZES)
         if op == "write":
             return fd, p(*PAYLOADS)
+        if op == "readv":
+            return fd, p([1, 7], [0], [], [8], [100, 0, 3], [1] * 1025, [b"ro"], 5)
+        if op == "writev":
+            return fd, p([b"ab", b"c"], [], [b""], [b"z" * 4096, b"y" * 100], [b"x"] * 1025, ["s"], 5, [b"12345678"])
+        if op == "pread":
+            return fd, p(0, 1, 8, -1, 2**63), p(0, 7, -1, 2**63)
+        if op == "pwrite":
+            return fd, p(b"x", b"", "s"), p(0, 7, -1)
+        if op == "lseek":
+            return fd, p(0, 5, -5, 2**63), p(0, 1, 2, 3, 4, 5, 99, -1)
         if op in ("set_blocking", "set_inheritable", "sock_setblocking"):
             return fd, p(True, False, None, "x", 2**70, 0)
         if op == "fcntl":
@@ -209,8 +218,21 @@ class Drawer:
             return fd, p(1, 100, 70000, -1)
         if op == "shutdown":
             return fd, p(0, 1, 2, 3, -1, "x")
+        if op == "sendmsg":
+            return fd, p([b"x"], [b"ab", b"c"], [], 5, ["s"], [b"y"] * 1025), p(*ANCDATA), p(0, 0, F.MSG_DONTWAIT, -1)
+        if op == "recvmsg":
+            return fd, p(0, 1, 100, -1), p(0, 16, 20, 24, 32, 100, -1, "x"), \
+                p(0, F.MSG_PEEK, F.MSG_CMSG_CLOEXEC, F.MSG_DONTWAIT, F.MSG_TRUNC)
+        if op == "send_fds":
+            fds = [self.slot()[0] for _ in range(rng.randrange(1, 4))]
+            return fd, p(b"x", b"", b"y" * 100), fds if rng.random() < 0.85 else p([-1], [2**31], ["x"], [None])
+        if op == "recv_fds":
+            return fd, p(1, 100, 0, -1), p(0, 1, 2, 4, -1)
+        if op == "peercred":
+            return fd, p(12, 12, 0, 4, 100, -1)
         if op == "getsockopt":
-            return fd, F.SOL_SOCKET, p(F.SO_ERROR, F.SO_TYPE, F.SO_ACCEPTCONN, F.SO_DOMAIN, F.SO_PROTOCOL)
+            return fd, F.SOL_SOCKET, p(F.SO_ERROR, F.SO_TYPE, F.SO_ACCEPTCONN, F.SO_DOMAIN, F.SO_PROTOCOL,
+                                       F.SO_PASSCRED)
         if op == "socket_on_fd":
             return p(AF_INET, AF_INET6, AF_UNIX), p(STREAM, DGRAM), fd
         if op == "socket_bad":
@@ -239,16 +261,17 @@ class Drawer:
 
 
 SOCKET_OPS = ["bind", "listen", "connect", "connect_ex", "send", "recv", "sendto", "recvfrom", "shutdown",
-              "getsockname", "getpeername", "getsockopt", "accept", "socket_on_fd", "sock_setblocking"]
+              "getsockname", "getpeername", "getsockopt", "accept", "socket_on_fd", "sock_setblocking",
+              "sendmsg", "recvmsg", "peercred"]
 FILE_OPS = ["close", "read", "write", "fstat", "get_blocking", "set_blocking", "fcntl", "ioctl",
-            "ep_register", "poll", "select"]
+            "ep_register", "poll", "select", "readv", "writev", "pread", "pwrite", "lseek"]
 KIND_OPS: dict[str, list[str]] = {
     "pipe_r": FILE_OPS + ["read", "read", "eventfd_read"],
     "pipe_w": FILE_OPS + ["write", "write", "eventfd_write"],
     "eventfd": FILE_OPS + ["eventfd_read", "eventfd_write", "eventfd_write"],
     "timerfd": FILE_OPS + ["timerfd_settime", "timerfd_gettime", "timerfd_settime"],
     "epoll": FILE_OPS + ["ep_register", "ep_modify", "ep_unregister", "ep_poll", "ep_poll", "ep_close"],
-    "unix": FILE_OPS + SOCKET_OPS,
+    "unix": FILE_OPS + SOCKET_OPS + ["send_fds", "send_fds", "recv_fds", "recv_fds", "recvmsg"],
     "inet": FILE_OPS + SOCKET_OPS + ["send", "recv", "sendto", "recvfrom"],
     "null": FILE_OPS + ["read", "write", "fstat"],
 }

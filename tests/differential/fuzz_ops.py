@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket as _socket
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,18 @@ class Addr:
 
 
 @dataclass(frozen=True)
+class UnixName:
+    """A unix socket name (abstract, or a path no one binds), made unique to this process and to
+    this run of the program when resolved: the real namespace outlives a program (a socket in
+    flight in a cycle of SCM_RIGHTS stays bound until Linux's unix_gc gets to it)."""
+
+    name: str | bytes
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+
+@dataclass(frozen=True)
 class New:
     """``cls.__new__(cls)`` of a stand-in class, never initialised."""
 
@@ -107,6 +120,7 @@ class Side:
         self.ports: dict[int, str] = {}  # port -> "P<n>", by first appearance in a result
         self.devs: dict[int, str] = {}
         self.inos: dict[tuple[int, int], str] = {}
+        self.tag = "0"  # the run's: what makes its unix names its own (UnixName)
 
     def resolve(self, a: Any) -> Any:
         if isinstance(a, Fd):
@@ -127,6 +141,10 @@ class Side:
                 raise Skip from None
         if isinstance(a, Addr):
             return (a.host, self.resolve(a.port))
+        if isinstance(a, UnixName):
+            n = a.name
+            return n.replace("fuzz", "fuzz-" + self.tag) if isinstance(n, str) else n.replace(
+                b"fuzz", b"fuzz-" + self.tag.encode())
         if isinstance(a, New):
             owner = self.threading if a.cls in THREADING_CLASSES else (self.select if a.cls == "epoll" else self.socket)
             cls = getattr(owner, a.cls)
@@ -187,6 +205,26 @@ def _socket_on_fd(s: Side, family: Any, type_: Any, fd: Any) -> Any:
         sock.detach()
 
 
+def _recv_fds(s: Side, fd: Any, bufsize: Any, maxfds: Any) -> Any:
+    """socket.recv_fds: the files received are new fds (a creating call)."""
+    msg, fds, flags, addr = s.sock_call(fd, lambda sock: s.socket.recv_fds(sock, bufsize, maxfds))
+    return tuple(fds), (msg, flags, addr)
+
+
+def _recvmsg(s: Side, fd: Any, bufsize: Any, ancbufsize: Any, flags: Any) -> Any:
+    """sock.recvmsg: an SCM_RIGHTS item's numbers are the lowest free ones on both sides."""
+    return s.sock_call(fd, lambda sock: sock.recvmsg(bufsize, ancbufsize, flags))
+
+
+def _peercred(s: Side, fd: Any, buflen: Any) -> Any:
+    """getsockopt(SO_PEERCRED): the process's own pid, uid and gid are named, not compared as numbers
+    (the model's process is pid 100, root; the real one is this process)."""
+    raw = s.sock_call(fd, lambda sock: sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, buflen))
+    own = struct.pack("iII", s.os.getpid(), s.os.getuid(), s.os.getgid())
+    fields = [raw[i:i + 4] for i in range(0, len(raw), 4)]  # a short buflen truncates the struct
+    return tuple("own" if f == own[i * 4:i * 4 + len(f)] else f for i, f in enumerate(fields))
+
+
 def _new_obj(s: Side, obj: Any, action: str) -> Any:
     if action == "repr":
         return repr(obj)
@@ -224,6 +262,12 @@ CALLS: dict[str, Callable[..., Any]] = {
     "read": lambda s, fd, n: s.os.read(fd, n),
     "write": lambda s, fd, data: s.os.write(fd, data),
     "fstat": lambda s, fd: FStat(s.os.fstat(fd)),
+    "readv": lambda s, fd, sizes: (lambda bufs: (s.os.readv(fd, bufs), [bytes(b) for b in bufs]))(
+        [bytearray(n) if isinstance(n, int) else n for n in sizes]),
+    "writev": lambda s, fd, bufs: s.os.writev(fd, bufs),
+    "pread": lambda s, fd, n, off: s.os.pread(fd, n, off),
+    "pwrite": lambda s, fd, data, off: s.os.pwrite(fd, data, off),
+    "lseek": lambda s, fd, pos, whence: s.os.lseek(fd, pos, whence),
     "get_blocking": lambda s, fd: s.os.get_blocking(fd),
     "set_blocking": lambda s, fd, v: s.os.set_blocking(fd, v),
     "get_inheritable": lambda s, fd: s.os.get_inheritable(fd),
@@ -244,6 +288,11 @@ CALLS: dict[str, Callable[..., Any]] = {
     "recv": _sock("recv"),
     "sendto": _sock("sendto"),
     "recvfrom": _sock("recvfrom"),
+    "sendmsg": _sock("sendmsg"),
+    "recvmsg": _recvmsg,
+    "send_fds": lambda s, fd, data, fds: s.sock_call(fd, lambda sock: s.socket.send_fds(sock, [data], fds)),
+    "recv_fds": _recv_fds,
+    "peercred": _peercred,
     "shutdown": _sock("shutdown"),
     "getsockname": _sock("getsockname"),
     "getpeername": _sock("getpeername"),
@@ -264,7 +313,7 @@ CALLS: dict[str, Callable[..., Any]] = {
 }
 
 CREATES = {"pipe2": 2, "socketpair": 2, "eventfd": 1, "timerfd_create": 1, "socket": 1, "epoll": 1,
-           "open_devnull": 1, "dup": 1, "dup2": 1, "F_DUPFD_CLOEXEC": 1, "accept": 1}
+           "open_devnull": 1, "dup": 1, "dup2": 1, "F_DUPFD_CLOEXEC": 1, "accept": 1, "recv_fds": 1}
 RESTORES_NONBLOCK = {"set_blocking", "fcntl", "ioctl", "sock_setblocking"}
 
 

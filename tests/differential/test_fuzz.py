@@ -60,3 +60,35 @@ def test_only_documented_unsupported_calls_are_known() -> None:
     other = ("raised", "Unsupported", None, "os.fork is not modelled")
     assert known(Divergence(call, real, documented, [call])) == KNOWN[0][0]
     assert known(Divergence(call, real, other, [call])) is None
+
+
+REVERT_CALLS = 20000
+
+
+def test_a_reverted_fix_is_found_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 item 3 undone: a UDP socket connected to port 0 reports that port as its peer again
+    (the model before the fix); the fuzzer, drawing as it always does, finds it within
+    ``REVERT_CALLS`` calls and shrinks it to the UDP socket, its connect and the getpeername
+    (``python -m pytest tests/differential/test_fuzz.py -k reverted`` reruns the check)."""
+    from errno import ENOTCONN
+
+    from epollsim.errors import oserror
+    from epollsim.files.udp import UdpSocket
+
+    def peername_before_the_fix(self: Any) -> tuple[str, int]:
+        if not self.raddr:  # the fix added "or not self.rport" (inet_getname)
+            raise oserror(ENOTCONN)
+        return self._seen(self.raddr), self.rport
+
+    monkeypatch.setattr(UdpSocket, "peername", peername_before_the_fix)
+    f = Fuzzer(seed=0)
+    try:
+        report = f.fuzz(REVERT_CALLS)
+    finally:
+        f.close()
+    key = ("getpeername", "OSError:107", "ok")
+    assert key in report.found, report.summary()
+    program = report.found[key].program
+    ops = [c.op for c in program]
+    assert ops[-1] == "getpeername" and "connect" in ops, program
+    assert len(program) <= 5, program  # socket, connect (to port 0), perhaps a dup, getpeername

@@ -262,11 +262,16 @@ class SocketModule(SocketFunctions, StandIn):
         # model's own code looks names up at call time (module_view.py).
         self._patched_into: Any = None
 
-    # This host's socket class, made on first use (compat/_module.py).
-    socket: on_first_use[type[SocketObject]] = on_first_use(
-        lambda m: type("socket", (socket,), {"__slots__": (), "_module": m, "_sys": m._sys, "__module__": "socket"})
+    # This host's socket classes, made on first use (compat/_module.py): ``SocketType`` is
+    # ``_socket.socket`` (under k.patch() too), with sock_repr's ``<socket object, fd=3, ...>``,
+    # and ``socket`` its subclass with Lib/socket.py's repr, as in CPython.
+    SocketType: on_first_use[type[SocketObject]] = on_first_use(
+        lambda m: type("socket", (socket,), {"__slots__": (), "_module": m, "_sys": m._sys, "__module__": "_socket",
+                                             "__repr__": socket._c_repr})
     )
-    SocketType: on_first_use[type[SocketObject]] = on_first_use(lambda m: m.socket)
+    socket: on_first_use[type[SocketObject]] = on_first_use(
+        lambda m: type("socket", (m.SocketType,), {"__slots__": (), "__module__": "socket", "__repr__": socket.__repr__})
+    )
     # ssl.SSLSocket over this host's sockets (compat/ssl_socket.py), for k.patch() and wrap_socket.
     _SSLSocket: on_first_use[type[Any]] = on_first_use(
         lambda m: type("SSLSocket", (SSLSocketMixin, m.socket), {"_plain": m.socket, "__module__": "ssl"})

@@ -186,6 +186,10 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
                     text += f", {label}={addr}"
         return text + ">"
 
+    def _c_repr(self) -> str:
+        """sock_repr (Modules/socketmodule.c): ``_socket.socket``'s own repr, numbers only."""
+        return f"<socket object, fd={self._fd}, family={self._family}, type={self._type}, proto={self._proto}>"
+
     def __getstate__(self) -> Any:
         raise TypeError(f"cannot pickle {type(self).__name__!r} object")
 

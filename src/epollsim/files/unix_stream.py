@@ -252,7 +252,7 @@ class UnixStreamSocket(OpenFile):
     def recv(self, n: int, flags: int = 0, scm: list[OpenFile] | None = None) -> bytes:
         """unix_stream_read_generic (MSG_PEEK and MSG_DONTWAIT; no MSG_WAITALL).
 
-        A buffer carrying files ends the read once any of it is read (unix_detach_fds, then
+        A buffer carrying files ends the read once any of it is read, even 0 bytes of it (unix_detach_fds, then
         "if (scm.fp) break"): data queued before it is read with it, never data after it.
         Its files go to ``scm`` (recvmsg with room for them) or are dropped (a plain recv).
         MSG_PEEK reads up to such a buffer too, and ``scm`` gets new references (unix_peek_fds)."""
@@ -269,7 +269,7 @@ class UnixStreamSocket(OpenFile):
         if flags & MSG_PEEK:
             return self._peek(n, scm)
         parts = []
-        while queue and n:
+        while queue:  # do { } while (size): a read of 0 bytes still takes the first buffer's files
             skb = queue[0]
             data = skb.data
             fds = skb.fds
@@ -288,7 +288,7 @@ class UnixStreamSocket(OpenFile):
             n -= len(data)
             queue.popleft()
             self._free_skb(skb)
-            if fds is not None:
+            if fds is not None or not n:
                 break
         return b"".join(parts)
 

@@ -62,7 +62,7 @@ def test_explore_stops_at_the_first_failure_and_jobs_change_nothing(capsys: pyte
     two = cli(capsys, "explore", race, "--seeds", "0:300", "--stop-at-first", "--jobs", "2")
     assert one[0] == two[0] == 1
     assert one[1] == two[1]  # the same seeds explored, the same failure, the same digest
-    assert one[1].splitlines()[1:] == ["1 x AssertionError: 2 tickets taken from 1", "  seeds 1", f"  replay: python -m epollsim replay {race} --seed 1"]
+    assert one[1].splitlines()[1:] == ["1 x AssertionError: 2 tickets taken from 1", "  seeds 2", f"  replay: python -m epollsim replay {race} --seed 2"]
 
 
 def test_a_correct_program_passes_every_seed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -199,7 +199,7 @@ def test_a_trace_that_cannot_be_written_never_hides_the_programs_result(
     status, out, err = cli(capsys, "run", race, "--seed", "1", "--trace", str(tmp_path / "t.png"))
     assert (status, out) == (2, "") and "needs matplotlib" in err and "Traceback" not in err  # refused before the run
     missing = tmp_path / "no" / "such" / "dir" / "t.txt"
-    status, _, err = cli(capsys, "run", race, "--seed", "1", "--trace", str(missing))
+    status, _, err = cli(capsys, "run", race, "--seed", "2", "--trace", str(missing))
     assert status == 1  # the program's failure comes first ...
     assert "AssertionError: 2 tickets taken from 1" in err and "replay: " in err
     assert err.endswith(f"epollsim: trace not written to {missing}: FileNotFoundError: [Errno 2] No such file or directory: '{missing}'\n")

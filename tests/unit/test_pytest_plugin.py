@@ -255,7 +255,7 @@ def test_a_failure_reports_its_seed_and_replay_command_and_replays(pytester: pyt
 def test_epollsim_trace_writes_a_failing_tests_trace(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_traced=RACE + textwrap.dedent(
         """
-        @pytest.mark.epollsim(seeds=[1])
+        @pytest.mark.epollsim(seeds=[2])
         def test_race(kernel):
             assert take_two_tickets(kernel) == 1
         """
@@ -264,7 +264,7 @@ def test_epollsim_trace_writes_a_failing_tests_trace(pytester: pytest.Pytester) 
     result.assert_outcomes(failed=1)
     match = re.search(r"trace: (\S+\.json)  \(open it in ui.perfetto.dev\)", result.stdout.str())
     assert match, result.stdout.str()
-    assert pathlib.Path(match.group(1)) == pytester.path / "traces" / "test_traced.py_test_race_seed=1.json"
+    assert pathlib.Path(match.group(1)) == pytester.path / "traces" / "test_traced.py_test_race_seed=2.json"
     events = json.loads(pathlib.Path(match.group(1)).read_text())["traceEvents"]
     assert {e["args"]["name"] for e in events if e.get("name") == "thread_name"} >= {"MainThread", "Thread-1 (take)"}
     plain = run(pytester)  # by default the trace goes under pytest's basetemp

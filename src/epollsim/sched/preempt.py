@@ -45,9 +45,11 @@ def preempt(sched: Scheduler) -> None:
     choice nearest FIFO) or one of the runnable ones, which the running thread follows
     in the run queue, as a preempted task goes back on the runqueue."""
     runnable = sched.runnable
-    if not runnable:
-        return
     me = sched.current
+    if not runnable or me.state != RUNNING or sched._in_timers:
+        # Nobody else can run; or this is no thread's own call: one made while the thread
+        # blocks (a finalizer the idle collector runs, patch_gc.py) or from a timer.
+        return
     if sched.pct is not None:
         index = sched.pct.pick(me, [me, *runnable])
     elif sched.choose_preempt is not None:

@@ -124,9 +124,10 @@ class Scheduler(ThreadControl):
         self.clock = clock
         self.rng = rng
         self.schedule = schedule
-        # A chooser with choose_preempt (systematic.py) is preemptive too, and picks there.
+        # A chooser with choose_preempt (systematic.py) is preemptive too, and picks there;
+        # so is "random", which picks at a preemption point as it picks where a thread blocks.
         self.choose_preempt: Callable[[int], int] | None = getattr(schedule, "choose_preempt", None)
-        self.preemptive = self.pct is not None or self.choose_preempt is not None
+        self.preemptive = self.pct is not None or self.choose_preempt is not None or schedule == "random"
         self.preemptions = 0  # how many times preempt() switched
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}

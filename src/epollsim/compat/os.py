@@ -24,16 +24,12 @@ from ._convert import (
     unsigned_long_long,
 )
 from ._module import StandIn, copy_constants
+from .fastpath import READ_MAX, FastOs
 from .os_signals import OsSignalFunctions
 from .os_timerfd import TimerfdFunctions
 
-# CPython allocates ``length`` bytes up front (a huge length is a MemoryError
-# on the host); the model only caps the count it passes down, which changes
-# nothing a test can see because no file kind returns that much at once.
-_READ_MAX = 0x7FFFFFFF
 
-
-class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
+class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
     """``k.os``. CPython's fds are non-inheritable by default (PEP 446), and so are these."""
 
     _mirrors = _real_os
@@ -71,19 +67,20 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
     name = "posix"  # the simulated machine is Linux (asyncio's create_server reads os.name)
     fspath = staticmethod(_real_os.fspath)  # pure: str/bytes/PathLike to str/bytes
 
-    # Exact ints and bytes (the usual case) skip the general conversions.
+    # read and write: the flat fast path (compat/fastpath.py) first; these are its general
+    # path. Exact ints and bytes skip the general conversions here too.
 
-    def read(self, fd: int, length: int, /) -> bytes:
+    def _read(self, fd: int, length: int, /) -> bytes:
         if fd.__class__ is not int or not INT_MIN <= fd <= INT_MAX:
             fd = c_int(fd)
-        if length.__class__ is not int or not 0 <= length <= _READ_MAX:
+        if length.__class__ is not int or not 0 <= length <= READ_MAX:
             length = ssize_t(length)
             if length < 0:
                 raise oserror(EINVAL)  # os_read_impl sets errno itself: no system call
-            length = min(length, _READ_MAX)
+            length = min(length, READ_MAX)
         return self._sys.read(fd, length)
 
-    def write(self, fd: int, data: Any, /) -> int:
+    def _write(self, fd: int, data: Any, /) -> int:
         if fd.__class__ is not int or not INT_MIN <= fd <= INT_MAX:
             fd = c_int(fd)
         if data.__class__ is not bytes:

@@ -18,9 +18,6 @@ from ..abi import epoll as _abi_epoll
 from ..abi import poll as _abi_poll
 from ..abi.epoll import (
     EPOLL_CLOEXEC,
-    EPOLL_CTL_ADD,
-    EPOLL_CTL_DEL,
-    EPOLL_CTL_MOD,
     EPOLLERR,
     EPOLLHUP,
     EPOLLIN,
@@ -30,38 +27,26 @@ from ..abi.epoll import (
     EPOLLRDNORM,
     EPOLLWRBAND,
     EPOLLWRNORM,
-    PY_EPOLL_DEFAULT_MASK,
-    PY_EPOLL_DEFAULT_MAXEVENTS,
 )
 from ..abi.limits import PIPE_BUF
 from ..abi.poll import POLLIN, POLLOUT, POLLPRI
 from ..errors import oserror
 from ..syscalls import Syscalls
 from ._convert import (
-    INT_MAX,
-    INT_MIN,
     c_int,
     fildes,
     ns_to_ms_checked,
     time_to_ns,
-    unsigned_mask,
     unsigned_short,
 )
 from ._module import StandIn, copy_constants, on_first_use
+from .fastpath import FastEpoll, closed_error
 
 _NS_PER_S = 1_000_000_000
 _NS_PER_MS = 1_000_000
 
 
-def _closed() -> ValueError:
-    return ValueError("I/O operation on closed epoll object")
-
-
-_U32 = 0xFFFFFFFF
-_PLAIN_NUMBERS = (int, float)
-
-
-class epoll:
+class epoll(FastEpoll):
     """select.epoll; subclassed once per kernel to bind ``_sys``."""
 
     __slots__ = ("_epfd",)
@@ -121,54 +106,11 @@ class epoll:
 
     def fileno(self) -> int:
         if self._epfd < 0:
-            raise _closed()
+            raise closed_error()
         return self._epfd
 
-    # Arguments are converted before the closed check, as Argument Clinic does; exact
-    # ints (the usual case) skip the general conversions.
-
-    def register(self, fd: Any, eventmask: int = PY_EPOLL_DEFAULT_MASK) -> None:
-        if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
-            fd = fildes(fd)
-        mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
-        if self._epfd < 0:
-            raise _closed()
-        self._sys.epoll_ctl(self._epfd, EPOLL_CTL_ADD, fd, mask, fd)
-
-    def modify(self, fd: Any, eventmask: int) -> None:
-        if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
-            fd = fildes(fd)
-        mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
-        if self._epfd < 0:
-            raise _closed()
-        self._sys.epoll_ctl(self._epfd, EPOLL_CTL_MOD, fd, mask, fd)
-
-    def unregister(self, fd: Any) -> None:
-        if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
-            fd = fildes(fd)
-        if self._epfd < 0:
-            raise _closed()
-        self._sys.epoll_ctl(self._epfd, EPOLL_CTL_DEL, fd, 0, fd)
-
-    def poll(self, timeout: Any = None, maxevents: int = -1) -> list[tuple[int, int]]:
-        if maxevents.__class__ is not int or not INT_MIN <= maxevents <= INT_MAX:
-            maxevents = c_int(maxevents)
-        epfd = self._epfd
-        if epfd < 0:
-            raise _closed()
-        if timeout.__class__ is int and -2_000_000 < timeout < 2_000_000:
-            ms = timeout * 1000 if timeout >= 0 else -1  # whole seconds (selectors' -1, 0): exact, in range
-        elif timeout is None:
-            ms = -1
-        elif timeout == 0 and timeout.__class__ in _PLAIN_NUMBERS:
-            ms = 0
-        else:
-            ms = ns_to_ms_checked(time_to_ns(timeout, _NS_PER_S), ceiling=True)
-        if maxevents < 1:
-            if maxevents != -1:
-                raise ValueError(f"maxevents must be greater than 0, got {maxevents}")
-            maxevents = PY_EPOLL_DEFAULT_MAXEVENTS
-        return self._sys.epoll_wait(epfd, maxevents, ms, True)
+    # register, modify, unregister and poll: the flat fast path (compat/fastpath.py). As
+    # Argument Clinic does, they convert the arguments before the closed check.
 
     def __del__(self) -> None:
         # pyepoll_dealloc: CPython closes the fd when the object goes, silently.
@@ -177,7 +119,7 @@ class epoll:
 
     def __enter__(self) -> epoll:
         if self._epfd < 0:
-            raise _closed()
+            raise closed_error()
         return self
 
     def __exit__(self, *exc: object) -> None:

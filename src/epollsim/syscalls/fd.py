@@ -56,7 +56,15 @@ class FdCalls(SyscallBase):
             data = read(count)
         except WouldBlock as blocked:
             data = blocked
-        if isinstance(data, WouldBlock):  # raised or returned (files/blocking.py)
+        return self._read_done(fd, file, read, count, data)
+
+    def _read_done(
+        self, fd: int, file: OpenFile, read: Callable[[int], bytes], count: int, data: bytes | WouldBlock
+    ) -> bytes:
+        """The rest of read after the kind's first attempt: sleep and retry if it would block
+        (raised or returned: files/blocking.py), and the race detector's acquire. Shared with
+        the stand-ins' fast path (compat/fastpath.py)."""
+        if isinstance(data, WouldBlock):
             data = self._read_wait(fd, file, read, count, data)
         if self.hb.on:  # the reader receives what the writers sent
             self.hb.acquire(file.sync_rx())
@@ -94,14 +102,21 @@ class FdCalls(SyscallBase):
             self.hb.release(file.sync_tx())
         try:
             done = write(data)
-        except WouldBlock as blocked:
-            done = self.retry(f"write({fd})", lambda: write(data), blocked, file)
-        except BrokenPipeError:
-            self._sigpipe()
-            raise
+        except (WouldBlock, BrokenPipeError) as exc:
+            done = self._write_failed(fd, file, write, data, exc)
         if done < len(data) and not file.flags & O_NONBLOCK:
             return self.finish_write(f"write({fd})", write, data, done, file)
         return done
+
+    def _write_failed(
+        self, fd: int, file: OpenFile, write: Callable[[bytes], int], data: bytes, exc: Exception
+    ) -> int:
+        """The kind's first attempt at a write raised ``exc``: sleep and retry (WouldBlock), or
+        SIGPIPE and fail (EPIPE). Shared with the stand-ins' fast path (compat/fastpath.py)."""
+        if isinstance(exc, WouldBlock):
+            return self.retry(f"write({fd})", lambda: write(data), exc, file)
+        self._sigpipe()
+        raise exc
 
     def close(self, fd: int) -> None:
         if self.hb.on:  # the peer's reader sees it as EOF (or HUP, EPIPE): a message too

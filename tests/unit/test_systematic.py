@@ -76,7 +76,10 @@ def test_max_runs_stops_the_search_short_of_exhausting_it() -> None:
 def test_explore_takes_schedule_systematic_without_seeds() -> None:
     result = epollsim.explore(token_program, schedule="systematic", preemptions=1, stop_at_first=True)
     assert not result.ok and not result.exhausted and result.runs < 10
-    assert result.failures[0].replay.startswith("program(Kernel(schedule=epollsim.Systematic([")
+    replay = result.failures[0].replay
+    assert replay == "epollsim.run_seed(token_program, schedule='systematic:3=1')"
+    with pytest.raises(AssertionError, match="token gone"):
+        epollsim.run_seed(token_program, schedule="systematic:3=1")
     assert epollsim.explore(race_free, schedule="systematic").exhausted
 
 

@@ -232,7 +232,7 @@ def test_explore_systematic_needs_no_seeds_and_reports_the_bounded_space(capsys:
                          "--preemptions", "1")
     assert status == 1
     assert out.splitlines()[0] == (
-        "12 schedules with at most 1 preemptions explored (the bounded space exhausted), 3 failed"
+        "12 schedules with at most 1 preemption explored (the bounded space exhausted), 3 failed"
     )
     assert "  systematic:3=1 (1 preemption): AssertionError: only ['a'] got the token" in out
     status, out, _ = cli(capsys, "explore", str(PROGRAMS / "token_race.py"), "--schedule", "systematic",

@@ -162,3 +162,29 @@ def test_deal_partitions_the_root_children() -> None:
     shares = deal(root, 2, 3)
     dealt = [prefix for share in shares for _, prefix in share]
     assert sorted(dealt) == sorted(p for _, p in children((), 0, root.log, 2)) and len(shares) == 3
+
+
+def flag_race(k: Kernel) -> None:
+    """Check a flag in a plain dict, read the clock (a call touching nothing another thread
+    touches), then act: only a preemption at that clock read breaks it."""
+    state = {"free": True, "holders": 0}
+
+    def take() -> None:
+        if state["free"]:
+            k.time.monotonic()
+            state["free"] = False
+            state["holders"] += 1
+
+    threads = [k.threading.Thread(target=take) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert state["holders"] == 1, "both threads took it"
+
+
+def test_a_race_on_python_state_around_a_call_that_touches_nothing_shared_is_found() -> None:
+    # Why nothing is pruned: a preemption at a call touching no shared object can still matter.
+    assert epollsim.explore_systematic(flag_race, preemptions=0, stop_at_first=False).ok
+    found = epollsim.explore_systematic(flag_race, preemptions=1)
+    assert not found.ok and found.failures[0][0].preemptions() == 1 and found.pruned == 0

@@ -165,8 +165,8 @@ class SystematicResult(Generic[F]):
 
     def __str__(self) -> str:
         space = "the bounded space exhausted" if self.exhausted else "the bounded space NOT exhausted"
-        head = (f"{self.runs} schedules with at most {self.bound} preemptions explored ({space}),"
-                f" {len(self.failures)} failed")
+        head = (f"{self.runs} schedule{'' if self.runs == 1 else 's'} with at most {self.bound} preemption"
+                f"{'' if self.bound == 1 else 's'} explored ({space}), {len(self.failures)} failed")
         lines = [head]
         for chooser, exc in self.failures[:LISTED]:
             count = chooser.preemptions()

@@ -188,3 +188,11 @@ def test_a_race_on_python_state_around_a_call_that_touches_nothing_shared_is_fou
     assert epollsim.explore_systematic(flag_race, preemptions=0, stop_at_first=False).ok
     found = epollsim.explore_systematic(flag_race, preemptions=1)
     assert not found.ok and found.failures[0][0].preemptions() == 1 and found.pruned == 0
+
+
+def test_a_program_that_cannot_reach_other_processes_is_refused_with_the_reason() -> None:
+    def local(k: Kernel) -> None:
+        pass
+
+    with pytest.raises(TypeError, match="over 2 workers runs the program in other processes, so it must pickle"):
+        epollsim.explore_systematic(local, 1, jobs=2)

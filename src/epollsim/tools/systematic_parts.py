@@ -65,6 +65,16 @@ def explore_parts(
     map_parts: Callable[[list[Roots], int], Sequence[PartResult]],
 ) -> SystematicResult[Outcome]:
     """Run the root here, the rest as ``map_parts(shares, max_runs_each)`` runs it; merged."""
+    import pickle
+
+    try:
+        pickle.dumps(program)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise TypeError(
+            f"a systematic exploration over {parts} workers runs the program in other processes, so it "
+            f"must pickle: pass a top-level function of an importable module, 'module:function' or a .py "
+            f"file, not {program.display} ({exc})"
+        ) from None
     result: SystematicResult[Outcome] = SystematicResult(bound=bound, runs=1)
     root = Systematic()
     failure = run_schedule(program, root)

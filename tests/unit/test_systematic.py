@@ -196,3 +196,13 @@ def test_a_program_that_cannot_reach_other_processes_is_refused_with_the_reason(
 
     with pytest.raises(TypeError, match="over 2 workers runs the program in other processes, so it must pickle"):
         epollsim.explore_systematic(local, 1, jobs=2)
+
+
+def test_explore_takes_pcts_depth_and_its_replay_names_it() -> None:
+    program = str(PROGRAMS / "token_race.py")
+    deep = epollsim.explore(program, range(60), schedule="pct", depth=2)
+    default = epollsim.explore(program, range(60), schedule="pct")
+    assert deep.digest != default.digest  # another depth: other schedules
+    replays = [f.replay for f in deep.failures]
+    assert replays and all(r.endswith(" --schedule pct --depth 2") for r in replays)
+    assert all(not f.replay.endswith("--depth 3") for f in default.failures)

@@ -19,7 +19,6 @@ split into shares by ``systematic_parts.py``, one task each (``map_parts_on_dask
 """
 from __future__ import annotations
 
-import pickle
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 from ..sched.systematic import SystematicResult
 from .exploration import Exploration, Failure, ProgramFailed, explore_systematic
 from .pool import ChunkResult, chunk_size_for, merge_chunks, run_chunk
-from .programs import Program, program_ref
+from .programs import Program, ensure_picklable, program_ref
 from .runner import Outcome
 from .systematic_parts import PartResult, Roots, search_part
 
@@ -88,13 +87,7 @@ def explore_dask_chunks(
     workers: int = 2,
 ) -> tuple[int, list[Outcome], str]:
     """Run ``seeds`` on the cluster at ``address``; (seeds run, failures in seed order, digest)."""
-    try:
-        pickle.dumps(program)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise TypeError(
-            f"explore on Dask runs the program on other machines, so it must pickle: pass a "
-            f"'module:function' reference or a .py file, not {program.display} ({exc})"
-        ) from None
+    ensure_picklable(program, "explore on Dask", "on other machines")
     client, to_close = _client(address, workers)
     try:
         import distributed

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..sched.systematic import Prefix, Systematic, SystematicResult, children, search
-from .programs import Program
+from .programs import Program, ensure_picklable
 from .runner import Outcome, run_one
 
 Roots = list[tuple[int, Prefix]]
@@ -65,16 +65,7 @@ def explore_parts(
     map_parts: Callable[[list[Roots], int], Sequence[PartResult]],
 ) -> SystematicResult[Outcome]:
     """Run the root here, the rest as ``map_parts(shares, max_runs_each)`` runs it; merged."""
-    import pickle
-
-    try:
-        pickle.dumps(program)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise TypeError(
-            f"a systematic exploration over {parts} workers runs the program in other processes, so it "
-            f"must pickle: pass a top-level function of an importable module, 'module:function' or a .py "
-            f"file, not {program.display} ({exc})"
-        ) from None
+    ensure_picklable(program, f"a systematic exploration over {parts} workers")
     result: SystematicResult[Outcome] = SystematicResult(bound=bound, runs=1)
     root = Systematic()
     failure = run_schedule(program, root)

@@ -66,8 +66,8 @@ from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .control import ThreadControl
 from .hb import RaceDetector
-from .observer import Observer, RandomSource
 from .named import named_schedule
+from .observer import Observer, RandomSource
 from .pct import PCT
 from .preempt import preempt, run_for
 from .spin import SpinMeter

@@ -66,7 +66,7 @@ from .async_tests import is_ours_to_await, loop_factories, run_coroutine_test, s
 from .marker import CHUNK, PER_SEED_ITEMS, InvalidMarker, MarkerOptions, chunk_id, chunked, marker_options
 from .plugin_options import REAL_TIMEOUT, option, pytest_addoption  # noqa: F401 (a hook pytest finds here)
 from .real_kernel import RealKernel, RealRunTimeout, time_limit
-from .report import replay_command, replay_nodeid, report_text
+from .report import replay_command, report_text
 
 __all__ = [
     "CHUNK", "PER_SEED_ITEMS", "MarkerOptions", "RealKernel", "RealRunTimeout", "chunk_id", "chunked",

@@ -27,9 +27,9 @@ import sys
 from typing import Any, TextIO
 
 from ..kernel import Kernel
-from .dask_explore import SchedulerUnreachable
 from ..sched.named import DEFAULT_DEPTH, pct_name
 from ..sched.systematic import Systematic
+from .dask_explore import SchedulerUnreachable
 from .exploration import explore, explore_systematic, systematic_exploration
 from .progress import Progress
 from .runner import (

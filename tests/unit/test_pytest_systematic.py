@@ -140,3 +140,22 @@ def test_a_bad_epollsim_schedule_option_is_a_usage_error(pytester: pytest.Pytest
     result = run(pytester, "--epollsim-schedule", "systematic:x")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--epollsim-schedule: a systematic schedule is" in result.stderr.str()
+
+
+def test_a_fixture_built_on_the_kernel_is_refused_with_the_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def pipe(kernel):
+            return kernel.os.pipe()
+
+        @pytest.mark.epollsim(schedule="systematic")
+        def test_x(kernel, pipe):
+            kernel.os.write(pipe[1], b"x")
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    assert "a fixture of this test is built on the kernel once" in result.stdout.str()

@@ -295,7 +295,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 def _run_systematic(pyfuncitem: pytest.Function, state: _State) -> None:
     """Every schedule within the marker's preemptions (``systematic_tests.py``)."""
+    from types import SimpleNamespace
+
     from .systematic_tests import run_test
+
+    defs = getattr(getattr(pyfuncitem, "_fixtureinfo", None), "name2fixturedefs", {})
+    if _fixtures_on_kernel(SimpleNamespace(_arg2fixturedefs=defs)):  # type: ignore[arg-type]
+        pytest.fail("@pytest.mark.epollsim(schedule='systematic') runs the body on a fresh kernel for each "
+                    "schedule, but a fixture of this test is built on the kernel once: use the kernel in the "
+                    "body (or seeds=..., which runs one seed per item here)", pytrace=False)
 
     def make(schedule: Any, traced: bool) -> None:
         _use_kernel(pyfuncitem, state, _make_kernel(state, state.seeds[0], traced, schedule))

@@ -75,6 +75,9 @@ def test_systematic_finds_the_race_as_one_item_and_reports_the_shrunk_schedule(p
     assert "schedule: systematic:3=1 (replayed)" in again.stdout.str()
     fixed = run(pytester, "test_tokens.py::test_race", "--epollsim-schedule", "systematic:2=1")
     fixed.assert_outcomes(passed=1)
+    seeded = run(pytester, "test_tokens.py::test_race", "--epollsim-seed", "7")
+    seeded.assert_outcomes(failed=1)
+    assert "--epollsim-schedule systematic:3=1 --epollsim-seed 7" in seeded.stdout.str()
 
 
 def test_a_failure_in_a_simulated_thread_fails_the_search_too(pytester: pytest.Pytester) -> None:

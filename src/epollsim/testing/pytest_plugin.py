@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +65,7 @@ from .async_tests import is_ours_to_await, loop_factories, run_coroutine_test, s
 from .marker import CHUNK, PER_SEED_ITEMS, InvalidMarker, MarkerOptions, chunk_id, chunked, marker_options
 from .plugin_options import REAL_TIMEOUT, option, pytest_addoption  # noqa: F401 (a hook pytest finds here)
 from .real_kernel import RealKernel, RealRunTimeout, time_limit
-from .report import replay_command, report_text
+from .report import node_seed, replay_command, report_text
 
 __all__ = [
     "CHUNK", "PER_SEED_ITEMS", "MarkerOptions", "RealKernel", "RealRunTimeout", "chunk_id", "chunked",
@@ -74,11 +73,6 @@ __all__ = [
 ]
 
 _PARAM = "_epollsim_seeds"
-
-
-def node_seed(nodeid: str) -> int:
-    """The seed of a test that does not choose one: a stable 32-bit hash of its node id."""
-    return zlib.crc32(nodeid.encode("utf-8"))
 
 
 # -- options and the marker ------------------------------------------------------

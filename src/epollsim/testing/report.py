@@ -3,9 +3,15 @@ schedule, the command that replays it, the deadlock or data race, and the trace 
 from __future__ import annotations
 
 import shlex
+import zlib
 from typing import Any
 
 from .marker import chunk_id
+
+
+def node_seed(nodeid: str) -> int:
+    """The seed of a test that does not choose one: a stable 32-bit hash of its node id."""
+    return zlib.crc32(nodeid.encode("utf-8"))
 
 
 def replay_nodeid(state: Any) -> str:
@@ -16,8 +22,9 @@ def replay_nodeid(state: Any) -> str:
 
 
 def replay_command(state: Any) -> str:
-    if state.schedule:
-        return f"pytest {shlex.quote(state.nodeid)} --epollsim-schedule {state.schedule}"
+    if state.schedule:  # a systematic schedule (run with the node's seed unless --epollsim-seed said)
+        seed = "" if state.seed == node_seed(state.nodeid) else f" --epollsim-seed {state.seed}"
+        return f"pytest {shlex.quote(state.nodeid)} --epollsim-schedule {state.schedule}{seed}"
     return f"pytest {shlex.quote(replay_nodeid(state))} --epollsim-seed {state.seed}"
 
 

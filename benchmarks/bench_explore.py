@@ -1,6 +1,7 @@
-"""Seeds explored per second, in one process and in a pool of processes.
+"""Seeds explored per second, in one process and in a pool of processes; and per schedule.
 
     python benchmarks/bench_explore.py [--quick] [--seeds N]
+    python benchmarks/bench_explore.py --schedules [--seeds N] [--preemptions P]
 
 The program is a two-thread one (a writer thread and the main thread reading
 a pipe, then both taking a lock-protected counter after a sleep(0)), run under
@@ -12,6 +13,12 @@ the random schedule. Rows:
 - the same for the program given as a file (``main(kernel)``), which is
   executed afresh for each seed;
 - pool start-up: a 2-seed exploration with jobs=2 (the fixed cost of a pool).
+
+``--schedules`` instead measures schedules per second of the same program in
+this process under each strategy: ``fifo``, ``random`` and ``pct`` over
+``--seeds`` seeds, ``systematic`` over its whole space with at most
+``--preemptions`` preemptions (searched again until it has run as many
+schedules as there are seeds; every run of each passes).
 
 ``--repeat`` rounds each run every configuration once (so a burst of load from
 other processes hits them all alike); a row is the round with the best wall
@@ -82,14 +89,53 @@ def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
     return best, cpu, value
 
 
+def by_schedule(seeds: range, preemptions: int, repeat: int) -> None:
+    """Schedules per second of ``two_threads`` under each strategy, in this process."""
+    def seeded(schedule: str):  # type: ignore[no-untyped-def]
+        def run() -> int:
+            result = epollsim.explore(two_threads, seeds, schedule=schedule)
+            assert result.ok, (schedule, result.failures[:1])
+            return result.runs
+        return run
+
+    def systematic() -> int:  # the whole space, searched again until as many runs as seeds
+        runs = 0
+        while runs < len(seeds):
+            found = epollsim.explore_systematic(two_threads, preemptions, stop_at_first=False)
+            assert found.ok and found.exhausted
+            runs += found.runs
+        return runs
+
+    configs = [(name, seeded(name)) for name in ("fifo", "random", "pct")]
+    configs.append((f"systematic (<= {preemptions} preemptions)", systematic))
+    best: dict[str, tuple[float, float, int]] = {}
+    for _ in range(repeat):  # rounds, as main() does
+        for label, run in configs:
+            wall, cpu, runs = best_of(1, run)
+            if label not in best or wall < best[label][0]:
+                best[label] = (wall, cpu, runs)
+    print(f"{'':34} {'runs':>6} {'wall s':>7} {'runs/s':>8} {'CPU us/run':>10}")
+    for label, _ in configs:
+        wall, cpu, runs = best[label]
+        print(f"{label:34} {runs:6} {wall:7.2f} {runs / wall:8,.0f} {cpu / runs * 1e6:10,.0f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--schedules", action="store_true", help="schedules per second under each strategy")
+    parser.add_argument("--preemptions", type=int, default=3, help="--schedules: systematic's bound")
     args = parser.parse_args()
     seeds = range(args.seeds or (2000 if args.quick else 20000))
     repeat = args.repeat or (1 if args.quick else 3)
+    if args.schedules:
+        print(f"epollsim from {pathlib.Path(epollsim.__file__).parent}; {len(seeds)} seeds; "
+              f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; load before: {os.getloadavg()[0]:.2f}")
+        by_schedule(seeds, args.preemptions, repeat)
+        return
     print(f"epollsim from {pathlib.Path(epollsim.__file__).parent}; {len(seeds)} seeds; "
           f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
 

@@ -124,8 +124,8 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["explore", str(PROGRAMS / "race.py"), "--seeds", "9:1"])
     assert exit_.value.code == 2
-    with pytest.raises(SystemExit):
-        main(["replay", str(PROGRAMS / "race.py")])  # --seed is required
+    status, _, err = cli(capsys, "replay", str(PROGRAMS / "race.py"))  # --seed is required
+    assert status == 2 and "--seed is required (except with a systematic schedule)" in err
 
 
 def test_python_dash_m_epollsim_prints_a_replay_line_that_runs_as_printed(tmp_path: pathlib.Path) -> None:
@@ -232,9 +232,9 @@ def test_explore_systematic_needs_no_seeds_and_reports_the_bounded_space(capsys:
                          "--preemptions", "1")
     assert status == 1
     assert out.splitlines()[0] == (
-        "12 schedules with at most 1 preemptions explored (the bounded space exhausted), 3 failed"
+        "12 schedules with at most 1 preemption explored (the bounded space exhausted), 3 failed"
     )
-    assert "Systematic([0, 0, 0, 1]) (1 preemptions): AssertionError: only ['a'] got the token" in out
+    assert "  systematic:3=1 (1 preemption): AssertionError: only ['a'] got the token" in out
     status, out, _ = cli(capsys, "explore", str(PROGRAMS / "token_race.py"), "--schedule", "systematic",
                          "--preemptions", "0")
     assert status == 0 and "(the bounded space exhausted), 0 failed" in out

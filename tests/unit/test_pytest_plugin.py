@@ -450,7 +450,7 @@ def test_bad_marker_arguments_fail_their_own_test_at_setup_naming_the_argument(p
     assert "ERROR at setup of test_typo _" in out
     assert "@pytest.mark.epollsim: unknown argument 'seed' (did you mean 'seeds'?); it takes seeds, schedule" in out
     assert "unknown argument 'schedul' (did you mean 'schedule'?)" in out
-    assert "@pytest.mark.epollsim: schedule must be 'random', 'fifo' or 'pct', not 'lifo'" in out
+    assert "@pytest.mark.epollsim: schedule must be 'random', 'fifo', 'pct' or 'systematic', not 'lifo'" in out
     assert "seeds must be an int N or an iterable of ints, not 'many'" in out
     assert "TypeError" not in out and "During handling" not in out
 

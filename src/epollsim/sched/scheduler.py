@@ -66,6 +66,7 @@ from ..vfs.waitqueue import WaitEntry, WaitQueue
 from .choosers import Chooser
 from .control import ThreadControl
 from .hb import RaceDetector
+from .named import named_schedule
 from .observer import Observer, RandomSource
 from .pct import PCT
 from .preempt import preempt, run_for
@@ -107,6 +108,7 @@ class Scheduler(ThreadControl):
         # PCT (pct.py) is preemptive: every system call, clock read and Thread.start is a point
         # where another runnable thread may run first (``preempt``).
         self.pct: PCT | None = None
+        schedule = named_schedule(schedule)  # "pct:5", "systematic:3=1" (named.py)
         if schedule == "pct":
             schedule = PCT()
         if isinstance(schedule, PCT):
@@ -115,7 +117,7 @@ class Scheduler(ThreadControl):
             self.choose = self._pct_choose
         elif isinstance(schedule, str):
             if schedule not in ("fifo", "random"):
-                raise ValueError(f"schedule must be 'fifo', 'random', 'pct' or a chooser, not {schedule!r}")
+                raise ValueError(f"schedule must be 'fifo', 'random', 'pct', 'systematic' or a chooser, not {schedule!r}")
             self.choose = rng.randrange if schedule == "random" else None
         elif isinstance(schedule, Chooser):
             self.choose = schedule.choose

@@ -16,6 +16,19 @@ def _seed_range(text: str) -> range:
         raise pytest.UsageError(f"--epollsim-seeds: {exc}") from None
 
 
+def _schedule(text: str) -> str:
+    from ..sched.named import named_schedule
+
+    if text not in ("random", "fifo", "pct"):
+        try:
+            named_schedule(text)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--epollsim-schedule: {exc}") from None
+        if text in ("systematic",) or not text.startswith(("systematic:", "pct:")):
+            raise pytest.UsageError(f"--epollsim-schedule: {text!r} is not random, fifo, pct[:D] or systematic:...")
+    return text
+
+
 REAL_TIMEOUT = 60.0  # seconds a test may run on the real kernel (--epollsim-real) by default
 
 # (option, its help, how its text parses): each is a command-line option and an ini-file one.
@@ -28,6 +41,8 @@ _OPTIONS: list[tuple[str, str, Any]] = [
      "'off' records no traces", str),
     ("epollsim_real", "give the kernel fixture the host's real os/select/socket/fcntl/time/threading modules",
      bool),
+    ("epollsim_schedule", "run @pytest.mark.epollsim tests under this schedule instead of their own: a "
+     "systematic schedule's id (systematic:3=1) replays it, or random, fifo, pct[:D]", _schedule),
     ("epollsim_real_timeout", f"fail a test that runs longer than this on the real kernel (default "
      f"{REAL_TIMEOUT:g} s; 0: no limit)", float),
 ]
@@ -35,7 +50,7 @@ _OPTIONS: list[tuple[str, str, Any]] = [
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("epollsim", "epollsim (deterministic simulated kernel)")
-    metavars = {"epollsim_seed": "N", "epollsim_seeds": "A:B", "epollsim_trace": "DIR",
+    metavars = {"epollsim_seed": "N", "epollsim_seeds": "A:B", "epollsim_trace": "DIR", "epollsim_schedule": "NAME",
                 "epollsim_real_timeout": "SECONDS"}
     for name, text, parse in _OPTIONS:
         flag = "--" + name.replace("_", "-")

@@ -53,9 +53,8 @@ that is the failure, and the trace file when one was written.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
-import shlex
-import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +65,7 @@ from .async_tests import is_ours_to_await, loop_factories, run_coroutine_test, s
 from .marker import CHUNK, PER_SEED_ITEMS, InvalidMarker, MarkerOptions, chunk_id, chunked, marker_options
 from .plugin_options import REAL_TIMEOUT, option, pytest_addoption  # noqa: F401 (a hook pytest finds here)
 from .real_kernel import RealKernel, RealRunTimeout, time_limit
+from .report import node_seed, replay_command, report_text
 
 __all__ = [
     "CHUNK", "PER_SEED_ITEMS", "MarkerOptions", "RealKernel", "RealRunTimeout", "chunk_id", "chunked",
@@ -75,18 +75,14 @@ __all__ = [
 _PARAM = "_epollsim_seeds"
 
 
-def node_seed(nodeid: str) -> int:
-    """The seed of a test that does not choose one: a stable 32-bit hash of its node id."""
-    return zlib.crc32(nodeid.encode("utf-8"))
-
-
 # -- options and the marker ------------------------------------------------------
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "epollsim(seeds=N|iterable, schedule='random', patch=False, chunk=None, **kernel_options): "
+        "epollsim(seeds=N|iterable, schedule='random'|'fifo'|'pct'|'systematic', patch=False, chunk=None, "
+        "depth=3 (pct), preemptions=2 (systematic), **kernel_options): "
         "run the test once per seed on a fresh epollsim kernel (see epollsim.testing.pytest_plugin)",
     )
 
@@ -102,8 +98,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     except InvalidMarker:
         return  # one item, failed at setup with the message (``_state_for``)
     config = metafunc.config
-    if option(config, "epollsim_real"):
-        return  # one unseeded run on the host's kernel
+    if option(config, "epollsim_real") or options.schedule == "systematic":
+        return  # one unseeded run on the host's kernel; one item searching every schedule
     seeds = options.seeds
     if option(config, "epollsim_seed") is not None:
         seeds = (option(config, "epollsim_seed"),)
@@ -160,6 +156,8 @@ class _State:
     real_timeout: float = 0.0  # --epollsim-real-timeout (0: none)
     full_trace: bool = False  # --full-trace: keep epollsim's frames in tracebacks
     rerun_note: str = ""  # how the traced rerun of a sweep's failing seed went, when it differed
+    schedule: str = ""  # schedule="systematic": the failing schedule's id; its search's note below
+    search_note: str = ""
 
 
 _STATE = pytest.StashKey[_State]()
@@ -180,6 +178,8 @@ def _state_for(request: pytest.FixtureRequest) -> _State:
         invalid = ""
     if invalid:
         pytest.fail(invalid, pytrace=False)  # outside the except: no "during handling" echo
+    if marker is not None and option(config, "epollsim_schedule") is not None:  # a replay's schedule
+        options = dataclasses.replace(options, schedule=option(config, "epollsim_schedule"), seeds=None)
     callspec = getattr(item, "callspec", None)
     group = callspec.params.get(_PARAM) if callspec is not None else None
     if group is not None:
@@ -189,6 +189,8 @@ def _state_for(request: pytest.FixtureRequest) -> _State:
     else:
         seeds = (node_seed(item.nodeid),)
     state = _State(item.nodeid, seeds, options, bool(option(config, "epollsim_real")), seeds[0])
+    if options.schedule.startswith("systematic:"):
+        state.schedule, state.search_note = options.schedule, "replayed"
     timeout = option(config, "epollsim_real_timeout")
     state.real_timeout = REAL_TIMEOUT if timeout is None else timeout
     state.full_trace = bool(config.getoption("fulltrace", False))
@@ -204,14 +206,15 @@ def _state_for(request: pytest.FixtureRequest) -> _State:
     return state
 
 
-def _make_kernel(state: _State, seed: int, traced: bool | None = None) -> Any:
-    """A fresh kernel for ``seed``; traced as it runs only in a one-seed item (a sweep's failing seed
-    is rerun traced instead: ``_run_seed``), unless ``traced`` says."""
+def _make_kernel(state: _State, seed: int, traced: bool | None = None, schedule: Any = None) -> Any:
+    """A fresh kernel for ``seed`` (and ``schedule``, else the marker's); traced as it runs only in a
+    one-seed item (a sweep's failing seed is rerun traced instead: ``_run_seed``), unless ``traced`` says."""
     from ..kernel import Kernel
     from ..tools.runner import watch_thread_errors
 
     state.seed = seed
-    state.kernel = Kernel(seed, schedule=state.options.schedule, **state.options.kernel_options)
+    chosen = schedule if schedule is not None else state.options.schedule
+    state.kernel = Kernel(seed, schedule=chosen, **state.options.kernel_options)
     if traced is None:
         traced = not state.chunked
     if state.trace_dir is not None and traced:
@@ -269,7 +272,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             if index:
                 _use_kernel(pyfuncitem, state, _make_kernel(state, seed))
             try:
-                _run_seed(pyfuncitem, state)
+                _run_seed(pyfuncitem, state) if state.options.schedule != "systematic" else _run_systematic(
+                    pyfuncitem, state)
             except BaseException as exc:
                 if state.chunked and state.trace_dir is not None and not isinstance(exc, pytest.skip.Exception):
                     _rerun_traced(pyfuncitem, state, exc)
@@ -281,6 +285,27 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     finally:
         state.inside = False
     return True
+
+
+def _run_systematic(pyfuncitem: pytest.Function, state: _State) -> None:
+    """Every schedule within the marker's preemptions (``systematic_tests.py``)."""
+    from types import SimpleNamespace
+
+    from .systematic_tests import run_test
+
+    defs = getattr(getattr(pyfuncitem, "_fixtureinfo", None), "name2fixturedefs", {})
+    if _fixtures_on_kernel(SimpleNamespace(_arg2fixturedefs=defs)):  # type: ignore[arg-type]
+        pytest.fail("@pytest.mark.epollsim(schedule='systematic') runs the body on a fresh kernel for each "
+                    "schedule, but a fixture of this test is built on the kernel once: use the kernel in the "
+                    "body (or seeds=..., which runs one seed per item here)", pytrace=False)
+
+    def make(schedule: Any, traced: bool) -> None:
+        _use_kernel(pyfuncitem, state, _make_kernel(state, state.seeds[0], traced, schedule))
+
+    def found(schedule: str, note: str) -> None:
+        state.schedule, state.search_note = schedule, note
+
+    run_test(state.options.preemptions, make, lambda: _run_seed(pyfuncitem, state), found)
 
 
 def _use_kernel(pyfuncitem: pytest.Function, state: _State, kernel: Any) -> None:
@@ -352,60 +377,6 @@ class _patched:
 
 
 # -- the failure report ------------------------------------------------------------
-
-
-def replay_nodeid(state: _State) -> str:
-    """The node id that reruns the failing seed alone (a chunk's id becomes that seed's)."""
-    if state.chunked:
-        return state.nodeid.replace(chunk_id(state.seeds), f"seed={state.seed}", 1)
-    return state.nodeid
-
-
-def replay_command(state: _State) -> str:
-    return f"pytest {shlex.quote(replay_nodeid(state))} --epollsim-seed {state.seed}"
-
-
-def trace_file(state: _State) -> str | None:
-    """Write the failing run's trace (under --epollsim-trace DIR, or pytest's basetemp); its path
-    (None when tracing is off)."""
-    tracer = getattr(state.kernel, "trace", None)
-    if state.trace_dir is None or tracer is None or not getattr(tracer, "on", False):
-        return None
-    import os
-    import re
-
-    directory = state.trace_dir or os.path.join(state.trace_root.getbasetemp(), "epollsim-traces")
-    os.makedirs(directory, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.=-]+", "_", replay_nodeid(state)).strip("_")
-    path = os.path.abspath(os.path.join(directory, f"{name}.json"))
-    tracer.write_chrome(path)
-    return path
-
-
-def report_text(state: _State, error: BaseException | None) -> str:
-    lines = [
-        f"seed: {state.seed} (schedule {state.options.schedule!r})",
-        f"replay: {replay_command(state)}",
-    ]
-    from .. import errors
-
-    reported = tuple(
-        cls for cls in (errors.Deadlock, getattr(errors, "DataRace", None)) if isinstance(cls, type)
-    )
-    cause = error
-    while cause is not None and not isinstance(cause, reported):
-        cause = cause.__cause__
-    if cause is not None:
-        kind = "deadlock" if isinstance(cause, errors.Deadlock) else "data race"
-        lines.append(f"{kind}: {cause}")
-    path = trace_file(state)
-    if path:
-        lines.append(f"trace: {path}  (open it in ui.perfetto.dev)")
-        if state.rerun_note:
-            lines.append(f"  ({state.rerun_note})")
-    else:
-        lines.append("trace: none recorded (tracing is off: replay without --epollsim-trace off to get one)")
-    return "\n".join(lines)
 
 
 @pytest.hookimpl(hookwrapper=True)

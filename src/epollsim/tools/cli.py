@@ -27,8 +27,10 @@ import sys
 from typing import Any, TextIO
 
 from ..kernel import Kernel
+from ..sched.named import DEFAULT_DEPTH, pct_name
+from ..sched.systematic import Systematic
 from .dask_explore import SchedulerUnreachable
-from .exploration import explore, explore_systematic
+from .exploration import explore, explore_systematic, systematic_exploration
 from .progress import Progress
 from .runner import (
     REPLAY_PREFIX,
@@ -60,7 +62,7 @@ def add_commands(sub: Any) -> None:
     run.add_argument("--trace", metavar="FILE", help=f"write the run's trace to FILE ({TRACE_FORMATS})")
     replay = sub.add_parser("replay", help="rerun one seed of a program (as explore's report says), traced")
     replay.add_argument("program", metavar="PROG.py", help=prog_help)
-    replay.add_argument("--seed", type=int, required=True, help="the seed to rerun")
+    replay.add_argument("--seed", type=int, help="the seed to rerun (none with a systematic schedule)")
     replay.add_argument(
         "--trace", metavar="FILE",
         help=f"where to write the trace ({TRACE_FORMATS}; default PROG.seedN.trace.json here; '' for none)",
@@ -97,15 +99,41 @@ def add_commands(sub: Any) -> None:
                           help="the model's schedule (default fifo)")
     for parser in (run, replay, explore_cmd):
         parser.add_argument(
-            "--schedule", choices=["random", "fifo", "pct", *(["systematic"] if parser is explore_cmd else [])],
-            default="random",
-            help="how the next runnable thread is chosen (default random, drawn from the seed; pct: PCT,"
-            " preemptive, bug depth 3; explore only: systematic, every schedule within --preemptions)",
+            "--schedule", type=_schedule_for(parser is explore_cmd), default="random", metavar="SCHEDULE",
+            help="how the next runnable thread is chosen: random (the default, drawn from the seed), fifo,"
+            " pct (PCT, preemptive, bug depth --depth), or systematic: with explore, every schedule within"
+            " --preemptions (no seeds); with run and replay, the schedule an exploration reported"
+            " (systematic:I=C,...)",
+        )
+        parser.add_argument(
+            "--depth", type=int, default=DEFAULT_DEPTH, metavar="D",
+            help=f"with --schedule pct: the bug depth (default {DEFAULT_DEPTH})",
         )
     explore_cmd.add_argument(
         "--preemptions", type=int, default=2, metavar="N",
         help="with --schedule systematic: the most preemptions a schedule may have (default 2)",
     )
+
+
+def _schedule_for(explore: bool) -> Any:
+    """The ``--schedule`` argument's type: a name, or (run, replay) a systematic schedule's id."""
+
+    def schedule(text: str) -> str:
+        if text in ("random", "fifo", "pct", "systematic"):
+            return text
+        if not explore:
+            try:
+                Systematic.parse(text)
+                return text
+            except ValueError as exc:
+                if text.startswith("systematic"):
+                    raise argparse.ArgumentTypeError(str(exc)) from None
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from 'random', 'fifo', 'pct', 'systematic'"
+            + ("" if explore else ", 'systematic:I=C,...'") + ")"
+        )
+
+    return schedule
 
 
 def dispatch(args: argparse.Namespace) -> int | None:
@@ -120,12 +148,24 @@ def dispatch(args: argparse.Namespace) -> int | None:
     if problem:
         print(f"epollsim: {problem}", file=sys.stderr)
         return 2
+    if args.depth < 1:
+        print("epollsim: --depth must be at least 1", file=sys.stderr)
+        return 2
+    if args.schedule == "pct":
+        args.schedule = pct_name(args.depth)
     if args.command == "explore":
         return _explore(program, args)
+    systematic = args.schedule.partition(":")[0] == "systematic"
+    if args.seed is None:
+        if not systematic:
+            print("epollsim replay: --seed is required (except with a systematic schedule)", file=sys.stderr)
+            return 2
+        args.seed = 0
     trace = args.trace
     if args.command == "replay" and trace is None:
         stem = os.path.splitext(os.path.basename(program.path or program.display.replace(":", ".")))[0]
-        trace = f"{stem}.seed{args.seed}.trace.json"
+        name = args.schedule.replace(":", ".").replace(",", "_").replace("=", "-") if systematic else f"seed{args.seed}"
+        trace = f"{stem}.{name}.trace.json"
     if trace and trace.endswith(".png") and importlib.util.find_spec("matplotlib") is None:
         print(f"epollsim: --trace {trace} needs matplotlib: pip install 'epollsim[pictures]' "
               "(or write .svg, which needs nothing)", file=sys.stderr)
@@ -224,7 +264,10 @@ def _run(program: Program, seed: int, schedule: str, trace: str | None = None,
          window: tuple[float | None, float | None] = (None, None)) -> int:
     outcome, _ = run_with_error(program, seed, schedule, trace_path=trace, trace_window=window)
     if outcome.passed:
-        print(f"epollsim: {program.display} passed (seed {seed}, {schedule} schedule)", file=sys.stderr)
+        what = f"seed {seed}, {schedule} schedule" if outcome.schedule.partition(":")[0] != "systematic" else (
+            f"schedule {outcome.schedule}"
+        )
+        print(f"epollsim: {program.display} passed ({what})", file=sys.stderr)
     else:
         _print_failure(outcome, sys.stderr)
     if outcome.trace_file:
@@ -238,33 +281,58 @@ def _run(program: Program, seed: int, schedule: str, trace: str | None = None,
 def _print_failure(outcome: Any, out: TextIO) -> None:
     where = "" if outcome.thread in ("", "MainThread") else f" in thread {outcome.thread}"
     out.write(outcome.traceback)
+    what = f"seed {outcome.seed} failed{where} ({outcome.schedule} schedule)"
+    if outcome.schedule.partition(":")[0] == "systematic":
+        what = f"schedule {outcome.schedule} failed{where}"
     print(
-        f"epollsim: seed {outcome.seed} failed{where} ({outcome.schedule} schedule)\n"
+        f"epollsim: {what}\n"
         f"  replay: {replay_line(outcome)}",
         file=out,
     )
 
 
 def _explore_systematic(program: Program, args: argparse.Namespace) -> int:
-    """explore --schedule systematic: every schedule within the bound, in this process, no seeds."""
-    from contextlib import ExitStack
+    """explore --schedule systematic: every schedule within the bound, no seeds; the first
+    failure shrunk, with its traceback and the line that replays it."""
+    try:
+        if getattr(args, "dask", None):
+            from .dask_explore import explore_dask_systematic
 
-    from .programs import load, program_context
-
-    with ExitStack() as stack:
-        if program.path:
-            stack.enter_context(program_context(program.path))
-        found = explore_systematic(load(program), args.preemptions, stop_at_first=args.stop_at_first)
+            found = explore_dask_systematic(
+                program, args.preemptions, args.dask, args.stop_at_first, workers=args.jobs
+            )
+        else:
+            found = explore_systematic(
+                program, args.preemptions, stop_at_first=args.stop_at_first, jobs=args.jobs, capture=True
+            )
+    except (ImportError, SchedulerUnreachable) as exc:
+        print(f"epollsim: {exc}", file=sys.stderr)
+        return 2
+    result = systematic_exploration(program, found)
     print(found)
-    return 1 if found.failures else 0
+    if not result.failures:
+        return 0
+    first = result.failures[0]
+    outcome = first.outcome
+    if outcome is None:  # found in this process: the exception itself
+        outcome, _ = run_with_error(program, 0, found.failures[0][0].id, capture=True)
+    print(f"  replay: {replay_line(outcome)}")
+    print(f"\nfirst failure, schedule {outcome.schedule}:", file=sys.stderr)
+    if outcome.output:
+        print(f"its output:\n{outcome.output.rstrip()}", file=sys.stderr)
+    _print_failure(outcome, sys.stderr)
+    return 1
 
 
 def _explore(program: Program, args: argparse.Namespace) -> int:
-    if args.schedule == "systematic":
-        return _explore_systematic(program, args)
     if args.jobs < 1:
         print("epollsim: --jobs must be at least 1", file=sys.stderr)
         return 2
+    if args.schedule == "systematic":
+        if args.preemptions < 0:
+            print("epollsim: --preemptions must be at least 0", file=sys.stderr)
+            return 2
+        return _explore_systematic(program, args)
     progress = Progress(sys.stderr, live=sys.stderr.isatty())
     try:
         if getattr(args, "dask", None):

@@ -13,18 +13,22 @@ at the same absolute path (a shared file system, or the same checkout on
 every machine); ``module:function`` references must be importable there.
 ``ADDRESS`` is a scheduler address (``tcp://host:8786``), or ``local`` for a
 ``distributed.LocalCluster`` of ``workers`` processes on this machine.
+
+A systematic exploration (``--schedule systematic``) has no seeds: its space is
+split into shares by ``systematic_parts.py``, one task each (``map_parts_on_dask``).
 """
 from __future__ import annotations
 
-import pickle
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .exploration import Exploration, Failure, ProgramFailed
+from ..sched.systematic import SystematicResult
+from .exploration import Exploration, Failure, ProgramFailed, explore_systematic
 from .pool import ChunkResult, chunk_size_for, merge_chunks, run_chunk
-from .programs import Program, program_ref
+from .programs import Program, ensure_picklable, program_ref
 from .runner import Outcome
+from .systematic_parts import PartResult, Roots, search_part
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach a scheduler before giving up (distributed's default is 30)
 
@@ -83,13 +87,7 @@ def explore_dask_chunks(
     workers: int = 2,
 ) -> tuple[int, list[Outcome], str]:
     """Run ``seeds`` on the cluster at ``address``; (seeds run, failures in seed order, digest)."""
-    try:
-        pickle.dumps(program)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise TypeError(
-            f"explore on Dask runs the program on other machines, so it must pickle: pass a "
-            f"'module:function' reference or a .py file, not {program.display} ({exc})"
-        ) from None
+    ensure_picklable(program, "explore on Dask", "on other machines")
     client, to_close = _client(address, workers)
     try:
         import distributed
@@ -130,6 +128,45 @@ def explore_dask_chunks(
         for closing in to_close:
             closing.close()
     return merge_chunks(done, stop_after if stop_after is not None else len(chunks) - 1)
+
+
+def search_part_task(program: Program, bound: int, roots: Roots, max_runs: int, stop_at_first: bool) -> PartResult:
+    """``systematic_parts.search_part`` on a Dask worker, one at a time per worker process."""
+    with _ONE_CHUNK_AT_A_TIME:
+        return search_part(program, bound, roots, max_runs, stop_at_first)
+
+
+def map_parts_on_dask(
+    program: Program, bound: int, stop_at_first: bool, address: Any, workers: int
+) -> Callable[[list[Roots], int], list[PartResult]]:
+    """A ``map_parts`` (systematic_parts.py) that searches each share of a systematic exploration's
+    space as one task on the cluster at ``address``."""
+
+    def map_parts(shares: list[Roots], max_runs: int) -> list[PartResult]:
+        client, to_close = _client(address, workers)
+        try:
+            futures = [
+                client.submit(search_part_task, program, bound, share, max_runs, stop_at_first, pure=False)
+                for share in shares
+            ]
+            return list(client.gather(futures))
+        finally:
+            for closing in to_close:
+                closing.close()
+
+    return map_parts
+
+
+def explore_dask_systematic(
+    program: Callable[..., Any] | str | Program, preemptions: int, address: Any, stop_at_first: bool = False,
+    *, workers: int = 2, max_runs: int = 10_000, capture: bool = True,
+) -> SystematicResult[Any]:
+    """``explore_systematic`` with the space split over the workers of the cluster at ``address``."""
+    prog = program_ref(program)
+    mapper = map_parts_on_dask(prog, preemptions, stop_at_first, address, workers)
+    return explore_systematic(
+        prog, preemptions, max_runs, stop_at_first, jobs=workers, map_parts=mapper, capture=capture
+    )
 
 
 def explore_dask(

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..kernel import Kernel
-from ..sched.systematic import Systematic, SystematicResult, search
+from ..sched.named import DEFAULT_DEPTH, pct_name
+from ..sched.systematic import Systematic, SystematicResult, search, shrink_first
 from .pool import explore_inline, explore_pool
-from .runner import Outcome, Program, program_ref
+from .runner import Outcome, Program, program_ref, replay_command, run_with_error
+from .systematic_parts import PartResult, Roots, explore_parts, map_parts_in_pool
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ProgramFailed(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.message)
         self.outcome = outcome
+        self.kind = outcome.kind  # the exception's type name, for reports (systematic.describe)
 
 
 @dataclass
@@ -46,35 +49,65 @@ class Exploration:
     failures: list[Failure] = field(default_factory=list)
     digest: str = ""  # of every seed's outcome in seed order: equal digests, equal explorations
     exhausted: bool = False  # systematic: every schedule within the preemption bound ran
+    systematic: SystematicResult[Any] | None = None  # what a systematic exploration found
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
     def __str__(self) -> str:
+        if self.systematic is not None:
+            return "\n".join([str(self.systematic), *(f"  replay: {f.replay}" for f in self.failures[:1])])
         head = f"{self.runs} seeds explored, {len(self.failures)} failed"
         return "\n".join([head, *map(str, self.failures)])
 
 
+def systematic_exploration(program: Program, found: SystematicResult[Any]) -> Exploration:
+    """A systematic search's result as an ``Exploration`` (each failure's replay names its schedule)."""
+    failures = []
+    for chooser, failure in found.failures:
+        outcome = failure if isinstance(failure, Outcome) else getattr(failure, "outcome", None)
+        error = ProgramFailed(failure) if isinstance(failure, Outcome) else failure
+        failures.append(Failure(0, error, replay_command(program, 0, chooser.id), outcome))
+    return Exploration(found.runs, failures, exhausted=found.exhausted, systematic=found)
+
+
 def explore_systematic(
-    program: Callable[[Kernel], Any], preemptions: int = 2, max_runs: int = 10_000, stop_at_first: bool = True
-) -> SystematicResult:
+    program: Callable[[Kernel], Any] | str | Program,
+    preemptions: int = 2,
+    max_runs: int = 10_000,
+    stop_at_first: bool = True,
+    *,
+    jobs: int = 1,
+    map_parts: Callable[[list[Roots], int], Sequence[PartResult]] | None = None,
+    shrink: bool = True,
+    capture: bool = False,
+) -> SystematicResult[Any]:
     """Run ``program`` under every schedule with at most ``preemptions`` preemptions
-    (sched/systematic.py), fewest preemptions first; no seeds needed. A failure's chooser
-    replays it: ``program(Kernel(schedule=Systematic([...])))``."""
+    (sched/systematic.py), fewest preemptions first; no seeds needed. A failure's id replays it:
+    ``program(Kernel(schedule="systematic:3=1"))``; ``shrink`` first drops the deviations the first
+    failure does not need. ``jobs > 1`` splits the space over that many processes, and
+    ``map_parts`` runs the shares elsewhere (``dask_explore.explore_dask_systematic``: a Dask
+    cluster) (``systematic_parts.py``); their failures are ``Outcome``s, this process's the exceptions."""
+    prog = program_ref(program)
 
     def run(chooser: Systematic) -> BaseException | None:
-        try:
-            program(Kernel(0, schedule=chooser))
-        except Exception as exc:
-            return exc
-        return None
+        outcome, error = run_with_error(prog, 0, chooser, capture=capture)
+        return None if outcome.passed else (error if error is not None else ProgramFailed(outcome))
 
-    return search(run, preemptions, max_runs, stop_at_first)
+    if map_parts is not None or jobs > 1:
+        mapper = map_parts or map_parts_in_pool(prog, preemptions, stop_at_first, jobs)
+        found: SystematicResult[Any] = explore_parts(prog, preemptions, max_runs, stop_at_first, jobs, mapper)
+    else:
+        found = search(run, preemptions, max_runs, stop_at_first)
+    if shrink:
+        shrink_first(run, found)
+    return found
 
 
-def run_seed(program: Callable[[Kernel], Any], seed: int, schedule: str = "random") -> Any:
-    """Run ``program`` once on a fresh kernel with a random schedule drawn from ``seed``."""
+def run_seed(program: Callable[[Kernel], Any], seed: int = 0, schedule: str = "random") -> Any:
+    """Run ``program`` once on a fresh kernel with a random schedule drawn from ``seed`` (or the
+    schedule named, ``"pct:5"``, ``"systematic:3=1"``: sched/named.py)."""
     return program(Kernel(seed, schedule=schedule))
 
 
@@ -89,6 +122,7 @@ def explore(
     capture: bool = False,
     trace: bool = False,
     preemptions: int = 2,
+    depth: int = DEFAULT_DEPTH,
 ) -> Exploration:
     """Run ``program`` under every seed in ``seeds`` and collect the failing ones, in seed order.
 
@@ -100,17 +134,15 @@ def explore(
     ``progress(done, total, failed)`` is called now and then; ``capture`` keeps the program's
     output out of the terminal (in-process; workers always capture) and in each failure.
     ``trace`` records every seed's trace so that the digests cover it (slower).
-    ``schedule="systematic"`` ignores ``seeds``: it runs every schedule with at most
-    ``preemptions`` preemptions, fewest first (``explore_systematic``), in this process.
+    ``schedule="pct"`` is PCT of bug depth ``depth``. ``schedule="systematic"`` ignores
+    ``seeds``: it runs every schedule with at most ``preemptions`` preemptions, fewest first
+    (``explore_systematic``, over ``jobs`` processes), and shrinks the first failure.
     """
     if schedule == "systematic":  # no seeds: every schedule within the preemption bound
-        if not callable(program):
-            raise ValueError("explore(schedule='systematic') takes a function of the kernel")
-        found = explore_systematic(program, preemptions, stop_at_first=stop_at_first)
-        return Exploration(found.runs, [
-            Failure(i, exc, f"program(Kernel(schedule=epollsim.{chooser!r}))") for i, (chooser, exc) in
-            enumerate(found.failures)
-        ], exhausted=found.exhausted)
+        found = explore_systematic(program, preemptions, stop_at_first=stop_at_first, jobs=jobs, capture=capture)
+        return systematic_exploration(program_ref(program), found)
+    if schedule == "pct" and depth != DEFAULT_DEPTH:
+        schedule = pct_name(depth)
     prog: Program = program_ref(program)
     seq: Sequence[int] = seeds if isinstance(seeds, range | list | tuple) else list(seeds)
     result = Exploration()

@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .programs import Program
+from .programs import Program, ensure_picklable
 from .runner import Outcome, run_one, run_with_error
 
 
@@ -67,16 +67,8 @@ def explore_pool(
     """Run ``seeds`` over ``jobs`` processes; (seeds run, failures in seed order, digest)."""
     import concurrent.futures
     import multiprocessing
-    import pickle
 
-    try:
-        pickle.dumps(program)
-    except (pickle.PicklingError, AttributeError, TypeError) as exc:
-        raise TypeError(
-            f"explore(jobs={jobs}) runs the program in other processes, so it must pickle: pass a "
-            f"top-level function of an importable module, 'module:function' or a .py file, not "
-            f"{program.display} ({exc})"
-        ) from None
+    ensure_picklable(program, f"explore(jobs={jobs})")
     size = chunk_size or chunk_size_for(len(seeds), jobs)
     chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
     done: dict[int, ChunkResult] = {}

@@ -70,6 +70,20 @@ def program_ref(program: str | Callable[..., Any] | Program) -> Program:
     return Program(display=text, module=module, function=func)
 
 
+def ensure_picklable(program: Program, who: str, where: str = "in other processes") -> None:
+    """Raise TypeError, saying what to pass instead, when ``program`` cannot be sent to another
+    process (``who``: what sends it, ``where``: where it runs)."""
+    import pickle
+
+    try:
+        pickle.dumps(program)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        raise TypeError(
+            f"{who} runs the program {where}, so it must pickle: pass a top-level function of an "
+            f"importable module, 'module:function' or a .py file, not {program.display} ({exc})"
+        ) from None
+
+
 def defines_main(path: str, function: str = "main") -> bool:
     """Whether the file defines ``function(kernel)`` at top level (read, never executed)."""
     return _compiled(path)[1] if function == "main" else _takes_argument(_parse(path), function)

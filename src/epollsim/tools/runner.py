@@ -31,6 +31,7 @@ from typing import Any
 
 from ..errors import Terminated, Unsupported
 from ..kernel import Kernel
+from ..sched.named import schedule_id
 from .programs import (  # noqa: F401  (re-exported: the runner's public names before programs.py)
     Program,
     defines_main,
@@ -79,11 +80,18 @@ class Outcome:
 
 
 def replay_command(program: Program, seed: int, schedule: str = "random") -> str:
-    """The exact command (for references) or call (for callables) that reruns ``seed``."""
+    """The exact command (for references) or call (for callables) that reruns ``seed`` (a systematic
+    schedule, ``systematic:3=1``, names the whole run: no seed)."""
+    systematic = schedule.partition(":")[0] == "systematic"
     if program.call is not None:
+        if systematic:
+            return f"epollsim.run_seed({program.display}, schedule={schedule!r})"
         extra = "" if schedule == "random" else f", schedule={schedule!r}"
         return f"epollsim.run_seed({program.display}, {seed}{extra})"
-    extra = "" if schedule == "random" else f" --schedule {schedule}"
+    name, _, depth = schedule.partition(":")
+    if systematic:
+        return f"{REPLAY_PREFIX} replay {shlex.quote(program.display)} --schedule {shlex.quote(schedule)}"
+    extra = "" if schedule == "random" else f" --schedule {name}" + (f" --depth {depth}" if depth else "")
     return f"{REPLAY_PREFIX} replay {shlex.quote(program.display)} --seed {seed}{extra}"
 
 
@@ -165,7 +173,7 @@ def _digest(outcome_facts: str, kernel: Kernel | None) -> str:
 def run_with_error(
     program: str | Callable[..., Any] | Program,
     seed: int,
-    schedule: str = "random",
+    schedule: str | Any = "random",
     *,
     capture: bool = False,
     trace: bool = False,
@@ -206,6 +214,7 @@ def run_with_error(
                 error, thread = died, name
     now = _now(kernel)
     nthreads = len(_threads(kernel))
+    schedule = schedule_id(schedule)  # a chooser's name (a systematic one's: what it took)
     written = unwritten = ""
     if trace_path and kernel is not None:
         try:  # an output error (no matplotlib for .png, a bad directory) never hides the run's result
@@ -236,13 +245,14 @@ def run_with_error(
 def run_one(
     program: str | Callable[..., Any] | Program,
     seed: int,
-    schedule: str = "random",
+    schedule: str | Any = "random",
     *,
     capture: bool = False,
     trace: bool = False,
     trace_path: str | None = None,
 ) -> Outcome:
     """Run ``program`` once on a fresh ``Kernel(seed, schedule=schedule)``; what happened, as data.
+    ``schedule`` is a name (``sched/named.py``) or a chooser.
 
     ``capture`` keeps the program's output (in a failing outcome); ``trace`` records the run's
     trace so that the digest covers it; ``trace_path`` also writes it there (by suffix: .json

@@ -160,7 +160,7 @@ class TimeModule(StandIn):
     timezone = altzone = daylight = 0
     tzname = ("UTC", "UTC")
 
-    def gmtime(self, secs: Any = None, /) -> Any:
+    def gmtime(self, secs: Any = None, /) -> _real_time.struct_time:
         return _gmtime(self.time() if secs is None else secs)
 
     localtime = gmtime

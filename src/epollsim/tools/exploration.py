@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..kernel import Kernel
 from ..sched.systematic import Systematic, SystematicResult, search
 from .pool import explore_inline, explore_pool
 from .runner import Outcome, Program, program_ref
+
+_T = TypeVar("_T")  # what a program returns
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def explore_systematic(
     return search(run, preemptions, max_runs, stop_at_first)
 
 
-def run_seed(program: Callable[[Kernel], Any], seed: int, schedule: str = "random") -> Any:
+def run_seed(program: Callable[[Kernel], _T], seed: int, schedule: str = "random") -> _T:
     """Run ``program`` once on a fresh kernel with a random schedule drawn from ``seed``."""
     return program(Kernel(seed, schedule=schedule))
 

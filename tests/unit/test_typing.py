@@ -42,6 +42,7 @@ s = k.socket.socket(k.socket.AF_INETT)  # attr-defined
 x: bytes = k.asyncio.run(k.asyncio.sleep(1, 3))  # assignment
 k.selectors.DefaultSelector().register(r, "read")  # arg-type
 ep.poll(0, maxevents="3")  # arg-type
+k.time.sleep("1")  # arg-type
 """
 
 

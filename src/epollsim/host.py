@@ -10,7 +10,7 @@ each has its own name, fd table and limits, and its own ``os``, ``select``,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock, WallClock
 from .compat._convert import c_int
@@ -31,6 +31,9 @@ from .process import Process
 from .sched.scheduler import Scheduler
 from .syscalls import Syscalls
 from .syscalls.preempt import preemptive_class
+
+if TYPE_CHECKING:
+    from .compat.threading import Thread
 
 
 class Host:
@@ -93,7 +96,7 @@ class Host:
     # -- threads, crashes and restarts -----------------------------------------------
 
     def start(self, target: Callable[..., Any], *args: Any, name: str | None = None,
-              daemon: bool = True) -> Any:
+              daemon: bool = True) -> Thread:
         """Run ``target(*args)`` in a new model thread on this host; returns the ``Thread``.
 
         A thread runs on the host that started it (the main thread on the first host), and
@@ -154,13 +157,14 @@ class Host:
 
     is_first = False  # the kernel's first host (Kernel sets it): threads with no host run there
     hosts: dict[str, Host]  # the kernel's hosts, this one among them (Kernel.add_host sets it)
-    def start_main(self, target: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
+    def start_main(self, target: Callable[..., Any], *args: Any, name: str | None = None) -> Thread:
         """Start the host's program: ``target(*args)`` in a new model thread that becomes the
         host's main thread, the one its signals go to, where its Python handlers run and where
         its ``signal.signal`` and ``set_wakeup_fd`` may be called (until then every host's main
         thread is the kernel's). It runs on the host, as ``start`` does. Returns the
         ``k.threading.Thread``; the thread is named ``"<host>:main"`` unless ``name`` says otherwise."""
         thread = self.start(target, *args, name=name or f"{self.name}:main", daemon=False)
+        assert thread._green is not None  # started
         self.process.signals.main = thread._green
         return thread
 

@@ -200,6 +200,8 @@ def hosts_and_asyncio(k: Kernel) -> bytes:
     finally:
         loop.close()
     other = k.host("server")
+    started = other.start(k.time.sleep, 1.0, name="sleeper")
+    started.join()
     addresses: tuple[str, ...] = other.addresses
     print(addresses, other.up)
     return line
@@ -252,6 +254,8 @@ def exploring() -> None:
     print(result.runs, "seeds,", len(result.failures), "failed; the first:")
     print(result.failures[0])
     epollsim.run_seed(take_the_last_ticket, 0)
+    tid: int = epollsim.run_seed(lambda kernel: kernel.threading.get_ident(), 0)
+    print(tid)
     systematic = epollsim.explore_systematic(take_the_last_ticket, preemptions=2)
     for chooser, error in systematic.failures:
         take_the_last_ticket(epollsim.Kernel(schedule=epollsim.Systematic(chooser.choices)))

@@ -5,7 +5,8 @@ programs against it: ``tests/data/typing_user_program.py`` (the docs' kind of pr
 threads, asyncio, selectors, time, os, hosts, explore), a program naming every attribute each stand-in
 module has on this Python (so a constant, class or function added to a stand-in without a type is
 an error, and so is one that mypy sees as ``Any``), and a program with real mistakes, which mypy must
-report (so this test can fail).
+report (so this test can fail). mypy checks for the running Python's version, whose stand-ins have
+that version's names: the test runs on 3.10 to 3.13 alike (.ci/other-pythons runs it on each).
 """
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from mypy import api as mypy_api  # the test extra's
 
 import epollsim
 from epollsim.compat._module import _Unmodelled
-
-mypy_api = pytest.importorskip("mypy.api")
 
 ROOT = pathlib.Path(__file__).parents[2]
 USER_PROGRAM = ROOT / "tests" / "data" / "typing_user_program.py"
@@ -42,6 +42,7 @@ s = k.socket.socket(k.socket.AF_INETT)  # attr-defined
 x: bytes = k.asyncio.run(k.asyncio.sleep(1, 3))  # assignment
 k.selectors.DefaultSelector().register(r, "read")  # arg-type
 ep.poll(0, maxevents="3")  # arg-type
+k.time.sleep("1")  # arg-type
 """
 
 
@@ -118,9 +119,11 @@ def test_a_users_mistakes_are_reported(mypy_runs: tuple[str, str]) -> None:
     assert errors_by_file(programs).get("mistakes.py", []) == expected, programs
 
 
-def test_the_declared_constants_are_the_ones_each_stand_in_has() -> None:
-    """The ``NAME: ClassVar[int]`` lists on the stand-in classes (declared for type checkers, set
-    after the class is made) name exactly the constants the class has on this Python, with their types."""
+def test_every_declared_constant_is_one_the_stand_in_has_on_this_python() -> None:
+    """The ``NAME: ClassVar[int]`` lists on the stand-in classes (declared for type checkers, set on
+    the class after it is made) name only constants the class has on this Python, of the declared
+    type: mypy accepts no name that would fail when the program runs. (That every constant a
+    stand-in has is declared is the names test's.)"""
     k = epollsim.Kernel()
     for module in ("os", "select", "socket", "time", "fcntl", "signal"):
         cls = type(getattr(k, module))
@@ -128,16 +131,8 @@ def test_the_declared_constants_are_the_ones_each_stand_in_has() -> None:
             name: hint for name, hint in cls.__annotations__.items()
             if name.isupper() and hint.startswith("ClassVar[")
         }
-        assert declared, module
+        assert len(declared) > 5, module
         for name, hint in declared.items():
-            value = inspect.getattr_static(cls, name)
+            value = inspect.getattr_static(cls, name, None)
             kind = hint[len("ClassVar["):-1].rsplit(".", 1)[-1]
             assert type(value).__name__ == kind, (module, name, value, hint)
-        set_later = {
-            name for name, value in vars(cls).items()
-            if name.isupper() and isinstance(value, int) and name not in cls.__annotations__
-        }
-        # What the class body assigns itself mypy sees already; everything set later is declared.
-        assigned_in_body = {name for name in set_later if re.search(
-            rf"^    {name} = ", inspect.getsource(inspect.getmodule(cls)), re.M)}
-        assert set_later - assigned_in_body == set(), module

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import select as _real_select
 from errno import ENOENT
-from typing import Any, ClassVar
+from typing import Any, ClassVar, SupportsIndex
 
 from ..abi import epoll as _abi_epoll
 from ..abi import poll as _abi_poll
@@ -174,7 +174,7 @@ class poll:
             raise KeyError(fd)
         del self._fds[fd]
 
-    def poll(self, timeout: Any = None) -> list[tuple[int, int]]:
+    def poll(self, timeout: float | SupportsIndex | None = None) -> list[tuple[int, int]]:
         ms = -1
         if timeout is not None:
             ms = ns_to_ms_checked(time_to_ns(timeout, _NS_PER_MS), ceiling=False)
@@ -261,7 +261,9 @@ class SelectModule(StandIn):
     def poll(self) -> _PollObject:
         return self._poll_cls._create()
 
-    def select(self, rlist: Any, wlist: Any, xlist: Any, timeout: Any = None, /) -> tuple[list[Any], ...]:
+    def select(
+        self, rlist: Any, wlist: Any, xlist: Any, timeout: float | SupportsIndex | None = None, /
+    ) -> tuple[list[Any], ...]:
         """select.select over the model's poll: the objects of each list that are ready."""
         if timeout is None:
             ms = -1

@@ -139,6 +139,12 @@ class SSLSocketMixin:
     _plain: type[Any]  # the host's socket class, which this one extends
     _sslobj: Any
     _context: Any
+    _session: Any
+    _connected: bool
+    server_side: bool
+    server_hostname: Any
+    do_handshake_on_connect: bool
+    suppress_ragged_eofs: bool
 
     if TYPE_CHECKING:  # the socket class's (socket_object.py), which this is mixed with
         _closed: bool
@@ -148,12 +154,6 @@ class SSLSocketMixin:
         def gettimeout(self) -> float | None: ...
         def settimeout(self, value: Any, /) -> None: ...
         def close(self) -> None: ...
-    _session: Any
-    _connected: bool
-    server_side: bool
-    server_hostname: Any
-    do_handshake_on_connect: bool
-    suppress_ragged_eofs: bool
 
     # The running CPython's own methods: none calls super(), so they work on this class too.
     __init__ = _Real.__init__

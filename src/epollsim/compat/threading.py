@@ -229,7 +229,9 @@ class ThreadingModule(StandIn):
     BoundedSemaphore: on_first_use[type[BoundedSemaphore]] = on_first_use(
         lambda m: type("BoundedSemaphore", (BoundedSemaphore, m.Semaphore), {"_module": m, "__module__": "threading"})
     )
-    Timer: on_first_use[type[Timer]] = on_first_use(lambda m: type("Timer", (Timer, m.Thread), {"_module": m, "__module__": "threading"}))
+    Timer: on_first_use[type[Timer]] = on_first_use(
+        lambda m: type("Timer", (Timer, m.Thread), {"_module": m, "__module__": "threading"})
+    )
     Barrier: on_first_use[type[Barrier]] = on_first_use(
         lambda m: type("Barrier", (Barrier,), {"_module": m, "__module__": "threading"})
     )

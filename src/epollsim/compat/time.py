@@ -6,7 +6,7 @@ import sys
 import time as _real_time
 import types
 from errno import EINVAL
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, SupportsIndex, cast
 
 from ..abi import timerfd as _abi_clocks
 from ..abi.timerfd import (
@@ -136,7 +136,7 @@ class TimeModule(StandIn):
     def time(self) -> float:
         return as_seconds_double(self.time_ns())
 
-    def sleep(self, secs: Any, /) -> None:
+    def sleep(self, secs: float | SupportsIndex, /) -> None:  # a float or an int-like (time_to_ns)
         if (secs.__class__ is int or secs.__class__ is float) and secs == 0:
             self._sched.yield_now()  # sleep(0), the usual hand-over, without the conversion
             return
@@ -160,7 +160,7 @@ class TimeModule(StandIn):
     timezone = altzone = daylight = 0
     tzname = ("UTC", "UTC")
 
-    def gmtime(self, secs: Any = None, /) -> Any:
+    def gmtime(self, secs: Any = None, /) -> _real_time.struct_time:
         return _gmtime(self.time() if secs is None else secs)
 
     localtime = gmtime

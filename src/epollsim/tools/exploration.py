@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..kernel import Kernel
 from ..sched.named import DEFAULT_DEPTH, pct_name
@@ -19,6 +19,8 @@ from ..sched.systematic import Systematic, SystematicResult, search, shrink_firs
 from .pool import explore_inline, explore_pool
 from .runner import Outcome, Program, program_ref, replay_command, run_with_error
 from .systematic_parts import PartResult, Roots, explore_parts, map_parts_in_pool
+
+_T = TypeVar("_T")  # what a program returns
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def explore_systematic(
     return found
 
 
-def run_seed(program: Callable[[Kernel], Any], seed: int = 0, schedule: str = "random") -> Any:
+def run_seed(program: Callable[[Kernel], _T], seed: int = 0, schedule: str = "random") -> _T:
     """Run ``program`` once on a fresh kernel with a random schedule drawn from ``seed`` (or the
     schedule named, ``"pct:5"``, ``"systematic:3=1"``: sched/named.py)."""
     return program(Kernel(seed, schedule=schedule))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import shlex
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .marker import chunk_id
+
+if TYPE_CHECKING:
+    from .pytest_plugin import _State
 
 
 def node_seed(nodeid: str) -> int:
@@ -14,21 +17,21 @@ def node_seed(nodeid: str) -> int:
     return zlib.crc32(nodeid.encode("utf-8"))
 
 
-def replay_nodeid(state: Any) -> str:
+def replay_nodeid(state: _State) -> str:
     """The node id that reruns the failing seed alone (a chunk's id becomes that seed's)."""
     if state.chunked:
         return state.nodeid.replace(chunk_id(state.seeds), f"seed={state.seed}", 1)
     return state.nodeid
 
 
-def replay_command(state: Any) -> str:
+def replay_command(state: _State) -> str:
     if state.schedule:  # a systematic schedule (run with the node's seed unless --epollsim-seed said)
         seed = "" if state.seed == node_seed(state.nodeid) else f" --epollsim-seed {state.seed}"
         return f"pytest {shlex.quote(state.nodeid)} --epollsim-schedule {state.schedule}{seed}"
     return f"pytest {shlex.quote(replay_nodeid(state))} --epollsim-seed {state.seed}"
 
 
-def trace_file(state: Any) -> str | None:
+def trace_file(state: _State) -> str | None:
     """Write the failing run's trace (under --epollsim-trace DIR, or pytest's basetemp); its path
     (None when tracing is off)."""
     tracer = getattr(state.kernel, "trace", None)
@@ -45,7 +48,7 @@ def trace_file(state: Any) -> str | None:
     return path
 
 
-def report_text(state: Any, error: BaseException | None) -> str:
+def report_text(state: _State, error: BaseException | None) -> str:
     lines = [
         f"schedule: {state.schedule} ({state.search_note})" if state.schedule else
         f"seed: {state.seed} (schedule {state.options.schedule!r})",

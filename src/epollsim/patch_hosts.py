@@ -20,6 +20,16 @@ which are the kernel's), the patch installs a *router* instead:
   MySock(socket.socket)`` inside the patch) is made concrete per host on first
   use: ``MySock`` itself first in the MRO, then that host's class, so its
   methods and ``super()`` work as they would over the real class;
+- ``socket.socket`` (and ``SocketType``) is no router but **one class for every
+  host**: libraries check ``type(sock) is socket.socket`` (trio's
+  ``from_stdlib_socket``), so every socket the program gets must be of that very
+  class. It is the model's socket class with the host's stand-in kept on each
+  socket (``_module``, ``_sys`` slots) instead of on a class per host: a new
+  socket takes the running thread's host, a socket the model makes for another
+  (accept, dup, socketpair, fromfd) takes that one's (``_module=`` to
+  ``__new__``). While the patch is active it is every host's ``socket.socket``
+  too, so what the model makes (an accepted socket) is of the same class; a
+  host booted during the patch (a restart) gets it at its first socket;
 - asyncio's **policy** is routed the same way, one model policy per host.
 
 Routers exist only while a patch of a kernel with more than one host is active;
@@ -27,9 +37,10 @@ a one-host kernel keeps today's direct replacements, at no cost.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
+from .compat.socket_object import socket as _model_socket
 from .errors import Unsupported
 from .sched.scheduler import Scheduler
 
@@ -37,10 +48,13 @@ from .sched.scheduler import Scheduler
 class HostRouter:
     """Which host the running thread is on; and routers over the hosts' stand-ins."""
 
-    def __init__(self, sched: Scheduler, default: Any, hosts: dict[str, Any]) -> None:
+    def __init__(self, sched: Scheduler, default: Any, hosts: dict[str, Any],
+                 assign: Callable[[MutableMapping[str, Any], str, Any], None]) -> None:
         self.sched = sched
         self.default = default  # the patch's host: threads that run on no host in particular
         self.hosts = hosts  # the kernel's dict: hosts added during the patch are routed to as well
+        self.assign = assign  # the patch's: sets a name until the patch exits
+        self._socket: type | None = None  # the hosts' one socket class, made on first use
 
     def host(self) -> Any:
         host = self.sched.current.host
@@ -56,6 +70,8 @@ class HostRouter:
             getattr(modules[0], name)
         except (Unsupported, AttributeError):
             return template
+        if module == "socket" and name in ("socket", "SocketType"):
+            return self.socket_class()
         if isinstance(template, type):
             return _router_class(self, module, name, template)
         return self._function(module, name, template)
@@ -72,6 +88,22 @@ class HostRouter:
             except (AttributeError, TypeError):
                 pass
         return routed
+
+    def socket_class(self) -> type:
+        """The one ``socket.socket`` of every host while the patch is active (see the module comment)."""
+        if self._socket is None:
+            self._socket = _shared_socket_class(self)
+            for host in self.hosts.values():
+                self.adopt(host.socket)
+        return self._socket
+
+    def adopt(self, module: Any) -> None:
+        """Make the shared class a host's stand-in's ``socket`` and ``SocketType`` until the patch exits."""
+        namespace = vars(module)
+        if namespace.get("socket") is not self._socket:
+            for name in ("socket", "SocketType"):
+                getattr(module, name)  # made on first use: the patch restores it on exit
+                self.assign(namespace, name, self._socket)
 
     def policy(self) -> Any:
         """asyncio's event loop policy: each host's own (its loops, one current loop per thread)."""
@@ -139,3 +171,23 @@ def _router_class(router: HostRouter, module: str, name: str, template: type) ->
     cls._router, cls._module_name, cls._name, cls._root, cls._concrete = router, module, name, cls, {}
     return cls
 
+
+
+def _shared_socket_class(router: HostRouter) -> type:
+    """The model's socket class with the host's stand-in on each socket, not on the class."""
+    base_new = _model_socket.__new__
+
+    def __new__(cls: type, *args: Any, _module: Any = None, **kwargs: Any) -> Any:  # noqa: N807
+        self = base_new(cls)
+        if _module is None:
+            _module = router.host().socket
+            if vars(_module).get("socket") is not shared:  # a host booted during the patch
+                router.adopt(_module)
+        self._module, self._sys = _module, _module._sys
+        return self
+
+    shared: type = type("socket", (_model_socket,), {
+        "__slots__": ("_module", "_sys"), "__new__": __new__, "__module__": "socket",
+        "__qualname__": "socket", "__doc__": _model_socket.__doc__,
+    })
+    return shared

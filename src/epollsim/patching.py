@@ -87,7 +87,7 @@ from .patch_fds import SharedFds
 from .patch_hosts import HostRouter
 from .patch_methods import method_swaps, rebind_methods
 from .patch_processes import refuse_processes
-from .patch_threads import patch_threads
+from .patch_threads import model_locals, patch_threads
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -243,7 +243,7 @@ class Patch:
             if self._thread_host is None:
                 self._thread.host = self.host  # the patching thread, and those it starts, run on this host
             hosts = getattr(self.host, "hosts", {})
-            self._router = HostRouter(sched, self.host, hosts) if len(hosts) > 1 else None
+            self._router = HostRouter(sched, self.host, hosts, self._assign) if len(hosts) > 1 else None
         try:
             patch_gc.enter(self)  # first: every object made before the patch is frozen, collection off
             self._patch_modules()
@@ -254,6 +254,7 @@ class Patch:
             patch_random.reseed_held(self)
             patch_clocks.enter(self)
             self._rebind_copies()
+            model_locals(self.host.threading, self._module_namespaces(), self._assign)
             patch_clocks.rebind_held(self)
             self._rebind_methods()
             patch_gc.collect_at_exit(self)

@@ -66,13 +66,21 @@ class SocketModule(SocketFunctions, StandIn):
         family, type, proto = format_i(family), format_i(type), format_i(proto)
         a, b = self._sys.socketpair(family, type | SOCK_CLOEXEC, proto)
         return (
-            self.socket._from_fd(a, family, type, proto),
-            self.socket._from_fd(b, family, type, proto),
+            self.socket._from_fd(a, family, type, proto, self),
+            self.socket._from_fd(b, family, type, proto, self),
         )
 
     def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> SocketObject:
         nfd = self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
-        return self.socket(family, type, proto, fileno=nfd)
+        return self._new_socket(family, type, proto, fileno=nfd)
+
+    def _new_socket(self, *args: Any, **kwargs: Any) -> SocketObject:
+        """``self.socket(*args, **kwargs)``, on this host even where several hosts share the class
+        (under a patch of several hosts: patch_hosts.py)."""
+        cls = self.socket
+        sock = cls.__new__(cls, _module=self)
+        sock.__init__(*args, **kwargs)
+        return sock
 
     # Modules/socketmodule.c and Lib/socket.py, over the stand-in's sockets (compat/socket_msg.py).
     CMSG_LEN = staticmethod(cmsg_len)

@@ -84,6 +84,7 @@ from . import patch_clocks, patch_gc, patch_random
 from .errors import EscapeError, Unsupported
 from .patch_escapes import Seal
 from .patch_fds import SharedFds
+from .patch_fds.hosts import routed_fd_calls
 from .patch_hosts import HostRouter
 from .patch_methods import method_swaps, rebind_methods
 from .patch_processes import refuse_processes
@@ -371,7 +372,10 @@ class Patch:
         if process is None:  # a target without a model (diff's real side)
             return
         self._fds = SharedFds(self.host, process.fdtable)
-        for namespace, name, original, replacement in self._fds.enter(self._original):
+        calls = self._fds.enter(self._original)
+        if self._router is not None:  # several hosts: each call on the running thread's host's table
+            calls = routed_fd_calls(self._fds, calls, self._router.host)
+        for namespace, name, original, replacement in calls:
             self._assign(namespace, name, replacement)
             self._swaps[id(original)] = (original, replacement)
 

@@ -25,11 +25,12 @@ which are the kernel's), the patch installs a *router* instead:
   ``from_stdlib_socket``), so every socket the program gets must be of that very
   class. It is the model's socket class with the host's stand-in kept on each
   socket (``_module``, ``_sys`` slots) instead of on a class per host: a new
-  socket takes the running thread's host, a socket the model makes for another
-  (accept, dup, socketpair, fromfd) takes that one's (``_module=`` to
-  ``__new__``). While the patch is active it is every host's ``socket.socket``
-  too, so what the model makes (an accepted socket) is of the same class; a
-  host booted during the patch (a restart) gets it at its first socket;
+  socket takes the running thread's host, and the sockets the model makes
+  (accept, dup, socketpair, fromfd) are of this class too while the patch is
+  active, each on its own host (the stand-in's ``_shared``, and ``_module=`` to
+  ``__new__``). A host's own ``host.socket.socket`` stays that host's class (a
+  program may use a host's stand-ins by name); a host booted during the patch
+  (a restart) is given the class at its first ``socket.socket()``;
 - asyncio's **policy** is routed the same way, one model policy per host.
 
 Routers exist only while a patch of a kernel with more than one host is active;
@@ -98,25 +99,23 @@ class HostRouter:
         return self._socket
 
     def adopt(self, module: Any) -> None:
-        """Make the shared class a host's stand-in's ``socket`` and ``SocketType`` until the patch exits."""
-        namespace = vars(module)
-        if namespace.get("socket") is not self._socket:
-            for name in ("socket", "SocketType"):
-                getattr(module, name)  # made on first use: the patch restores it on exit
-                self.assign(namespace, name, self._socket)
+        """Make the sockets a host's stand-in makes of the shared class, until the patch exits."""
+        if module._shared is not self._socket:
+            self.assign(vars(module), "_shared", self._socket)
 
     def policy(self) -> Any:
         """asyncio's event loop policy: each host's own (its loops, one current loop per thread)."""
-        policies: dict[int, Any] = {}
+        policies: dict[int, tuple[Any, Any]] = {}  # id(host) -> (its asyncio stand-in, its policy)
         router = self
 
         class RoutedPolicy:
             def __getattr__(self, name: str) -> Any:
                 host = router.host()
-                policy = policies.get(id(host))
-                if policy is None:
-                    policy = policies[id(host)] = host.asyncio.EventLoopPolicy()
-                return getattr(policy, name)
+                module = host.asyncio
+                known = policies.get(id(host))
+                if known is None or known[0] is not module:  # new, or the host restarted
+                    known = policies[id(host)] = (module, module.EventLoopPolicy())
+                return getattr(known[1], name)
 
         return RoutedPolicy()
 
@@ -128,7 +127,7 @@ class _RouterMeta(type):
     _module_name: str
     _name: str
     _root: type  # the router class itself (a derived class keeps it)
-    _concrete: dict[int, type]  # id(host) -> the class this (derived) router is on that host
+    _concrete: dict[int, tuple[Any, type]]  # id(host) -> (its stand-in module, the class on that host)
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         if "_routed_for" in cls.__dict__:  # a concrete class: make an instance, as any class does
@@ -136,16 +135,18 @@ class _RouterMeta(type):
         return cls._on(cls._router.host())(*args, **kwargs)
 
     def _on(cls, host: Any) -> type:
-        target = cls._concrete.get(id(host))
-        if target is None:
-            base = getattr(getattr(host, cls._module_name), cls._name)
-            if cls is cls._root:
-                target = base
-            else:  # a program's class derived from the router: itself first, then the host's class
-                target = _RouterMeta(cls.__name__, (cls, base), {
-                    "_routed_for": host, "__module__": cls.__module__, "__qualname__": cls.__qualname__,
-                })
-            cls._concrete[id(host)] = target
+        module = getattr(host, cls._module_name)
+        known = cls._concrete.get(id(host))
+        if known is not None and known[0] is module:
+            return known[1]
+        base = getattr(module, cls._name)  # (a host that restarted has new stand-ins: new classes)
+        if cls is cls._root:
+            target = base
+        else:  # a program's class derived from the router: itself first, then the host's class
+            target = _RouterMeta(cls.__name__, (cls, base), {
+                "_routed_for": host, "__module__": cls.__module__, "__qualname__": cls.__qualname__,
+            })
+        cls._concrete[id(host)] = (module, target)
         return target
 
     def __instancecheck__(cls, obj: Any) -> bool:
@@ -181,7 +182,7 @@ def _shared_socket_class(router: HostRouter) -> type:
         self = base_new(cls)
         if _module is None:
             _module = router.host().socket
-            if vars(_module).get("socket") is not shared:  # a host booted during the patch
+            if _module._shared is not shared:  # a host booted during the patch
                 router.adopt(_module)
         self._module, self._sys = _module, _module._sys
         return self

@@ -48,6 +48,9 @@ class SocketModule(SocketFunctions, StandIn):
         # The real module while a k.patch() of this host is active (patching.py): where the
         # model's own code looks names up at call time (module_view.py).
         self._patched_into: Any = None
+        # Under a patch of several hosts, ``socket.socket``: the class of the sockets the model makes
+        # for this host (accept, socketpair, fromfd), so they are the program's class (patch_hosts.py).
+        self._shared: type[SocketObject] | None = None
 
     # This host's socket class, made on first use (compat/_module.py).
     socket: on_first_use[type[SocketObject]] = on_first_use(
@@ -66,8 +69,8 @@ class SocketModule(SocketFunctions, StandIn):
         family, type, proto = format_i(family), format_i(type), format_i(proto)
         a, b = self._sys.socketpair(family, type | SOCK_CLOEXEC, proto)
         return (
-            self.socket._from_fd(a, family, type, proto, self),
-            self.socket._from_fd(b, family, type, proto, self),
+            (self._shared or self.socket)._from_fd(a, family, type, proto, self),
+            (self._shared or self.socket)._from_fd(b, family, type, proto, self),
         )
 
     def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> SocketObject:
@@ -75,9 +78,9 @@ class SocketModule(SocketFunctions, StandIn):
         return self._new_socket(family, type, proto, fileno=nfd)
 
     def _new_socket(self, *args: Any, **kwargs: Any) -> SocketObject:
-        """``self.socket(*args, **kwargs)``, on this host even where several hosts share the class
-        (under a patch of several hosts: patch_hosts.py)."""
-        cls = self.socket
+        """``self.socket(*args, **kwargs)``, or under a patch of several hosts a socket of the class
+        they share, on this host (patch_hosts.py)."""
+        cls = self._shared or self.socket
         sock = cls.__new__(cls, _module=self)
         sock.__init__(*args, **kwargs)
         return sock

@@ -32,6 +32,7 @@ shutdown never waits on a model lock.
 from __future__ import annotations
 
 import _thread
+import itertools
 import sys
 import threading
 from collections.abc import Callable, MutableMapping
@@ -58,6 +59,10 @@ OS_THREAD_NAMERS: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "s
 # looked up at call time (trio's ``start_thread_soon``), whose workers are model threads; the original
 # comes back on exit.
 THREAD_CACHES: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "THREAD_CACHE"),)
+# Libraries' module-level counters that number the worker threads they name ("Trio thread 3"): each
+# starts again from 0 under every patch, so a seed's thread names (in its trace) do not depend on
+# how many workers earlier runs in the process started.
+THREAD_COUNTERS: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "name_counter"),)
 
 
 def _stub(qualname: str) -> Callable[..., Any]:
@@ -107,6 +112,10 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
         cache = vars(module).get(name) if module is not None else None
         if cache is not None:
             assign(vars(module), name, type(cache)())
+    for module_name, name in THREAD_COUNTERS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(vars(module).get(name), itertools.count):
+            assign(vars(module), name, itertools.count())
 
     def cleanup() -> None:
         started = {id(t) for t in model.started}

@@ -86,6 +86,7 @@ from .patch_escapes import Seal
 from .patch_fds import SharedFds
 from .patch_fds.hosts import routed_fd_calls
 from .patch_hosts import HostRouter
+from .patch_libraries import fresh_library_state
 from .patch_methods import method_swaps, rebind_methods
 from .patch_processes import refuse_processes
 from .patch_threads import model_locals, patch_threads
@@ -352,6 +353,7 @@ class Patch:
         # _thread and threading's private copies of it: any Thread class runs on model threads.
         self._cleanups.append(patch_threads(self.host.threading, self._assign, self._swaps))
         refuse_processes(self._assign, self._swaps)  # no real process, ever (patch_processes.py)
+        self._cleanups.append(fresh_library_state(self._assign))  # Twisted's reserved fd (patch_libraries.py)
         self._sealed = True
 
     def _patch_ssl(self) -> None:

@@ -198,8 +198,32 @@ def test_a_partition_that_heals_delays_the_echo() -> None:
         factory = protocol.ClientFactory()
         factory.protocol = Once
         reactor.callLater(0.1, reactor.connectTCP, "server", 8080, factory)
+        reactor.callLater(30, reactor.stop)  # a failure fails the test, rather than hanging it
         reactor.run()
         time.sleep(0.1)
     assert len(seen) == 1 and seen[0][0] == b"THROUGH THE PARTITION"
     assert 3.1 < seen[0][1] < 5  # retransmitted after the heal (at 3.11 s): TCP's backoff decides when
     assert server_log and server_log[0].startswith("server stopped")
+
+
+def test_twisteds_reserved_fd_is_the_runs_own_and_closed_after_it() -> None:
+    """Twisted reserves a real fd (``open(os.devnull)``) at its first ``listenTCP``, for the process's
+    life: a run gets a reservation of its own, released on exit (patch_libraries.py)."""
+    import os
+
+    from twisted.internet import tcp
+
+    def real_fds() -> list[str]:
+        return sorted(os.listdir("/proc/self/fd"))
+
+    original = tcp._reservedFD
+    before = real_fds()
+    k = epollsim.Kernel()
+    with k.patch():
+        reactor = EPollReactor()
+        factory = protocol.ServerFactory()
+        factory.protocol = Upper
+        reactor.listenTCP(80, factory)
+        assert tcp._reservedFD is not original and tcp._reservedFD.available()
+    assert tcp._reservedFD is original
+    assert real_fds() == before

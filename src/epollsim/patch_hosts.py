@@ -184,7 +184,7 @@ def _shared_socket_class(router: HostRouter) -> type:
             _module = router.host().socket
             if _module._shared is not shared:  # a host booted during the patch
                 router.adopt(_module)
-        self._module, self._sys = _module, _module._sys
+        self._module, self._sys = _module, _module._sys  # type: ignore[misc]  # slots of this class
         return self
 
     shared: type = type("socket", (_model_socket,), {

@@ -82,7 +82,7 @@ class SocketModule(SocketFunctions, StandIn):
         they share, on this host (patch_hosts.py)."""
         cls = self._shared or self.socket
         sock = cls.__new__(cls, _module=self)
-        sock.__init__(*args, **kwargs)
+        sock.__init__(*args, **kwargs)  # type: ignore[misc]
         return sock
 
     # Modules/socketmodule.c and Lib/socket.py, over the stand-in's sockets (compat/socket_msg.py).

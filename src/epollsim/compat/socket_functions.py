@@ -115,7 +115,7 @@ class SocketFunctions:
     """The module-level functions of ``k.socket`` (mixed into SocketModule)."""
 
     socket: type[socket]
-    _new_socket: Callable[..., socket]  # SocketModule's: self.socket(...) on this host
+    _new_socket: Callable[..., Any]  # SocketModule's: self.socket(...) on this host
     _hostname: str
     _resolver: Resolver
 

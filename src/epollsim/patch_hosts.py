@@ -30,7 +30,7 @@ which are the kernel's), the patch installs a *router* instead:
   active, each on its own host (the stand-in's ``_shared``, and ``_module=`` to
   ``__new__``). A host's own ``host.socket.socket`` stays that host's class (a
   program may use a host's stand-ins by name); a host booted during the patch
-  (a restart) is given the class at its first ``socket.socket()``;
+  (a restart) is given the class at its first call of a ``socket`` name;
 - asyncio's **policy** is routed the same way, one model policy per host.
 
 Routers exist only while a patch of a kernel with more than one host is active;
@@ -79,9 +79,15 @@ class HostRouter:
 
     def _function(self, module: str, name: str, template: Any) -> Callable[..., Any]:
         host = self.host
+        if module == "socket":  # socketpair, fromfd: sockets of the shared class, on a rebooted host too
+            def stand_in() -> Any:
+                return self.socket_module()
+        else:
+            def stand_in() -> Any:
+                return getattr(host(), module)
 
         def routed(*args: Any, **kwargs: Any) -> Any:
-            return getattr(getattr(host(), module), name)(*args, **kwargs)
+            return getattr(stand_in(), name)(*args, **kwargs)
 
         for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
             try:
@@ -97,6 +103,14 @@ class HostRouter:
             for host in self.hosts.values():
                 self.adopt(host.socket)
         return self._socket
+
+    def socket_module(self) -> Any:
+        """The running thread's host's socket stand-in, making the shared class if a host booted during
+        the patch (a restart) has not got it yet."""
+        module = self.host().socket
+        if self._socket is not None and module._shared is not self._socket:
+            self.adopt(module)
+        return module
 
     def adopt(self, module: Any) -> None:
         """Make the sockets a host's stand-in makes of the shared class, until the patch exits."""
@@ -181,9 +195,7 @@ def _shared_socket_class(router: HostRouter) -> type:
     def __new__(cls: type, *args: Any, _module: Any = None, **kwargs: Any) -> Any:  # noqa: N807
         self = base_new(cls)
         if _module is None:
-            _module = router.host().socket
-            if _module._shared is not shared:  # a host booted during the patch
-                router.adopt(_module)
+            _module = router.socket_module()
         self._module, self._sys = _module, _module._sys  # type: ignore[misc]  # slots of this class
         return self
 

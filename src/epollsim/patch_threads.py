@@ -131,15 +131,28 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
     return cleanup
 
 
+def _subclasses(cls: type) -> set[type]:
+    """``cls`` and every class derived from it, at any depth."""
+    found: set[type] = {cls}
+    todo: list[type] = [cls]
+    while todo:
+        subs: list[type] = todo.pop().__subclasses__()
+        for sub in subs:
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
 def model_locals(threading_model: ThreadingModule,
                  namespaces: list[tuple[str, dict[str, Any]]], assign: Assign) -> None:
     """Module globals that are real thread-local objects become fresh model ones (see the module comment)."""
     classes: dict[type, type] = {}
     made: dict[int, Any] = {}  # id(original) -> its model local: modules that copied it share it
+    kinds = _subclasses(_REAL_LOCAL)  # type tests only: isinstance asks a lazy proxy's __class__ (it may import)
     for _, namespace in namespaces:
-        for name, value in list(namespace.items()):
-            if not isinstance(value, _REAL_LOCAL):
-                continue
+        found = [(name, value) for name, value in namespace.items() if type(value) in kinds]
+        for name, value in found:
             if id(value) in made:
                 assign(namespace, name, made[id(value)])
                 continue

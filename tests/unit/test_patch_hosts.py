@@ -167,3 +167,31 @@ def test_every_hosts_sockets_are_of_the_one_socket_class() -> None:
     assert out["types"] == [True] * 5 and out["own"] == (True, False)
     assert out["accepted on"] == ("10.0.0.2", 80) and out["after"] == [True, True]
     assert socket.socket.__module__ == "socket" and not hasattr(socket.socket, "_shared")
+
+
+def test_an_asyncio_server_runs_again_on_its_restarted_host() -> None:
+    """A restarted host has new stand-ins: asyncio's routed policy and loop class are the new ones."""
+    k = epollsim.Kernel()
+    server = k.add_host("server")
+    replies: list[bytes] = []
+    listening: list[bool] = []
+
+    async def serve_here() -> None:
+        listener = await asyncio.start_server(shout, "0.0.0.0", 8080)
+        listening.append(listener.sockets[0].fileno() in server.process.fdtable.files)  # this boot's table
+        await asyncio.sleep(3600)
+
+    async def ask() -> None:
+        reader, writer = await asyncio.open_connection("server", 8080)
+        writer.write(b"hi\n")
+        replies.append(await reader.readline())
+        writer.close()
+
+    with k.patch():
+        for _ in range(2):
+            server.start(asyncio.run, serve_here())
+            time.sleep(0.01)
+            asyncio.run(ask())
+            server.crash()
+            server.restart()
+    assert replies == [b"HI\n", b"HI\n"] and listening == [True, True]

@@ -47,7 +47,8 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. ``_thread``
    and ``threading``'s private copies of it become the model's (patch_threads.py),
    so a ``Thread`` subclass defined before the patch, deriving from the real class,
-   starts a model thread too; and nothing starts a real process (patch_processes.py).
+   starts a model thread too, and thread-locals held in module globals are per model
+   thread; nothing starts a real process (patch_processes.py).
 
 4. **Randomness, clocks and garbage collection** (``patch_random.py``,
    ``patch_clocks.py``, ``patch_gc.py``, each entered with one call below): the

@@ -21,7 +21,7 @@ Two more places hold clocks:
 2. **Clocks held in class attributes and default arguments** (Twisted's
    ``seconds = staticmethod(time.time)``, ``sched.scheduler(timefunc=monotonic)``):
    every class and function *defined* in each scanned module (so each is seen
-   once) is searched for a replaced clock (or entropy) function: a class
+   once) is searched for a replaced clock (or entropy, socket or select) function: a class
    attribute that is one, or a ``staticmethod`` of one, and a function's or
    method's ``__defaults__``/``__kwdefaults__`` holding one. Each is rebound to
    the replacement; on exit they are put back, and the same search with the
@@ -47,8 +47,9 @@ from typing import Any, Protocol
 
 from .compat.datetime import DatetimeClocks
 
-# The functions whose copies in classes and defaults are rebound: time's, and the entropy's.
-_HELD_MODULES = ("time",)
+# The functions whose copies in classes and defaults are rebound: time's, the entropy's, and the
+# network's (Twisted's ``GAIResolver.__init__(..., getaddrinfo=getaddrinfo)`` holds the real resolver).
+_HELD_MODULES = ("time", "socket", "_socket", "select")
 # Py_TPFLAGS_HEAPTYPE without Py_TPFLAGS_IMMUTABLETYPE: a class whose attributes can be set.
 _HEAPTYPE = 1 << 9
 _SETTABLE = _HEAPTYPE | 1 << 8

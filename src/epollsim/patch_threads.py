@@ -17,6 +17,13 @@ joins, and reports ``ident``/``native_id`` as model threads do. So do
 ``threading._counter`` (which names threads "Thread-N") becomes the model's
 counter, so names do not depend on how many real threads the process made before.
 
+Thread-local objects a module made before the patch (trio's ``GLOBAL_RUN_CONTEXT``, an
+instance of a ``threading.local`` subclass, says whether a ``trio.run`` is running in
+this thread) keep one value per *OS* thread, so two model threads would share one:
+a module global that is a real ``_thread._local`` becomes, while the patch is active,
+a fresh model ``local`` of a class with the same name and attributes (``local_swaps``);
+the original, with its values, comes back on exit.
+
 On exit, real-class threads started inside that are still registered in the
 real ``threading``'s ``_active``/``_limbo`` (they never finished) are removed, and so
 are their model locks from ``_shutdown_locks`` (3.10-3.12), so the interpreter's
@@ -25,6 +32,7 @@ shutdown never waits on a model lock.
 from __future__ import annotations
 
 import _thread
+import itertools
 import sys
 import threading
 from collections.abc import Callable, MutableMapping
@@ -33,6 +41,9 @@ from typing import Any
 from .compat.thread import ThreadModule
 from .compat.threading import ThreadingModule
 from .errors import Unsupported
+
+_REAL_LOCAL: type = _thread._local  # kept at import: under the patch ``_thread._local`` is the model's
+_TYPE_SLOTS = ("__dict__", "__weakref__", "__slots__")  # a class's own machinery, not copied to another
 
 Assign = Callable[[MutableMapping[str, Any], str, Any], None]
 
@@ -48,6 +59,10 @@ OS_THREAD_NAMERS: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "s
 # looked up at call time (trio's ``start_thread_soon``), whose workers are model threads; the original
 # comes back on exit.
 THREAD_CACHES: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "THREAD_CACHE"),)
+# Libraries' module-level counters that number the worker threads they name ("Trio thread 3"): each
+# starts again from 0 under every patch, so a seed's thread names (in its trace) do not depend on
+# how many workers earlier runs in the process started.
+THREAD_COUNTERS: tuple[tuple[str, str], ...] = (("trio._core._thread_cache", "name_counter"),)
 
 
 def _stub(qualname: str) -> Callable[..., Any]:
@@ -97,6 +112,10 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
         cache = vars(module).get(name) if module is not None else None
         if cache is not None:
             assign(vars(module), name, type(cache)())
+    for module_name, name in THREAD_COUNTERS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(vars(module).get(name), itertools.count):
+            assign(vars(module), name, itertools.count())
 
     def cleanup() -> None:
         started = {id(t) for t in model.started}
@@ -110,3 +129,43 @@ def patch_threads(threading_model: ThreadingModule, assign: Assign,
             locks.difference_update(model_locks)  # (removal: no order is observed)
 
     return cleanup
+
+
+def _subclasses(cls: type) -> set[type]:
+    """``cls`` and every class derived from it, at any depth."""
+    found: set[type] = {cls}
+    todo: list[type] = [cls]
+    while todo:
+        subs: list[type] = todo.pop().__subclasses__()
+        for sub in subs:
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def model_locals(threading_model: ThreadingModule,
+                 namespaces: list[tuple[str, dict[str, Any]]], assign: Assign) -> None:
+    """Module globals that are real thread-local objects become fresh model ones (see the module comment)."""
+    classes: dict[type, type] = {}
+    made: dict[int, Any] = {}  # id(original) -> its model local: modules that copied it share it
+    kinds = _subclasses(_REAL_LOCAL)  # type tests only: isinstance asks a lazy proxy's __class__ (it may import)
+    for _, namespace in namespaces:
+        found = [(name, value) for name, value in namespace.items() if type(value) in kinds]
+        for name, value in found:
+            if id(value) in made:
+                assign(namespace, name, made[id(value)])
+                continue
+            cls = type(value)
+            model_class = classes.get(cls)
+            if model_class is None:
+                attributes: dict[str, Any] = {}
+                for base in reversed(cls.__mro__[:cls.__mro__.index(_REAL_LOCAL)]):
+                    attributes.update((k, v) for k, v in vars(base).items() if k not in _TYPE_SLOTS)
+                model_class = classes[cls] = type(cls.__name__, (threading_model.local,), attributes)
+            try:
+                replacement = model_class()
+            except TypeError:  # its __init__ wants the arguments the original got, unknown here
+                continue
+            made[id(value)] = replacement
+            assign(namespace, name, replacement)

@@ -47,7 +47,8 @@ monkey patching and pyfakefs do, and puts every one back on exit:
    ``concurrent.futures.ThreadPoolExecutor`` runs on model threads. ``_thread``
    and ``threading``'s private copies of it become the model's (patch_threads.py),
    so a ``Thread`` subclass defined before the patch, deriving from the real class,
-   starts a model thread too; and nothing starts a real process (patch_processes.py).
+   starts a model thread too, and thread-locals held in module globals are per model
+   thread; nothing starts a real process (patch_processes.py).
 
 4. **Randomness, clocks and garbage collection** (``patch_random.py``,
    ``patch_clocks.py``, ``patch_gc.py``, each entered with one call below): the
@@ -84,10 +85,12 @@ from . import patch_clocks, patch_gc, patch_random
 from .errors import EscapeError, Unsupported
 from .patch_escapes import Seal
 from .patch_fds import SharedFds
+from .patch_fds.hosts import routed_fd_calls
 from .patch_hosts import HostRouter
+from .patch_libraries import fresh_library_state
 from .patch_methods import method_swaps, rebind_methods
 from .patch_processes import refuse_processes
-from .patch_threads import patch_threads
+from .patch_threads import model_locals, patch_threads
 
 # The modules patched in place, with the modules their names may come from.
 PATCHED: dict[str, tuple[str, ...]] = {
@@ -243,7 +246,7 @@ class Patch:
             if self._thread_host is None:
                 self._thread.host = self.host  # the patching thread, and those it starts, run on this host
             hosts = getattr(self.host, "hosts", {})
-            self._router = HostRouter(sched, self.host, hosts) if len(hosts) > 1 else None
+            self._router = HostRouter(sched, self.host, hosts, self._assign) if len(hosts) > 1 else None
         try:
             patch_gc.enter(self)  # first: every object made before the patch is frozen, collection off
             self._patch_modules()
@@ -254,6 +257,7 @@ class Patch:
             patch_random.reseed_held(self)
             patch_clocks.enter(self)
             self._rebind_copies()
+            model_locals(self.host.threading, self._module_namespaces(), self._assign)
             patch_clocks.rebind_held(self)
             self._rebind_methods()
             patch_gc.collect_at_exit(self)
@@ -350,6 +354,7 @@ class Patch:
         # _thread and threading's private copies of it: any Thread class runs on model threads.
         self._cleanups.append(patch_threads(self.host.threading, self._assign, self._swaps))
         refuse_processes(self._assign, self._swaps)  # no real process, ever (patch_processes.py)
+        self._cleanups.append(fresh_library_state(self._assign))  # Twisted's reserved fd (patch_libraries.py)
         self._sealed = True
 
     def _patch_ssl(self) -> None:
@@ -370,7 +375,10 @@ class Patch:
         if process is None:  # a target without a model (diff's real side)
             return
         self._fds = SharedFds(self.host, process.fdtable)
-        for namespace, name, original, replacement in self._fds.enter(self._original):
+        calls = self._fds.enter(self._original)
+        if self._router is not None:  # several hosts: each call on the running thread's host's table
+            calls = routed_fd_calls(self._fds, calls, self._router.host)
+        for namespace, name, original, replacement in calls:
             self._assign(namespace, name, replacement)
             self._swaps[id(original)] = (original, replacement)
 

@@ -134,3 +134,64 @@ def test_one_host_gets_direct_replacements() -> None:
     k = epollsim.Kernel()
     with k.patch():
         assert socket.socket is k.socket.socket  # no router: nothing to choose between
+
+
+def test_every_hosts_sockets_are_of_the_one_socket_class() -> None:
+    """trio checks ``type(sock) is socket.socket``: under a patch of several hosts, every socket the
+    program gets, made or accepted on any host, is of that very class, and on its own host."""
+    k = epollsim.Kernel()
+    server = k.add_host("server")
+    out: dict[str, Any] = {}
+    with k.patch():
+        def there() -> None:
+            listener = socket.socket()
+            listener.bind(("0.0.0.0", 80))
+            listener.listen()
+            conn, _ = listener.accept()
+            pair = socket.socketpair()
+            own = server.socket.socket()  # a host's stand-in by name: that host's own class
+            out["types"] = [type(s) is socket.socket for s in (listener, conn, *pair, conn.dup())]
+            out["own"] = (type(own) is server.socket.socket, type(own) is socket.socket)
+            out["accepted on"] = conn.getsockname()
+            conn.close()
+
+        thread = server.start(there)
+        time.sleep(0.01)  # it listens
+        client = socket.create_connection(("server", 80))
+        assert type(client) is socket.socket and client.getsockname()[0] == "10.0.0.1"
+        thread.join()
+        client.close()
+        server.crash()
+        server.restart()  # new stand-ins: its first socket.socket() adopts the shared class
+        server.start(lambda: out.update(after=[type(s) is socket.socket for s in socket.socketpair()])).join()
+    assert out["types"] == [True] * 5 and out["own"] == (True, False)
+    assert out["accepted on"] == ("10.0.0.2", 80) and out["after"] == [True, True]
+    assert socket.socket.__module__ == "socket" and not hasattr(socket.socket, "_shared")
+
+
+def test_an_asyncio_server_runs_again_on_its_restarted_host() -> None:
+    """A restarted host has new stand-ins: asyncio's routed policy and loop class are the new ones."""
+    k = epollsim.Kernel()
+    server = k.add_host("server")
+    replies: list[bytes] = []
+    listening: list[bool] = []
+
+    async def serve_here() -> None:
+        listener = await asyncio.start_server(shout, "0.0.0.0", 8080)
+        listening.append(listener.sockets[0].fileno() in server.process.fdtable.files)  # this boot's table
+        await asyncio.sleep(3600)
+
+    async def ask() -> None:
+        reader, writer = await asyncio.open_connection("server", 8080)
+        writer.write(b"hi\n")
+        replies.append(await reader.readline())
+        writer.close()
+
+    with k.patch():
+        for _ in range(2):
+            server.start(asyncio.run, serve_here())
+            time.sleep(0.01)
+            asyncio.run(ask())
+            server.crash()
+            server.restart()
+    assert replies == [b"HI\n", b"HI\n"] and listening == [True, True]

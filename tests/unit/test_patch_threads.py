@@ -269,3 +269,39 @@ def test_a_real_thread_that_ends_during_the_patch_finds_its_own_bookkeeping(monk
         real.join()  # (a short real wait)
     assert not unraisable and not real.is_alive()
     assert real not in threading.enumerate()
+
+
+class _Context(threading.local):
+    """A thread-local a module made at import, as trio's run context is."""
+
+    depth = 0
+
+    def deeper(self) -> int:
+        self.depth += 1
+        return self.depth
+
+
+EARLY_LOCAL = _Context()  # a real thread-local: one value per OS thread
+
+
+def test_a_thread_local_in_a_module_global_is_per_model_thread_under_the_patch() -> None:
+    EARLY_LOCAL.depth = 5
+    original = EARLY_LOCAL
+    k = epollsim.Kernel()
+    seen: list[tuple[str, int]] = []
+
+    def work() -> None:
+        for _ in range(2):
+            seen.append((threading.current_thread().name, EARLY_LOCAL.deeper()))
+            time.sleep(0.1)
+
+    with k.patch():
+        assert EARLY_LOCAL is not original and type(EARLY_LOCAL).__name__ == "_Context"  # the global
+        threads = [threading.Thread(target=work, name=name) for name in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    # each model thread counts from the class's 0, as each would on its own OS thread
+    assert seen == [("a", 1), ("b", 1), ("a", 2), ("b", 2)]
+    assert EARLY_LOCAL is original and EARLY_LOCAL.depth == 5

@@ -261,6 +261,9 @@ class SocketModule(SocketFunctions, StandIn):
         # The real module while a k.patch() of this host is active (patching.py): where the
         # model's own code looks names up at call time (module_view.py).
         self._patched_into: Any = None
+        # Under a patch of several hosts, ``socket.socket``: the class of the sockets the model makes
+        # for this host (accept, socketpair, fromfd), so they are the program's class (patch_hosts.py).
+        self._shared: type[SocketObject] | None = None
 
     # This host's socket classes, made on first use (compat/_module.py): ``SocketType`` is
     # ``_socket.socket`` (under k.patch() too), with sock_repr's ``<socket object, fd=3, ...>``,
@@ -284,13 +287,21 @@ class SocketModule(SocketFunctions, StandIn):
         family, type, proto = format_i(family), format_i(type), format_i(proto)
         a, b = self._sys.socketpair(family, type | SOCK_CLOEXEC, proto)
         return (
-            self.socket._from_fd(a, family, type, proto),
-            self.socket._from_fd(b, family, type, proto),
+            (self._shared or self.socket)._from_fd(a, family, type, proto, self),
+            (self._shared or self.socket)._from_fd(b, family, type, proto, self),
         )
 
     def fromfd(self, fd: Any, family: Any, type: Any, proto: Any = 0) -> SocketObject:
         nfd = self._sys.fcntl(c_int(fd), F_DUPFD_CLOEXEC, 0)
-        return self.socket(family, type, proto, fileno=nfd)
+        return self._new_socket(family, type, proto, fileno=nfd)
+
+    def _new_socket(self, *args: Any, **kwargs: Any) -> SocketObject:
+        """``self.socket(*args, **kwargs)``, or under a patch of several hosts a socket of the class
+        they share, on this host (patch_hosts.py)."""
+        cls = self._shared or self.socket
+        sock = cls.__new__(cls, _module=self)
+        sock.__init__(*args, **kwargs)  # type: ignore[misc]
+        return sock
 
     # Modules/socketmodule.c and Lib/socket.py, over the stand-in's sockets (compat/socket_msg.py).
     CMSG_LEN = staticmethod(cmsg_len)

@@ -13,6 +13,7 @@ import builtins
 import socket as _real_socket
 import sys
 from socket import herror  # the real class, as SocketModule.herror
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..abi.netdb import AI_NUMERICHOST, H_MESSAGES, NO_RECOVERY
@@ -115,6 +116,7 @@ class SocketFunctions:
     """The module-level functions of ``k.socket`` (mixed into SocketModule)."""
 
     socket: type[socket]
+    _new_socket: Callable[..., _Socket]  # SocketModule's: self.socket(...) on this host
     _hostname: str
     _resolver: Resolver
 
@@ -324,7 +326,7 @@ class SocketFunctions:
         for af, socktype, proto, _canonname, sa in self.getaddrinfo(host, port, 0, SOCK_STREAM):
             sock = None
             try:
-                sock = self.socket(af, socktype, proto)
+                sock = self._new_socket(af, socktype, proto)
                 if timeout is not _GLOBAL_DEFAULT_TIMEOUT:
                     sock.settimeout(timeout)
                 if source_address:
@@ -353,7 +355,7 @@ class SocketFunctions:
 
     def has_dualstack_ipv6(self) -> bool:
         try:
-            with self.socket(AF_INET6, SOCK_STREAM) as sock:
+            with self._new_socket(AF_INET6, SOCK_STREAM) as sock:
                 sock.setsockopt(_IPPROTO_IPV6, _IPV6_V6ONLY, 0)
                 return True
         except OSError:
@@ -369,7 +371,7 @@ class SocketFunctions:
                 raise ValueError("dualstack_ipv6 not supported on this platform")
             if family != AF_INET6:
                 raise ValueError("dualstack_ipv6 requires AF_INET6 family")
-        sock = self.socket(family, SOCK_STREAM)
+        sock = self._new_socket(family, SOCK_STREAM)
         try:
             try:
                 sock.setsockopt(_SOL_SOCKET, _SO_REUSEADDR, 1)

@@ -76,7 +76,7 @@ class SocketNetMixin:
         """Lib/socket.py accept: the new socket inherits blocking mode as CPython decides."""
         fd, addr = self._accept()
         # Lib/socket.py: the module's socket class, not type(self) (an SSLSocket's accept wraps it after)
-        sock = self._module.socket(self._family, self._type, self._proto, fileno=fd)
+        sock = self._module._new_socket(self._family, self._type, self._proto, fileno=fd)
         if self._module.getdefaulttimeout() is None and self.gettimeout():
             sock.setblocking(True)
         return sock, addr

@@ -125,9 +125,10 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
         self._init(fd, family, type, proto)
 
     @classmethod
-    def _from_fd(cls, fd: int, family: int, type: int, proto: int) -> socket:
-        """A socket object for a new fd (new_sockobject), without sock_initobj's checks."""
-        sock = cls.__new__(cls)
+    def _from_fd(cls, fd: int, family: int, type: int, proto: int, module: Any = None) -> socket:
+        """A socket object for a new fd (new_sockobject), without sock_initobj's checks; ``module``:
+        the host's stand-in, where the class is several hosts' (patch_hosts.py)."""
+        sock = cls.__new__(cls, _module=module)
         sock._closed = False
         sock._io_refs = 0
         sock._init(fd, family, type, proto)
@@ -237,7 +238,9 @@ class socket(SocketDataMixin, SocketMsgMixin, SocketNetMixin):
 
     def dup(self) -> socket:
         fd = self._module._sys.fcntl(self._fd, F_DUPFD_CLOEXEC, 0)
-        sock = type(self)(self._family, self._type, self._proto, fileno=fd)
+        cls = type(self)
+        sock = cls.__new__(cls, _module=self._module)  # on this socket's host (patch_hosts.py)
+        sock.__init__(self._family, self._type, self._proto, fileno=fd)  # type: ignore[misc]
         sock.settimeout(self.gettimeout())
         return sock
 

@@ -192,8 +192,8 @@ class SSLSocketMixin:
         While a patch is active this is every SSLContext's ``sslsocket_class``: a socket of
         another host goes to that host's class, and a real socket to the real ``SSLSocket``.
         """
-        if not isinstance(sock, cls._plain):
-            module = getattr(type(sock), "_module", None)
+        module = getattr(sock, "_module", None)  # a class's or, where hosts share the class, the socket's
+        if module is not cls._plain._module:
             target: Any = module._SSLSocket if module is not None else _Real
             return target._create(sock, server_side, do_handshake_on_connect, suppress_ragged_eofs,
                                   server_hostname, context, session)

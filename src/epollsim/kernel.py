@@ -26,6 +26,7 @@ from .net.network import Network
 from .patching import Patch
 from .sched.choosers import Chooser, network_random
 from .sched.scheduler import Scheduler
+from .sched.timing import Timing
 from .trace.recorder import Tracer
 from .vfs.epoll import Epoll
 from .vfs.file import OpenFile
@@ -43,7 +44,11 @@ class Kernel:
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).
     ``hostname`` names the first host; ``add_host`` adds more (each host gets
     the same limits). ``trace=True`` starts the trace recorder, ``k.trace``, at
-    once (``k.trace.start()`` starts it later).
+    once (``k.trace.start()`` starts it later). ``latency=(lo, hi)`` is the range, in
+    seconds, of the extra one-way latency each packet gets (loopback included): a
+    non-default schedule chooses it per packet (default 0 to 5 us), ``fifo`` takes ``lo``
+    (default none); see ``sched/timing.py``, which also says how a non-default schedule
+    chooses when a timed wait ends within its slack.
     """
 
     def __init__(
@@ -56,6 +61,7 @@ class Kernel:
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
         hostname: str = "localhost",
         trace: bool = False,
+        latency: tuple[float, float] | None = None,
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
@@ -75,6 +81,13 @@ class Kernel:
         self.trace = Tracer(self.sched, self.clock, self.hosts)
         # The network between the hosts (net/network.py): addresses, latency, faults.
         self.network = Network(self.clock, network_random(schedule, self.random))
+        # What the schedule chooses of the timing (sched/timing.py): each packet's extra latency,
+        # where in its slack window a timed wait ends. Nothing under fifo without ``latency``.
+        self.timing = Timing(schedule, self.random, latency)
+        if self.timing.jitters:
+            self.network.jitter = self.timing.latency
+        if self.timing.explores:
+            self.clock.slack_choice = self.timing.slack
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
         self.localhost.is_first = True

@@ -37,8 +37,9 @@ class Kernel:
 
     ``seed`` feeds the kernel's one random generator (every later choice the
     model makes comes from it). ``schedule`` is how the next runnable green
-    thread is chosen: ``"fifo"`` (round robin in wake-up order) or
-    ``"random"``, or a chooser (``sched/choosers.py``: ``choose(n)``, and
+    thread is chosen: ``"fifo"`` (round robin in wake-up order, each thread
+    running until it waits), ``"random"`` or ``"pct"`` (preemptive, and they
+    choose the timing too), or a chooser (``sched/choosers.py``: ``choose(n)``, and
     ``random()`` for the network's faults). ``nofile`` is each process's RLIMIT_NOFILE;
     ``privileged`` grants CAP_SYS_RESOURCE (growing pipes past
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).

@@ -3,7 +3,7 @@ clock and the scheduler, apart from blocking.
 
 ``run_for`` moves the clock on while a thread runs (the spin meter's clock reads,
 ``spin.py``), firing the timers due on the way as interrupts would. ``preempt`` is a
-preemption point of a preemptive schedule (``pct.py``): at a system call
+preemption point of a preemptive schedule (random, ``pct.py``, ``systematic.py``): at a system call
 (``syscalls/preempt.py``), a clock read or ``Thread.start``, the schedule picks
 who runs now; index 0, the running thread, is the choice nearest FIFO, so a
 chooser that shrinks toward 0 shrinks toward fewer preemptions.

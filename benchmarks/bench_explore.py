@@ -13,6 +13,11 @@ the random schedule. Rows:
   executed afresh for each seed;
 - pool start-up: a 2-seed exploration with jobs=2 (the fixed cost of a pool).
 
+``--schedules`` instead times ``explore(program, seeds, schedule=S)`` in this
+process for S = fifo, random and pct (random and pct preempt at every system
+call, clock read and Thread.start, and choose the timing: sched/timing.py),
+in interleaved rounds, and prints seeds per second for each.
+
 ``--repeat`` rounds each run every configuration once (so a burst of load from
 other processes hits them all alike); a row is the round with the best wall
 time. CPU seconds are this process's plus its reaped children's (the workers),
@@ -87,9 +92,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--schedules", action="store_true", help="seeds/s under fifo, random and pct, jobs=1")
     args = parser.parse_args()
     seeds = range(args.seeds or (2000 if args.quick else 20000))
     repeat = args.repeat or (1 if args.quick else 3)
+    if args.schedules:
+        schedules(seeds, max(repeat, 3))
+        return
     print(f"epollsim from {pathlib.Path(epollsim.__file__).parent}; {len(seeds)} seeds; "
           f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
 
@@ -129,6 +138,21 @@ def main() -> None:
     for label, t, c in rows:
         print(f"{label:26} {t:7.2f} {len(seeds) / t:8,.0f} {base / t:7.2f}x {c:7.2f} {c / len(seeds) * 1e6:11,.0f}")
     print(f"{'pool start-up (2, spawn)':26} {startup:7.2f} {'':8} {'':8} {startup_cpu:7.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def schedules(seeds: range, repeat: int) -> None:
+    """Seeds per second of the two-thread program under each schedule, in one process."""
+    names = ("fifo", "random", "pct")
+    best: dict[str, float] = {}
+    for _ in range(repeat):  # rounds: every schedule once per round, so bursts of load hit all
+        for name in names:
+            wall, _cpu, result = best_of(1, lambda: epollsim.explore(two_threads, seeds, schedule=name))
+            assert result.ok, (name, str(result))
+            best[name] = min(best.get(name, float("inf")), wall)
+    print(f"two-thread program, {len(seeds)} seeds, jobs=1, best of {repeat} rounds:")
+    for name in names:
+        print(f"  {name:7} {len(seeds) / best[name]:8,.0f} seeds/s")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -236,3 +236,29 @@ def test_the_same_seed_gives_the_same_timing() -> None:
     first = [run(s) for s in range(10)]
     assert first == [run(s) for s in range(10)]
     assert len({digest for _, digest, _ in first}) == 10
+
+
+class Levels:
+    """A chooser whose timing choices are the given levels, then 0."""
+
+    name = "levels"
+
+    def __init__(self, levels: list[int]) -> None:
+        self.levels = levels
+
+    def choose(self, n: int) -> int:
+        return 0
+
+    def choose_timing(self, n: int) -> int:
+        return self.levels.pop(0) if self.levels else 0
+
+
+def test_a_packet_never_overtakes_one_of_its_flow_due_at_the_same_instant() -> None:
+    k = Kernel(schedule=Levels([1, 0]), latency=(0.0, 0.001))
+    rx = k.socket.socket(k.socket.AF_INET, k.socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 9003))
+    tx = k.socket.socket(k.socket.AF_INET, k.socket.SOCK_DGRAM)
+    tx.sendto(b"first", ("127.0.0.1", 9003))  # 1 ms on the way
+    k.clock.advance_to(k.now_ns + 1_000_000)  # its arrival is due, its timer not fired yet
+    tx.sendto(b"second", ("127.0.0.1", 9003))  # no latency: still behind the first
+    assert [rx.recv(10), rx.recv(10)] == [b"first", b"second"]

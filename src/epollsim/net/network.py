@@ -255,11 +255,12 @@ class Network:
         arrival = now + base_ns + self.jitter()
         key = _flow(dst, packet)
         last = self._flows.get(key)
-        if last is not None and arrival < last:
+        if last is None:
+            if arrival <= now:  # no delay, nothing of its flow in flight: at once, as without jitter
+                self._now(dst, deliver, packet)
+                return
+        elif arrival < last:  # behind the flow's last packet in flight (its timer fires first: seq)
             arrival = last
-        if arrival <= now:  # no delay, nothing of its flow in flight: at once, as without jitter
-            self._now(dst, deliver, packet)
-            return
         self._flows[key] = arrival
         self.clock.call_at(arrival, self._arrive_flow, (src.name, dst, deliver, packet, key, arrival))
 

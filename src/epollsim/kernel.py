@@ -49,7 +49,9 @@ class Kernel:
     seconds, of the extra one-way latency each packet gets (loopback included): a
     non-default schedule chooses it per packet (default 0 to 5 us), ``fifo`` takes ``lo``
     (default none); see ``sched/timing.py``, which also says how a non-default schedule
-    chooses when a timed wait ends within its slack.
+    chooses when a timed wait ends within its slack. ``call_cost=(lo, hi)`` (seconds,
+    preemptive schedules only) is what each system call, clock read and ``Thread.start``
+    costs in virtual time, chosen likewise.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class Kernel:
         hostname: str = "localhost",
         trace: bool = False,
         latency: tuple[float, float] | None = None,
+        call_cost: tuple[float, float] | None = None,
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
@@ -84,11 +87,15 @@ class Kernel:
         self.network = Network(self.clock, network_random(schedule, self.random))
         # What the schedule chooses of the timing (sched/timing.py): each packet's extra latency,
         # where in its slack window a timed wait ends. Nothing under fifo without ``latency``.
-        self.timing = Timing(schedule, self.random, latency)
+        self.timing = Timing(schedule, self.random, latency, call_cost)
         if self.timing.jitters:
             self.network.jitter = self.timing.latency
         if self.timing.explores:
             self.clock.slack_choice = self.timing.slack
+        if call_cost is not None:
+            if not self.sched.preemptive:
+                raise ValueError(f"call_cost needs a preemptive schedule (random, pct, a Systematic chooser), not {schedule!r}")
+            self.sched.call_cost = self.timing.call_cost
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
         self.localhost.is_first = True

@@ -262,3 +262,29 @@ def test_a_packet_never_overtakes_one_of_its_flow_due_at_the_same_instant() -> N
     k.clock.advance_to(k.now_ns + 1_000_000)  # its arrival is due, its timer not fired yet
     tx.sendto(b"second", ("127.0.0.1", 9003))  # no latency: still behind the first
     assert [rx.recv(10), rx.recv(10)] == [b"first", b"second"]
+
+
+def test_a_call_cost_makes_time_pass_for_a_thread_spinning_on_non_blocking_calls() -> None:
+    for seed in range(3):
+        k = Kernel(seed, schedule="random", call_cost=(1e-6, 2e-6))
+        r, w = k.os.pipe()
+        k.os.set_blocking(r, False)
+        writer = k.threading.Thread(target=lambda: (k.time.sleep(0.001), k.os.write(w, b"x")))
+        writer.start()
+        start, got = k.now_ns, b""
+        for calls in range(1, 100_001):  # no clock read, no wait: only the calls' cost moves the clock
+            try:
+                got = k.os.read(r, 1)
+                break
+            except BlockingIOError:
+                pass
+        assert got == b"x", "the clock never reached the writer's wake-up"
+        writer.join()
+        assert got == b"x"
+        elapsed = k.now_ns - start
+        assert 1_000_000 <= elapsed and calls * 1_000 <= elapsed <= calls * 2_000 + 60_000, (calls, elapsed)
+    with pytest.raises(ValueError, match="call_cost needs a preemptive schedule"):
+        Kernel(call_cost=(1e-6, 1e-6))
+    with pytest.raises(ValueError, match="lo must not exceed hi"):
+        Kernel(schedule="random", call_cost=(2e-6, 1e-6))
+    assert Kernel(schedule="random").sched.call_cost is None  # none unless asked

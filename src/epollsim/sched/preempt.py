@@ -44,11 +44,15 @@ def preempt(sched: Scheduler) -> None:
     Thread.start): the schedule picks who runs now, the running thread (index 0, the
     choice nearest FIFO) or one of the runnable ones, which the running thread follows
     in the run queue, as a preempted task goes back on the runqueue."""
-    runnable = sched.runnable
     me = sched.current
-    if not runnable or me.state != RUNNING or sched._in_timers:
-        # Nobody else can run; or this is no thread's own call: one made while the thread
-        # blocks (a finalizer the idle collector runs, patch_gc.py) or from a timer.
+    if me.state != RUNNING or sched._in_timers:
+        # No thread's own call: one made while the thread blocks (a finalizer the idle
+        # collector runs, patch_gc.py) or from a timer.
+        return
+    if sched.call_cost is not None:  # what the call costs (Kernel(call_cost=...): timing.py)
+        run_for(sched, sched.call_cost())
+    runnable = sched.runnable
+    if not runnable:
         return
     if sched.pct is not None:
         index = sched.pct.pick(me, [me, *runnable])

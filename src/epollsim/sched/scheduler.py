@@ -131,6 +131,8 @@ class Scheduler(ThreadControl):
         self.choose_preempt: Callable[[int], int] | None = getattr(schedule, "choose_preempt", None)
         self.preemptive = self.pct is not None or self.choose_preempt is not None or schedule == "random"
         self.preemptions = 0  # how many times preempt() switched
+        # The virtual time each preemption point costs (Kernel(call_cost=...): timing.py), or None.
+        self.call_cost: Callable[[], int] | None = None
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}
         self.runnable: deque[GreenThread] = deque()

@@ -23,7 +23,13 @@ schedule the seed also chooses, within what Linux allows:
   epoll_wait's ``select_estimate_accuracy``): between ``SLACK_FLOOR_NS`` after
   the soft expiry (the earliest a woken task gets back to user space) and the
   hard expiry (kernel/time/hrtimer.c: a range timer fires anywhere between
-  them, earlier when another interrupt runs the queue).
+  them, earlier when another interrupt runs the queue);
+* and, only when asked (``Kernel(call_cost=(lo, hi))`` seconds; none by
+  default), the **virtual time each system call, clock read and
+  ``Thread.start`` costs** the thread that makes it, at its preemption point
+  (``preempt.py``): the clock moves on by that much, timers due on the way
+  firing (``run_for``), so a thread spinning on non-blocking calls sees time
+  pass. Only a preemptive schedule has those points: ``fifo`` refuses it.
 
 Who chooses, so that thread choices and timing choices come from one place:
 ``"random"`` and PCT draw uniformly from the kernel's seeded generator
@@ -57,16 +63,26 @@ NS_PER_SEC = 1_000_000_000
 
 def _ns(seconds: Any) -> int:
     if not isinstance(seconds, (int, float)) or seconds < 0:
-        raise ValueError(f"a latency is a number of seconds >= 0, not {seconds!r}")
+        raise ValueError(f"a latency or a cost is a number of seconds >= 0, not {seconds!r}")
     return round(seconds * NS_PER_SEC)
+
+
+def _range_ns(what: str, given: Any) -> tuple[int, int]:
+    if not isinstance(given, tuple) or len(given) != 2:
+        raise TypeError(f"{what} must be a (lo, hi) tuple of seconds, not {given!r}")
+    lo, hi = _ns(given[0]), _ns(given[1])
+    if lo > hi:
+        raise ValueError(f"{what} range {given!r}: lo must not exceed hi")
+    return lo, hi
 
 
 class Timing:
     """One kernel's timing choices (``Kernel.timing``): ``latency()`` and ``slack(width)``."""
 
-    __slots__ = ("lo_ns", "hi_ns", "_draw", "_level", "explores")
+    __slots__ = ("lo_ns", "hi_ns", "cost_lo_ns", "cost_hi_ns", "_draw", "_level", "explores")
 
-    def __init__(self, schedule: object, rng: Any, latency: tuple[float, float] | None = None) -> None:
+    def __init__(self, schedule: object, rng: Any, latency: tuple[float, float] | None = None,
+                 call_cost: tuple[float, float] | None = None) -> None:
         # How the schedule chooses: a uniform draw (random, PCT), or one of n levels (a chooser).
         self._draw: Callable[[int, int], int] | None = None
         self._level: Callable[[int], int] | None = None
@@ -78,11 +94,8 @@ class Timing:
         self.explores = self._draw is not None or self._level is not None
         if latency is None:
             latency = DEFAULT_JITTER if self.explores else (0.0, 0.0)
-        if not isinstance(latency, tuple) or len(latency) != 2:
-            raise TypeError(f"latency must be a (lo, hi) tuple of seconds, not {latency!r}")
-        self.lo_ns, self.hi_ns = _ns(latency[0]), _ns(latency[1])
-        if self.lo_ns > self.hi_ns:
-            raise ValueError(f"latency range {latency!r}: lo must not exceed hi")
+        self.lo_ns, self.hi_ns = _range_ns("latency", latency)
+        self.cost_lo_ns, self.cost_hi_ns = _range_ns("call_cost", call_cost or (0.0, 0.0))
 
     @property
     def jitters(self) -> bool:
@@ -91,7 +104,13 @@ class Timing:
 
     def latency(self) -> int:
         """The extra one-way latency of one packet, in ns, within [lo, hi]."""
-        lo, hi = self.lo_ns, self.hi_ns
+        return self._choose(self.lo_ns, self.hi_ns)
+
+    def call_cost(self) -> int:
+        """The virtual time one system call, clock read or Thread.start costs, in ns."""
+        return self._choose(self.cost_lo_ns, self.cost_hi_ns)
+
+    def _choose(self, lo: int, hi: int) -> int:
         if lo == hi:
             return lo
         if self._draw is not None:

@@ -77,7 +77,7 @@ def _range_ns(what: str, given: Any) -> tuple[int, int]:
 
 
 class Timing:
-    """One kernel's timing choices (``Kernel.timing``): ``latency()`` and ``slack(width)``."""
+    """One kernel's timing choices (``Kernel.timing``): ``latency()``, ``slack(width)``, ``call_cost()``."""
 
     __slots__ = ("lo_ns", "hi_ns", "cost_lo_ns", "cost_hi_ns", "_draw", "_level", "explores")
 

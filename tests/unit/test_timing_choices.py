@@ -107,7 +107,7 @@ def segments_in_arrival_order(k: Kernel) -> dict[tuple[Any, ...], list[int]]:
             flows.setdefault((dst.name, packet.src, packet.sport, packet.dport), []).append(packet.seq)
         deliver(dst, fn, packet)
 
-    k.network._now = watched  # type: ignore[method-assign]
+    k.network._now = watched  # type: ignore[method-assign,assignment]
     return flows
 
 

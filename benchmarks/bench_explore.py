@@ -15,7 +15,9 @@ the random schedule. Rows:
 - pool start-up: a 2-seed exploration with jobs=2 (the fixed cost of a pool).
 
 ``--schedules`` instead measures schedules per second of the same program in
-this process under each strategy: ``fifo``, ``random`` and ``pct`` over
+this process under each strategy (random and pct preempt at every system call,
+clock read and Thread.start, and choose the timing: sched/timing.py):
+``fifo``, ``random`` and ``pct`` over
 ``--seeds`` seeds, ``systematic`` over its whole space with at most
 ``--preemptions`` preemptions (searched again until it has run as many
 schedules as there are seeds; every run of each passes).

@@ -28,6 +28,7 @@ from .patching import Patch
 from .sched.choosers import Chooser, network_random
 from .sched.pct import PCT
 from .sched.scheduler import Scheduler
+from .sched.timing import Timing
 from .trace.recorder import Tracer
 from .vfs.epoll import Epoll
 from .vfs.file import OpenFile
@@ -42,8 +43,9 @@ class Kernel:
 
     ``seed`` feeds the kernel's one random generator (every later choice the
     model makes comes from it). ``schedule`` is how the next runnable green
-    thread is chosen: ``"fifo"`` (round robin in wake-up order) or
-    ``"random"``, ``"pct"`` / ``"pct:D"`` (PCT of bug depth D), ``"systematic"`` /
+    thread is chosen: ``"fifo"`` (round robin in wake-up order, each thread
+    running until it waits), ``"random"``, ``"pct"`` / ``"pct:D"`` (PCT of bug depth D: both
+    preemptive, and they choose the timing too), ``"systematic"`` /
     ``"systematic:3=1"`` (one schedule of a systematic exploration: ``sched/named.py``),
     or a chooser (``sched/choosers.py``: ``choose(n)``, and
     ``random()`` for the network's faults). ``nofile`` is each process's RLIMIT_NOFILE;
@@ -51,7 +53,13 @@ class Kernel:
     pipe-max-size); ``max_user_watches`` bounds epoll registrations (ENOSPC).
     ``hostname`` names the first host; ``add_host`` adds more (each host gets
     the same limits). ``trace=True`` starts the trace recorder, ``k.trace``, at
-    once (``k.trace.start()`` starts it later).
+    once (``k.trace.start()`` starts it later). ``latency=(lo, hi)`` is the range, in
+    seconds, of the extra one-way latency each packet gets (loopback included): a
+    non-default schedule chooses it per packet (default 0 to 5 us), ``fifo`` takes ``lo``
+    (default none); see ``sched/timing.py``, which also says how a non-default schedule
+    chooses when a timed wait ends within its slack. ``call_cost=(lo, hi)`` (seconds,
+    preemptive schedules only) is what each system call, clock read and ``Thread.start``
+    costs in virtual time, chosen likewise.
     """
 
     def __init__(
@@ -64,6 +72,8 @@ class Kernel:
         max_user_watches: int = MAX_USER_WATCHES_DEFAULT,
         hostname: str = "localhost",
         trace: bool = False,
+        latency: tuple[float, float] | None = None,
+        call_cost: tuple[float, float] | None = None,
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
@@ -83,6 +93,17 @@ class Kernel:
         self.trace = Tracer(self.sched, self.clock, self.hosts)
         # The network between the hosts (net/network.py): addresses, latency, faults.
         self.network = Network(self.clock, network_random(schedule, self.random))
+        # What the schedule chooses of the timing (sched/timing.py): each packet's extra latency,
+        # where in its slack window a timed wait ends. Nothing under fifo without ``latency``.
+        self.timing = Timing(schedule, self.random, latency, call_cost)
+        if self.timing.jitters:
+            self.network.jitter = self.timing.latency
+        if self.timing.explores:
+            self.clock.slack_choice = self.timing.slack
+        if call_cost is not None:
+            if not self.sched.preemptive:
+                raise ValueError(f"call_cost needs a preemptive schedule (random, pct, a Systematic chooser), not {schedule!r}")
+            self.sched.call_cost = self.timing.call_cost
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
         self.localhost.is_first = True

@@ -103,8 +103,11 @@ def test_a_whole_program_runs_under_kernel_patch(capsys: pytest.CaptureFixture[s
     import time
 
     real = (socket.socket, time.sleep)
-    status, out, err = cli(capsys, "run", str(PROGRAMS / "script.py"), "--seed", "3")
+    status, out, err = cli(capsys, "run", str(PROGRAMS / "script.py"), "--seed", "3", "--schedule", "fifo")
     assert (status, out) == (0, "b'hello' 3600.0000499999996\n")  # the sleep's 50 us slack, in floats
+    status, out, err = cli(capsys, "run", str(PROGRAMS / "script.py"), "--seed", "3")
+    data, elapsed = out.split()
+    assert status == 0 and data == "b'hello'" and 3600.000001 <= float(elapsed) <= 3600.00005  # the seed's point in the slack
     assert (socket.socket, time.sleep) == real  # restored
     status, out, _ = cli(capsys, "explore", str(PROGRAMS / "script.py"), "--seeds", "0:20")
     assert status == 0 and out.startswith("20 seeds explored, 0 failed")

@@ -376,7 +376,7 @@ def test_patch_true_runs_unmodified_code_on_the_model(pytester: pytest.Pytester)
             t = threading.Thread(target=lambda: (time.sleep(3600), b.sendall(b"hi")))
             t.start()
             assert a.recv(2) == b"hi"
-            assert round(time.monotonic() - start, 9) == 3600.00005  # virtual: at once, 50 us slack
+            assert 3600.000001 <= time.monotonic() - start <= 3600.00005  # virtual: at once, within 50 us of slack
             t.join()
             assert kernel.now_ns > 0 and a.fileno() == 3  # the model's fd table
 
@@ -613,7 +613,7 @@ ASYNC_RACE = textwrap.dedent(
         import time
         start = time.monotonic()
         await asyncio.sleep(60)
-        assert round(time.monotonic() - start, 3) == 60
+        assert 60 < time.monotonic() - start <= 60.06  # within epoll_wait's slack, 0.1 %
     """
 )
 

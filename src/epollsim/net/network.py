@@ -33,6 +33,15 @@ Between two hosts a path has:
   ``duplicate(a, b, p)`` delivers each one twice with probability p, both
   drawn from the kernel's seeded rng, so a run is the same under a seed.
 
+Under a schedule that explores timing (``sched/timing.py``), ``jitter`` is set:
+every packet, loopback included, gets an extra latency the schedule chooses,
+and is delivered by a clock timer unless that comes to 0 with nothing of its
+flow in flight. Order is then kept per flow (one TCP connection, one UDP
+4-tuple, in one direction: ``_flows``, the last arrival time of each), not per
+path, so concurrent connections' segments may arrive in either order, while
+one connection's never overtake each other (as TCP's sequence space would
+reorder them anyway).
+
 An address no host has is a black hole: packets to it are lost (a TCP
 connect to it times out, as one to a silent, unreachable host does).
 
@@ -81,6 +90,10 @@ class Network:
         self._backlog: deque[tuple[NetStack, Deliver, Any]] = deque()
         self._held = 0
         self._draining = False
+        # The extra latency of each packet in ns, when the schedule explores timing (sched/timing.py);
+        # None (fifo) keeps the paths' exact latencies.
+        self.jitter: Callable[[], int] | None = None
+        self._flows: dict[tuple[Any, ...], int] = {}  # flow -> when its last packet in flight arrives
 
     # -- hosts ----------------------------------------------------------------
 
@@ -200,6 +213,9 @@ class Network:
         if local is None:
             local = src.is_local(dst_addr)
         if local:  # loopback (or the host's own address): into the backlog, never disturbed
+            if self.jitter is not None:
+                self._later(src, src, deliver, packet, 0)
+                return True
             self._backlog.append((src, deliver, packet))
             if not self._held and not self._draining:
                 self._drain()
@@ -214,7 +230,9 @@ class Network:
             return False
         copies = 2 if datagram and path.dup and self.rng.random() < path.dup else 1
         for _ in range(copies):
-            if path.latency_ns == 0 and path.last_arrival_ns <= self.clock.now_ns:
+            if self.jitter is not None:
+                self._later(src, dst, deliver, packet, path.latency_ns)
+            elif path.latency_ns == 0 and path.last_arrival_ns <= self.clock.now_ns:
                 self._now(dst, deliver, packet)
             else:
                 arrival = max(self.clock.now_ns + path.latency_ns, path.last_arrival_ns)
@@ -226,6 +244,32 @@ class Network:
         src_name, dst, deliver, packet = arg
         if self._path(src_name, dst.name).cut or dst.down:  # cut while in flight, or its host crashed
             self.lost += 1
+            return
+        self._now(dst, deliver, packet)
+
+    def _later(self, src: NetStack, dst: NetStack, deliver: Deliver, packet: Any, base_ns: int) -> None:
+        """Deliver ``packet`` after ``base_ns`` plus the chosen extra latency, never before an
+        earlier packet of its flow."""
+        assert self.jitter is not None
+        now = self.clock.now_ns
+        arrival = now + base_ns + self.jitter()
+        key = _flow(dst, packet)
+        last = self._flows.get(key)
+        if last is None:
+            if arrival <= now:  # no delay, nothing of its flow in flight: at once, as without jitter
+                self._now(dst, deliver, packet)
+                return
+        elif arrival < last:  # behind the flow's last packet in flight (its timer fires first: seq)
+            arrival = last
+        self._flows[key] = arrival
+        self.clock.call_at(arrival, self._arrive_flow, (src.name, dst, deliver, packet, key, arrival))
+
+    def _arrive_flow(self, arg: tuple[str, NetStack, Deliver, Any, tuple[Any, ...], int]) -> None:
+        src_name, dst, deliver, packet, key, arrival = arg
+        if self._flows.get(key) == arrival:  # the flow's last packet in flight: forget the flow
+            del self._flows[key]
+        if dst.down or (src_name != dst.name and self._path(src_name, dst.name).cut):
+            self.lost += 1  # its host crashed, or the path was cut while it was in flight
             return
         self._now(dst, deliver, packet)
 
@@ -255,3 +299,12 @@ class Network:
                 deliver(dst, packet)
         finally:
             self._draining = False
+
+
+def _flow(dst: NetStack, packet: Any) -> tuple[Any, ...]:
+    """The flow a packet belongs to: its receiving host and 4-tuple (a TCP segment's, a
+    datagram's); a packet without ports (an ICMP error) shares its receiving host's one flow."""
+    sport = getattr(packet, "sport", None)
+    if sport is None:
+        return (dst.name,)
+    return (dst.name, packet.src, sport, packet.dst, packet.dport)

@@ -9,7 +9,10 @@ always the FIFO choice. A chooser may also offer ``random()``, a float in
 below the path's loss rate, duplicated when below its duplicate rate): 1.0, the
 largest, means "no fault". Everything else the model draws (ephemeral ports,
 autobind names, which of several reuseport sockets gets a packet) still comes
-from the kernel's seeded generator.
+from the kernel's seeded generator. A chooser may also offer ``choose_preempt(n)``
+(then it is preemptive: ``systematic.py``) and ``choose_timing(n)``, one of n
+levels of a packet's latency or a timer's point in its slack, 0 being FIFO's
+timing (``timing.py``; without it, a chooser with ``choose_preempt`` is asked there).
 
 ``epollsim.testing.hypothesis.HypothesisChooser`` draws both from Hypothesis,
 so a failing schedule shrinks toward the FIFO order and no faults.

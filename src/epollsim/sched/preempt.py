@@ -3,7 +3,7 @@ clock and the scheduler, apart from blocking.
 
 ``run_for`` moves the clock on while a thread runs (the spin meter's clock reads,
 ``spin.py``), firing the timers due on the way as interrupts would. ``preempt`` is a
-preemption point of a preemptive schedule (``pct.py``): at a system call
+preemption point of a preemptive schedule (random, ``pct.py``, ``systematic.py``): at a system call
 (``syscalls/preempt.py``), a clock read or ``Thread.start``, the schedule picks
 who runs now; index 0, the running thread, is the choice nearest FIFO, so a
 chooser that shrinks toward 0 shrinks toward fewer preemptions.
@@ -44,11 +44,15 @@ def preempt(sched: Scheduler) -> None:
     Thread.start): the schedule picks who runs now, the running thread (index 0, the
     choice nearest FIFO) or one of the runnable ones, which the running thread follows
     in the run queue, as a preempted task goes back on the runqueue."""
-    runnable = sched.runnable
     me = sched.current
-    if not runnable or me.state != RUNNING or sched._in_timers:
-        # Nobody else can run; or this is no thread's own call: one made while the thread
-        # blocks (a finalizer the idle collector runs, patch_gc.py) or from a timer.
+    if me.state != RUNNING or sched._in_timers:
+        # No thread's own call: one made while the thread blocks (a finalizer the idle
+        # collector runs, patch_gc.py) or from a timer.
+        return
+    if sched.call_cost is not None:  # what the call costs (Kernel(call_cost=...): timing.py)
+        run_for(sched, sched.call_cost())
+    runnable = sched.runnable
+    if not runnable:
         return
     if sched.pct is not None:
         index = sched.pct.pick(me, [me, *runnable])

@@ -27,9 +27,11 @@ Which runnable thread runs next is the chooser's decision: ``"fifo"`` (the
 default, a round robin in wake-up order), ``"random"`` (the kernel's seeded
 generator), so the same seed gives the same interleaving, a chooser object
 whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking),
-or ``"pct"`` (``pct.py``), which is also preemptive: every system call, clock
+or ``"pct"`` (``pct.py``). ``"random"``, ``"pct"`` and a chooser with
+``choose_preempt`` (``systematic.py``) are preemptive: every system call, clock
 read and ``Thread.start`` is a point where another thread may run first
-(``preempt.py``). Threads start from a shallow "nursery" greenlet (``spawn``),
+(``preempt.py``). They also choose the timing (``timing.py``, wired by the
+Kernel). Threads start from a shallow "nursery" greenlet (``spawn``),
 so 10,000 may be blocked at once.
 
 ``observer``, when set (the trace recorder, ``trace/recorder.py``, which this
@@ -45,8 +47,8 @@ runs its pending calls before its blocking call returns: one attribute test
 per switch.
 
 Not yet modelled: per-thread CPU time (only repeated clock reads cost time:
-``spin.py``), preemption under ``fifo`` and ``random`` (a thread that never
-blocks is never switched out).
+``spin.py``), preemption under ``fifo`` (a thread that never blocks is never
+switched out) and between two statements with no call between them.
 """
 from __future__ import annotations
 
@@ -131,6 +133,8 @@ class Scheduler(ThreadControl):
         self.choose_preempt: Callable[[int], int] | None = getattr(schedule, "choose_preempt", None)
         self.preemptive = self.pct is not None or self.choose_preempt is not None or schedule == "random"
         self.preemptions = 0  # how many times preempt() switched
+        # The virtual time each preemption point costs (Kernel(call_cost=...): timing.py), or None.
+        self.call_cost: Callable[[], int] | None = None
         self._tids = itertools.count(1)
         self.threads: dict[int, GreenThread] = {}
         self.runnable: deque[GreenThread] = deque()

@@ -1,6 +1,6 @@
 """System calls as preemption points: the Syscalls class a host gets under a preemptive schedule.
 
-Under a preemptive schedule (PCT: sched/pct.py) every system call is a point
+Under a preemptive schedule (random, PCT: sched/pct.py, systematic) every system call is a point
 where another runnable thread may run first (``Scheduler.preempt``), as on a
 machine with several CPUs and a preemptive kernel. The default schedule pays
 nothing for it: the host's ``sys`` object is given a subclass whose every

@@ -40,6 +40,8 @@ from typing import Any, Protocol
 # (module, class) of library objects whose address-ordered sets are iterated where it shows.
 SEQ_HASHED: tuple[tuple[str, str], ...] = (
     ("anyio._backends._asyncio", "CancelScope"),  # CancelScope._deliver_cancellation: _child_scopes
+    ("trio._core._run", "Task"),  # CancelStatus._tasks: a cancel wakes its tasks in this set's order
+    ("trio._core._run", "CancelStatus"),  # CancelStatus._children, walked by recalculate()
 )
 
 

@@ -45,3 +45,28 @@ def test_a_loaded_library_s_part_is_imported_at_entry() -> None:
             assert hash(module.CancelScope()) == 1
     finally:
         sys.modules["anyio._backends._asyncio"] = saved
+
+
+async def _listeners_cancelled() -> None:
+    trio = sys.modules["trio"]
+
+    async def handler(stream: object) -> None:
+        pass
+
+    async with trio.open_nursery() as nursery:
+        for port in (8000, 8001, 8002):  # each listens on IPv4 and IPv6: six tasks blocked on I/O
+            nursery.start_soon(trio.serve_tcp, handler, port)
+        await trio.sleep(1)
+        nursery.cancel_scope.cancel()  # wakes them in the order of a CancelStatus's set of tasks
+
+
+def test_a_trio_cancel_wakes_its_tasks_in_one_order_whatever_the_addresses() -> None:
+    trio = pytest.importorskip("trio")
+    digests, ballast = [], []
+    for i in range(4):
+        ballast.append([object() for _ in range(i * 53)])  # other addresses for the next run's objects
+        k = epollsim.Kernel(1, trace=True)
+        with k.patch():
+            trio.run(_listeners_cancelled)
+        digests.append(k.trace.digest())
+    assert len(set(digests)) == 1  # without patch_hashes: four digests out of four runs

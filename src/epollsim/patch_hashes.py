@@ -10,7 +10,8 @@ shows, the trace of a seed varies. anyio's asyncio backend is one: a
 ``_child_scopes`` set, so when httpx's connect timeout cancels anyio's two
 happy-eyeballs attempts, which socket closes first (and, in some address
 layouts, whether a later request waits for ever on a worker thread) follows
-memory addresses.
+memory addresses. trio is another: a cancel wakes the tasks of a
+``CancelStatus`` in the order of its set of tasks.
 
 While the patch is active, the classes in ``SEQ_HASHED`` hash as the model's
 asyncio ``Task`` and ``Future`` do (compat/asyncio_loop.py): by a number drawn

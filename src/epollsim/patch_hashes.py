@@ -85,12 +85,12 @@ def enter(patch: _Patch) -> None:
             continue
         had = "__hash__" in cls.__dict__
         original = cls.__dict__.get("__hash__")
-        cls.__hash__ = SeqHash().method()  # type: ignore[method-assign]
+        setattr(cls, "__hash__", SeqHash().method())
 
         def leave(cls: type = cls, had: bool = had, original: Any = original) -> None:
             if had:
-                cls.__hash__ = original  # type: ignore[method-assign]
+                setattr(cls, "__hash__", original)
             else:
-                del cls.__hash__
+                delattr(cls, "__hash__")
 
         patch.at_exit(leave)

@@ -81,7 +81,7 @@ import types
 from collections.abc import Callable, MutableMapping
 from typing import Any, Protocol
 
-from . import patch_clocks, patch_gc, patch_random
+from . import patch_clocks, patch_gc, patch_hashes, patch_random
 from .errors import EscapeError, Unsupported
 from .patch_escapes import Seal
 from .patch_fds import SharedFds
@@ -249,6 +249,7 @@ class Patch:
             self._router = HostRouter(sched, self.host, hosts, self._assign) if len(hosts) > 1 else None
         try:
             patch_gc.enter(self)  # first: every object made before the patch is frozen, collection off
+            patch_hashes.enter(self)  # before the swaps: it may import a part of a loaded library
             self._patch_modules()
             self._patch_extras()
             self._patch_ssl()

@@ -1,5 +1,5 @@
-"""An unmodified program that touches every source of randomness and time a program has, plus a
-finalizer, run under ``k.patch()`` by test_sealed_hashseed.py in fresh interpreters:
+"""An unmodified program that touches every source of randomness and time a program has, a finalizer,
+threads, and sockets on one host and across two, run under ``k.patch()`` by test_sealed_hashseed.py in fresh interpreters:
 
 ``python sealed_program.py SEED`` prints, for two runs of SEED in this one process, the trace digest
 and everything the program observed. It imports the stdlib the ordinary way, before any patch.
@@ -58,7 +58,26 @@ def draws() -> list[Any]:
             random.sample(range(100), 5)]
 
 
-def program(log: list[Any]) -> None:
+def echo_server() -> None:
+    """On the other host: upper-case what one client sends."""
+    with socket.create_server(("0.0.0.0", 7000)) as server:
+        conn, _ = server.accept()
+        with conn:
+            while data := conn.recv(100):
+                conn.sendall(data.upper())
+
+
+def over_the_network(host: Any, log: list[Any]) -> None:
+    """A TCP exchange with another host, 5 ms away: a uuid out, its echo back."""
+    server = host.start(echo_server)
+    time.sleep(0.001)
+    with socket.create_connection(("server", 7000), timeout=1) as conn:
+        conn.sendall(uuid.uuid4().hex.encode())
+        log.append(("echo", conn.recv(100), time.monotonic_ns()))
+    server.join()
+
+
+def program(log: list[Any], host: Any) -> None:
     a, b = socket.socketpair()
     Connection(a, log)
     del a
@@ -75,6 +94,7 @@ def program(log: list[Any]) -> None:
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
     threads.append(threading.Thread(target=reader))
+    threads.append(threading.Thread(target=over_the_network, args=(host, log)))
     for t in threads:
         t.start()
     for t in threads:
@@ -84,9 +104,11 @@ def program(log: list[Any]) -> None:
 
 def run(seed: int) -> str:
     k = epollsim.Kernel(seed, schedule="random")
+    host = k.add_host("server")
+    k.network.set_latency("localhost", "server", 0.005)
     log: list[Any] = []
     with k.trace, k.patch():
-        program(log)
+        program(log, host)
     return f"{k.trace.digest()}\n{log!r}"
 
 

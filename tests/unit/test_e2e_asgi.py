@@ -147,10 +147,9 @@ print("made")
 """
 
 
-@pytest.mark.xfail(strict=True, reason="patch_hosts.py: with several hosts socket.socket is a router class "
-                   "without the real class's methods; trio, imported by httpcore at httpx's first client, "
-                   "reads socket.socket.sendmsg at import (AttributeError)")
 def test_httpx_first_client_made_inside_a_two_host_patch() -> None:
+    """httpcore imports trio at httpx's first client, and trio reads ``socket.socket.sendmsg`` at
+    import: with several hosts ``socket.socket`` is the one class they share (patch_hosts.py)."""
     # In a fresh interpreter: in this one an earlier test imported httpcore and trio already.
     done = subprocess.run([sys.executable, "-c", FIRST_CLIENT_INSIDE], capture_output=True, text=True, timeout=60)
     assert done.stdout == "made\n", done.stderr[-500:]

@@ -48,7 +48,7 @@ class SourcesFirst:
 def prefer_sources() -> None:
     """Called first thing by ``epollsim/__init__.py``."""
     if pure_python_requested() and not any(f is SourcesFirst for f in sys.meta_path):
-        sys.meta_path.insert(0, SourcesFirst)  # type: ignore[arg-type]
+        sys.meta_path.insert(0, SourcesFirst)
 
 
 def compiled_modules() -> list[str]:

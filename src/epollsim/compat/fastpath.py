@@ -96,7 +96,7 @@ class FastOs:
                     except WouldBlock as blocked:
                         data = blocked
                     if data.__class__ is bytes:
-                        return data  # type: ignore[no-any-return]
+                        return data
                     return sys_._read_done(fd, file, read, length, data)
         return self._read(fd, length)
 

@@ -12,12 +12,14 @@ list holds modules whose classes nobody patches or subclasses outside it (docs/m
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
-from collections.abc import Sequence
-from importlib.machinery import ModuleSpec
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importlib.util only when the finder is used: `import epollsim` stays as cheap
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 COMPILED: tuple[str, ...] = (
     "epollsim.compat.fastpath",
@@ -37,6 +39,8 @@ class SourcesFirst:
     def find_spec(name: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> ModuleSpec | None:
         if name not in COMPILED:
             return None
+        import importlib.util
+
         leaf = name.rpartition(".")[2] + ".py"
         for entry in path or ():
             source = os.path.join(entry, leaf)

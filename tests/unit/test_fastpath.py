@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from epollsim import Kernel
-from epollsim.sched.pct import PCT
 from epollsim.abi.epoll import EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT
+from epollsim.sched.pct import PCT
 from epollsim.syscalls import Syscalls
 
 HOT = ("read", "write", "epoll_ctl", "epoll_wait")

@@ -55,7 +55,7 @@ class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
             length = min(length, READ_MAX)
         return self._sys.read(fd, length)
 
-    def _write(self, fd: int, data: Any, /) -> int:
+    def _write(self, fd: Any, data: Any, /) -> int:
         if fd.__class__ is not int or not INT_MIN <= fd <= INT_MAX:
             fd = c_int(fd)
         if data.__class__ is not bytes:

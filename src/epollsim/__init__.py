@@ -13,7 +13,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from ._compiled import prefer_sources
+
+prefer_sources()  # EPOLLSIM_PURE_PYTHON=1: the .py of every mypyc-compiled module (_compiled.py)
+
+from .errors import (  # noqa: E402
     DataRace,
     Deadlock,
     EpollsimError,

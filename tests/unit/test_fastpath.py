@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from epollsim import Kernel
-from epollsim.sched.pct import PCT
 from epollsim.abi.epoll import EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT
+from epollsim.sched.pct import PCT
 from epollsim.syscalls import Syscalls
+from epollsim.syscalls.preempt import preemptive_class
 
 HOT = ("read", "write", "epoll_ctl", "epoll_wait")
 
@@ -19,6 +20,7 @@ HOT = ("read", "write", "epoll_ctl", "epoll_wait")
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The names of the hot system calls the stand-ins reach (through Syscalls' methods)."""
     seen: list[str] = []
+    preemptive_class.cache_clear()  # its classes hold the methods they wrapped when made
     for name in HOT:
         original = getattr(Syscalls, name)
 
@@ -28,6 +30,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
         monkeypatch.setattr(Syscalls, name, spy)
     yield seen
+    preemptive_class.cache_clear()  # none made with a spy outlives the test
 
 
 def pipe_and_epoll(k: Kernel) -> tuple[int, int, Any]:

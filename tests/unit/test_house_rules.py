@@ -17,7 +17,7 @@ SRC = pathlib.Path(epollsim.__file__).parent
 
 # Lowest first: a module may import from its own layer or any earlier one.
 LAYERS = [
-    "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
+    "_compiled", "abi", "errors", "clock", "vfs", "net", "files", "sched", "process",
     "syscalls", "compat", "patch_hosts", "patch_gc", "patch_hashes", "patch_random", "patch_clocks", "patch_processes", "patch_threads", "patch_libraries", "patch_escapes", "patch_fds", "patch_methods", "patching", "observe", "host", "trace", "kernel",
     "tools.demo", "tools.programs", "tools.runner", "tools.pool", "tools.systematic_parts", "tools.exploration", "tools.dask_explore", "testing",
     "tools.diff", "tools.progress", "tools.cli", "tools", "__init__", "__main__",

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mypy_extensions import mypyc_attr
+
 from ..abi.epoll import (
     EP_MAX_EVENTS,
     EPOLL_CTL_ADD,
@@ -63,14 +65,18 @@ def closed_error() -> ValueError:
     return ValueError("I/O operation on closed epoll object")
 
 
+# Compiled by mypyc (src/epollsim/_compiled.py), these are native classes that the stand-ins,
+# interpreted classes, derive from.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class FastOs:
     """``os.read`` and ``os.write`` of the ``os`` stand-in (compat/os.py): its general
-    ``_read`` and ``_write`` are the slow path."""
+    ``_read`` and ``_write`` are the slow path. Arguments are ``Any`` because they are:
+    mypyc checks annotations at run time, and a program may pass anything."""
 
     __slots__ = ()
     _sys: Syscalls
 
-    def read(self, fd: int, length: int, /) -> bytes:
+    def read(self, fd: Any, length: Any, /) -> bytes:
         sys_ = self._sys
         if (
             sys_.__class__ is Syscalls
@@ -81,19 +87,20 @@ class FastOs:
         ):
             file = sys_.files.get(fd)
             if file is not None and file.fmode & FMODE_READ:
-                read = file.read
+                # Any: a kind's read may return its WouldBlock (files/blocking.py).
+                read: Any = file.read
                 if read is not None:  # FdCalls.read, inline
-                    data: bytes | WouldBlock
+                    data: Any
                     try:
                         data = read(length)
                     except WouldBlock as blocked:
                         data = blocked
                     if data.__class__ is bytes:
-                        return data  # type: ignore[return-value]
+                        return data
                     return sys_._read_done(fd, file, read, length, data)
         return self._read(fd, length)
 
-    def write(self, fd: int, data: Any, /) -> int:
+    def write(self, fd: Any, data: Any, /) -> int:
         sys_ = self._sys
         if sys_.__class__ is Syscalls and fd.__class__ is int and data.__class__ is bytes and not sys_.hb.on:
             file = sys_.files.get(fd)
@@ -109,23 +116,26 @@ class FastOs:
                     return done
         return self._write(fd, data)
 
-    if TYPE_CHECKING:  # the general path (compat/os.py)
+    # The general path: the stand-in's own (compat/os.py).
 
-        def _read(self, fd: int, length: int, /) -> bytes: ...
+    def _read(self, fd: Any, length: Any, /) -> bytes:
+        raise NotImplementedError
 
-        def _write(self, fd: int, data: Any, /) -> int: ...
+    def _write(self, fd: Any, data: Any, /) -> int:
+        raise NotImplementedError
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class FastEpoll:
     """``select.epoll``'s hot methods (compat/select.py): the conversions are the stand-in's
     own exact-int checks; ``epoll_ctl`` and ``epoll_wait`` are inlined for the common case, and
     any failure is left to the system call, which raises Linux's first errno."""
 
-    __slots__ = ()
+    __slots__ = ("_epfd",)  # the epoll fd, -1 once closed (here: a native class's attribute)
     _sys: ClassVar[Syscalls]
     _epfd: int
 
-    def register(self, fd: Any, eventmask: int = PY_EPOLL_DEFAULT_MASK) -> None:
+    def register(self, fd: Any, eventmask: Any = PY_EPOLL_DEFAULT_MASK) -> None:
         if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
             fd = fildes(fd)
         mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
@@ -146,7 +156,7 @@ class FastEpoll:
                     return
         sys_.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, mask, fd)
 
-    def modify(self, fd: Any, eventmask: int) -> None:
+    def modify(self, fd: Any, eventmask: Any) -> None:
         if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
             fd = fildes(fd)
         mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
@@ -187,7 +197,7 @@ class FastEpoll:
                     return
         sys_.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0, fd)
 
-    def poll(self, timeout: Any = None, maxevents: int = -1) -> list[tuple[int, int]]:
+    def poll(self, timeout: Any = None, maxevents: Any = -1) -> list[tuple[int, int]]:
         if maxevents.__class__ is not int or not INT_MIN <= maxevents <= INT_MAX:
             maxevents = c_int(maxevents)
         epfd = self._epfd

@@ -70,7 +70,7 @@ class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
     # read and write: the flat fast path (compat/fastpath.py) first; these are its general
     # path. Exact ints and bytes skip the general conversions here too.
 
-    def _read(self, fd: int, length: int, /) -> bytes:
+    def _read(self, fd: Any, length: Any, /) -> bytes:
         if fd.__class__ is not int or not INT_MIN <= fd <= INT_MAX:
             fd = c_int(fd)
         if length.__class__ is not int or not 0 <= length <= READ_MAX:
@@ -80,7 +80,7 @@ class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
             length = min(length, READ_MAX)
         return self._sys.read(fd, length)
 
-    def _write(self, fd: int, data: Any, /) -> int:
+    def _write(self, fd: Any, data: Any, /) -> int:
         if fd.__class__ is not int or not INT_MIN <= fd <= INT_MAX:
             fd = c_int(fd)
         if data.__class__ is not bytes:

@@ -49,15 +49,14 @@ _NS_PER_MS = 1_000_000
 class epoll(FastEpoll):
     """select.epoll; subclassed once per kernel to bind ``_sys``."""
 
-    __slots__ = ("_epfd",)
-    _epfd: int
+    __slots__ = ()  # _epfd: FastEpoll's
     _sys: ClassVar[Syscalls]
     _tp_name: ClassVar[str] = "select.epoll"  # how CPython's messages name the C type
 
     def __new__(cls, sizehint: Any = -1, flags: Any = 0) -> epoll:
         """pyepoll_new, the type's tp_new: the whole constructor (there is no __init__), so
         ``epoll.__new__(epoll)`` alone is a working epoll, as CPython's is."""
-        self = object.__new__(cls)
+        self = super().__new__(cls)  # FastEpoll.__new__: a native class when compiled
         self._epfd = -1
         sizehint = c_int(sizehint)
         flags = c_int(flags)
@@ -88,7 +87,7 @@ class epoll(FastEpoll):
             raise OSError(0, "Error")
         if fd == -1:
             return cls()
-        obj = object.__new__(cls)
+        obj = super().__new__(cls)
         obj._epfd = fd
         return obj
 

@@ -107,7 +107,7 @@ class Kernel:
         # The first host is the one the kernel's own stand-ins (k.os, k.socket...) use.
         self.localhost = self.add_host(hostname)
         self.localhost.is_first = True
-        self.threading.first_host = self.localhost
+        self.threading._first_host = self.localhost
         self.process = self.localhost.process
         self.sys = self.localhost.sys
         self.os = self.localhost.os

@@ -28,7 +28,7 @@ when it must and that both paths leave the same trace.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, SupportsIndex
 
 from mypy_extensions import mypyc_attr
 
@@ -70,13 +70,18 @@ def closed_error() -> ValueError:
 @mypyc_attr(allow_interpreted_subclasses=True)
 class FastOs:
     """``os.read`` and ``os.write`` of the ``os`` stand-in (compat/os.py): its general
-    ``_read`` and ``_write`` are the slow path. Arguments are ``Any`` because they are:
-    mypyc checks annotations at run time, and a program may pass anything."""
+    ``_read`` and ``_write`` are the slow path. The parameters say what a program may pass
+    (``SupportsIndex``, as typeshed's ``os.read``); the bodies take them as ``Any`` because a
+    program may pass anything, and mypyc checks a native type (``int``) at run time, which
+    would pre-empt CPython's own error. (mypyc checks no protocol: ``SupportsIndex`` is
+    an object to it.)"""
 
     __slots__ = ()
     _sys: Syscalls
 
-    def read(self, fd: Any, length: Any, /) -> bytes:
+    def read(self, fd_: SupportsIndex, length_: SupportsIndex, /) -> bytes:
+        fd: Any = fd_
+        length: Any = length_
         sys_ = self._sys
         if (
             sys_.__class__ is Syscalls
@@ -100,7 +105,8 @@ class FastOs:
                     return sys_._read_done(fd, file, read, length, data)
         return self._read(fd, length)
 
-    def write(self, fd: Any, data: Any, /) -> int:
+    def write(self, fd_: SupportsIndex, data: Any, /) -> int:
+        fd: Any = fd_
         sys_ = self._sys
         if sys_.__class__ is Syscalls and fd.__class__ is int and data.__class__ is bytes and not sys_.hb.on:
             file = sys_.files.get(fd)
@@ -135,10 +141,11 @@ class FastEpoll:
     _sys: ClassVar[Syscalls]
     _epfd: int
 
-    def register(self, fd: Any, eventmask: Any = PY_EPOLL_DEFAULT_MASK) -> None:
+    def register(self, fd: Any, eventmask: SupportsIndex = PY_EPOLL_DEFAULT_MASK) -> None:
+        events: Any = eventmask
         if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
             fd = fildes(fd)
-        mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
+        mask = events & _U32 if events.__class__ is int else unsigned_mask(events, 32)
         epfd = self._epfd
         if epfd < 0:
             raise closed_error()
@@ -156,10 +163,11 @@ class FastEpoll:
                     return
         sys_.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, mask, fd)
 
-    def modify(self, fd: Any, eventmask: Any) -> None:
+    def modify(self, fd: Any, eventmask: SupportsIndex) -> None:
+        events: Any = eventmask
         if fd.__class__ is not int or not 0 <= fd <= INT_MAX:
             fd = fildes(fd)
-        mask = eventmask & _U32 if eventmask.__class__ is int else unsigned_mask(eventmask, 32)
+        mask = events & _U32 if events.__class__ is int else unsigned_mask(events, 32)
         epfd = self._epfd
         if epfd < 0:
             raise closed_error()
@@ -197,9 +205,10 @@ class FastEpoll:
                     return
         sys_.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, 0, fd)
 
-    def poll(self, timeout: Any = None, maxevents: Any = -1) -> list[tuple[int, int]]:
-        if maxevents.__class__ is not int or not INT_MIN <= maxevents <= INT_MAX:
-            maxevents = c_int(maxevents)
+    def poll(self, timeout: Any = None, maxevents: SupportsIndex = -1) -> list[tuple[int, int]]:
+        most: Any = maxevents
+        if most.__class__ is not int or not INT_MIN <= most <= INT_MAX:
+            most = c_int(most)
         epfd = self._epfd
         if epfd < 0:
             raise closed_error()
@@ -211,18 +220,18 @@ class FastEpoll:
             ms = 0
         else:
             ms = ns_to_ms_checked(time_to_ns(timeout, _NS_PER_S), ceiling=True)
-        if maxevents < 1:
-            if maxevents != -1:
-                raise ValueError(f"maxevents must be greater than 0, got {maxevents}")
-            maxevents = PY_EPOLL_DEFAULT_MAXEVENTS
+        if most < 1:
+            if most != -1:
+                raise ValueError(f"maxevents must be greater than 0, got {most}")
+            most = PY_EPOLL_DEFAULT_MAXEVENTS
         sys_ = self._sys
         if sys_.__class__ is Syscalls:
             ep = sys_.files.get(epfd)
-            if ep.__class__ is Epoll and maxevents <= EP_MAX_EVENTS:  # EpollCalls.epoll_wait, inline
+            if ep.__class__ is Epoll and most <= EP_MAX_EVENTS:  # EpollCalls.epoll_wait, inline
                 if TYPE_CHECKING:  # what the test established
                     assert isinstance(ep, Epoll)
-                events = ep.harvest(maxevents, True) if ep.ready else []
+                events = ep.harvest(most, True) if ep.ready else []
                 if events or ms == 0:
                     return events
-                return sys_._ep_poll(ep, epfd, maxevents, sys_.deadline_after_ms(ms), True)
-        return sys_.epoll_wait(epfd, maxevents, ms, True)
+                return sys_._ep_poll(ep, epfd, most, sys_.deadline_after_ms(ms), True)
+        return sys_.epoll_wait(epfd, most, ms, True)

@@ -268,12 +268,12 @@ class ThreadingModule(StandIn):
     def get_ident(self) -> int:
         return self._sched.current.tid
 
-    first_host: Any = None  # the kernel's first host, where threads of no host run (Kernel sets it)
+    _first_host: Any = None  # the kernel's first host, where threads of no host run (Kernel sets it)
 
     def main_thread(self) -> ThreadObject | _real_threading.Thread:
         """The running thread's host's main thread: the one ``Host.start_main`` started, where its
         signals go and ``signal.signal`` may be called; the kernel's main thread before that."""
-        host = self._sched.current.host or self.first_host
+        host = self._sched.current.host or self._first_host
         main = self._sched.main if host is None else host.process.signals.main
         return self._objects[main.tid]
 

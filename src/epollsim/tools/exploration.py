@@ -51,7 +51,7 @@ class Exploration:
     failures: list[Failure] = field(default_factory=list)
     digest: str = ""  # of every seed's outcome in seed order: equal digests, equal explorations
     exhausted: bool = False  # systematic: every schedule within the preemption bound ran
-    systematic: SystematicResult[Any] | None = None  # what a systematic exploration found
+    systematic: SystematicResult[BaseException | Outcome] | None = None  # what a systematic exploration found
 
     @property
     def ok(self) -> bool:
@@ -64,7 +64,7 @@ class Exploration:
         return "\n".join([head, *map(str, self.failures)])
 
 
-def systematic_exploration(program: Program, found: SystematicResult[Any]) -> Exploration:
+def systematic_exploration(program: Program, found: SystematicResult[BaseException | Outcome]) -> Exploration:
     """A systematic search's result as an ``Exploration`` (each failure's replay names its schedule)."""
     failures = []
     for chooser, failure in found.failures:
@@ -84,7 +84,7 @@ def explore_systematic(
     map_parts: Callable[[list[Roots], int], Sequence[PartResult]] | None = None,
     shrink: bool = True,
     capture: bool = False,
-) -> SystematicResult[Any]:
+) -> SystematicResult[BaseException | Outcome]:
     """Run ``program`` under every schedule with at most ``preemptions`` preemptions
     (sched/systematic.py), fewest preemptions first; no seeds needed. A failure's id replays it:
     ``program(Kernel(schedule="systematic:3=1"))``; ``shrink`` first drops the deviations the first
@@ -99,7 +99,9 @@ def explore_systematic(
 
     if map_parts is not None or jobs > 1:
         mapper = map_parts or map_parts_in_pool(prog, preemptions, stop_at_first, jobs)
-        found: SystematicResult[Any] = explore_parts(prog, preemptions, max_runs, stop_at_first, jobs, mapper)
+        # (a list is invariant: the parts' failures are all Outcomes, a narrower list than found's)
+        found: SystematicResult[BaseException | Outcome] = explore_parts(  # type: ignore[assignment]
+            prog, preemptions, max_runs, stop_at_first, jobs, mapper)
     else:
         found = search(run, preemptions, max_runs, stop_at_first)
     if shrink:

@@ -134,18 +134,18 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 def test_python_dash_m_epollsim_prints_a_replay_line_that_runs_as_printed(tmp_path: pathlib.Path) -> None:
     race = str(PROGRAMS / "race.py")
     done = subprocess.run(
-        [sys.executable, "-m", "epollsim", "run", race, "--seed", "1", "--trace", "t.txt"],
+        [sys.executable, "-m", "epollsim", "run", race, "--seed", "2", "--trace", "t.txt"],
         cwd=tmp_path, capture_output=True, text=True,
     )
     assert done.returncode == 1
     assert done.stderr.startswith("Traceback (most recent call last):\n  File ")
-    replay = f"{shlex.quote(sys.executable)} -m epollsim replay {race} --seed 1"  # the python it was run with
+    replay = f"{shlex.quote(sys.executable)} -m epollsim replay {race} --seed 2"  # the python it was run with
     assert f"  replay: {replay}\n" in done.stderr
     assert "switches to Thread-1" in (tmp_path / "t.txt").read_text()
     assert "\r" not in done.stderr  # no progress line when stderr is not a terminal
     again = subprocess.run(replay, shell=True, cwd=tmp_path, capture_output=True, text=True)  # as a user pastes it
     assert again.returncode == 1 and "AssertionError: 2 tickets taken from 1" in again.stderr
-    assert "trace written to race.seed1.trace.json" in again.stderr
+    assert "trace written to race.seed2.trace.json" in again.stderr
 
 
 def test_replay_lines_start_as_the_user_started_epollsim(

@@ -159,10 +159,12 @@ class OsModule(TimerfdFunctions, OsSignalFunctions, StandIn):
         views = _iov_setup(buffers, "pwritev", writable=False)
         return self._sys.pwritev(fd, b"".join(views), len(views), offset, flags)
 
-    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
-        raise Unsupported("os.sendfile is not modelled by epollsim: the model's files cannot be its source, "
-                          "and a host file cannot be copied into a model socket (socket.sendfile falls "
-                          "back to send)")
+    def sendfile(self, out_fd: Any, in_fd: Any, offset: Any, count: Any) -> int:
+        """os_sendfile_impl (Linux): ``offset`` None is the input's position (syscalls/sendfile.py)."""
+        out_fd, in_fd = c_int(out_fd), c_int(in_fd)
+        offset = None if offset is None else c_long(offset)
+        count = ssize_t(count)
+        return self._sys.sendfile(out_fd, in_fd, offset, count)
 
     # The process's credentials (process.py): what SO_PEERCRED and SCM_CREDENTIALS carry.
     def getpid(self) -> int:

@@ -60,7 +60,6 @@ REAL: dict[str, Callable[..., Any]] = {
 }
 REAL_FCNTL = {name: getattr(fcntl, name) for name in ("fcntl", "ioctl", "flock", "lockf")}
 REAL_IO_OPEN = io.open
-_SEEK_CUR, _SEEK_SET = os.SEEK_CUR, os.SEEK_SET
 
 
 def _number(fd: Any) -> Any:
@@ -228,18 +227,13 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
     # -- vectors, sendfile, terminals -------------------------------------------------------
 
     def sendfile(out_fd: Any, in_fd: Any, offset: Any, count: Any) -> int:
-        """A real file into a model socket or pipe is copied (pread, then the model's write)."""
+        """Into a model file: the model's (a real regular file as the source is read with pread)."""
         n_out, n_in = _number(out_fd), _number(in_fd)
+        if n_out in files:
+            return model_os.sendfile(out_fd, in_fd, offset, count)  # type: ignore[no-any-return]
         if n_in in files:
-            raise Unsupported(f"os.sendfile from the model's {kind(n_in)} (fd {n_in}) is not modelled")
-        if n_out not in files:
-            return REAL["sendfile"](out_fd, in_fd, offset, count)  # type: ignore[no-any-return]
-        start = REAL["lseek"](n_in, 0, _SEEK_CUR) if offset is None else offset
-        data = REAL["pread"](n_in, count, start)
-        sent = m_write(n_out, data) if data else 0
-        if offset is None:
-            REAL["lseek"](n_in, start + sent, _SEEK_SET)
-        return sent  # type: ignore[no-any-return]
+            raise Unsupported(f"os.sendfile from the model's {kind(n_in)} (fd {n_in}) into a real file is not modelled")
+        return REAL["sendfile"](out_fd, in_fd, offset, count)  # type: ignore[no-any-return]
 
     def get_terminal_size(fd: Any = 1, /) -> os.terminal_size:
         if _number(fd) in files:

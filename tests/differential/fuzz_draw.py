@@ -189,6 +189,8 @@ class Drawer:
         if op in ("preadv", "pwritev"):
             bufs = self.args("readv" if op == "preadv" else "writev", fd, kind)[1]
             return fd, bufs, p(-1, -1, 0, -2, 5, "x"), p(0, 0, 1, 2, 8, 16, 48, 64, 0x80, 0x100, 1 << 20, 2**31)
+        if op == "sendfile":  # fd is the input
+            return self.fd_arg(), fd, p(None, None, 0, -1, 5), p(0, 4, 4, -1, 2**62)
         if op == "pread":
             return fd, p(0, 1, 8, -1, 2**63), p(0, 7, -1, 2**63)
         if op == "pwrite":
@@ -268,7 +270,7 @@ SOCKET_OPS = ["bind", "listen", "connect", "connect_ex", "send", "recv", "sendto
               "sendmsg", "recvmsg", "peercred"]
 FILE_OPS = ["close", "read", "write", "fstat", "get_blocking", "set_blocking", "fcntl", "ioctl",
             "ep_register", "poll", "select", "readv", "writev", "pread", "pwrite", "lseek",
-            "preadv", "pwritev"]
+            "preadv", "pwritev", "sendfile"]
 KIND_OPS: dict[str, list[str]] = {
     "pipe_r": FILE_OPS + ["read", "read", "eventfd_read"],
     "pipe_w": FILE_OPS + ["write", "write", "eventfd_write"],

@@ -82,3 +82,15 @@ def test_offsets_fds_and_modes_in_linux_order(backend: Backend, f: dict[str, int
     err(9, lambda: o.sendfile(999, f["null"], None, 4))
     err(29, lambda: o.sendfile(999, f["pipe_r"], 0, 4))  # the input first
     raises_exactly(TypeError, "'str' object cannot be interpreted as an integer", o.sendfile, f["sock_a"], f["null"], "x", 4)
+
+
+def test_into_a_pipe_with_no_reader_or_no_room(backend: Backend, f: dict[str, int]) -> None:
+    """wait_for_space comes first: no reader is EPIPE, a full non-blocking pipe EAGAIN."""
+    o = backend.os
+    o.write(f["pipe2_w"], b"x" * 65536)
+    err(11, lambda: o.sendfile(f["pipe2_w"], f["null"], None, 0))
+    o.close(f["pipe2_r"])
+    f["pipe2_r"] = o.dup(f["pipe2_w"])  # the fixture closes something there
+    for src in ("null", "eventfd", "sock_b"):
+        err(32, lambda: o.sendfile(f["pipe2_w"], f[src], None, 0))
+        err(32, lambda: o.sendfile(f["pipe2_w"], f[src], None, 4))

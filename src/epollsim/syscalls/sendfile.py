@@ -5,7 +5,8 @@ Theory of operation
 -------------------
 Between the model's files Linux moves almost nothing: ``do_sendfile`` checks the input (EBADF,
 FMODE_READ; an offset on a file without FMODE_PREAD is ESPIPE, a negative one or count EINVAL),
-then the output (EBADF, FMODE_WRITE). Into a pipe (``splice_file_to_pipe``) it needs the input's
+then the output (EBADF, FMODE_WRITE). Into a pipe (``splice_file_to_pipe``) it first waits for
+room (no reader: SIGPIPE and EPIPE; full and O_NONBLOCK: EAGAIN), then needs the input's
 ``splice_read``: of the model's files only a socket has one (that splice is not modelled:
 ``Unsupported``), the others are EINVAL; into anything else (``do_splice_direct``) an O_APPEND
 output is EINVAL and the input must be a regular file or block device: pipes and sockets are
@@ -20,11 +21,12 @@ with no offset the real file's position moves on by what was sent.
 """
 from __future__ import annotations
 
-from errno import EBADF, EINVAL, ESPIPE
+from errno import EAGAIN, EBADF, EINVAL, EPIPE, ESPIPE
 
-from ..abi.fcntl import O_APPEND
+from ..abi.fcntl import O_APPEND, O_NONBLOCK
 from ..errors import Unsupported, oserror
 from ..files.host_file import HostFile
+from ..files.pipe import PipeEnd
 from ..vfs.file import FMODE_READ, FMODE_WRITE
 from .fd import FdCalls
 
@@ -54,7 +56,13 @@ class SendfileCalls(FdCalls):
         out = self.files.get(out_fd)
         if out is None or not out.fmode & FMODE_WRITE:
             raise oserror(EBADF)
-        if out.kind == "pipe":  # splice_file_to_pipe
+        if isinstance(out, PipeEnd):  # splice_file_to_pipe: wait_for_space, then do_splice_read
+            pipe = out.pipe
+            if not pipe.readers:
+                self._sigpipe()
+                raise oserror(EPIPE)
+            if len(pipe.slots) >= pipe.max_usage and out.flags & O_NONBLOCK:
+                raise oserror(EAGAIN)
             if not count:
                 return 0
             if src.kind == "socket":

@@ -93,6 +93,7 @@ from ..abi.socket import (
     SHUT_RDWR,
     SOCK_DGRAM,
 )
+from ..clock import WallClock
 from ..errors import Unsupported, oserror
 from ..net import addr as A
 from ..net.stack import IPPROTO_UDP, NetStack
@@ -197,7 +198,7 @@ class UdpSocket(InetSocket):
         self.forward_deficit = 0
         self.last_rx: Datagram | None = None
         self.tstamp = 0  # the SO_TIMESTAMP* option that asked for receive timestamps (syscalls/inet_cmsg.py)
-        self.wall: Any = None  # the host's CLOCK_REALTIME (clock.WallClock), set by syscalls/udp.py
+        self.wall: WallClock | None = None  # the host's CLOCK_REALTIME, set by syscalls/udp.py
 
     def __repr__(self) -> str:
         return f"<udp #{self.fid} {self.laddr}:{self.lport}>"
@@ -300,7 +301,7 @@ class UdpSocket(InetSocket):
         if self.rmem + size > self.rcvbuf and (self.rcvbuf > 0x7FFFFFFF >> 1 or self.rmem):
             return  # dropped (UDP_MIB_RCVBUFERRORS)
         self.rmem += size
-        if self.tstamp:  # net_timestamp_check: stamped as it arrives
+        if self.tstamp and self.wall is not None:  # net_timestamp_check: stamped as it arrives
             dgram.tstamp_ns = self.wall.now_ns()
         self.receive_queue.append(dgram)
         if self.wq.entries:

@@ -74,6 +74,7 @@ def _items(sock: UdpSocket, dgram: Datagram) -> list[tuple[int, int, bytes]]:
 
 
 def _timestamp(sock: UdpSocket, dgram: Datagram) -> tuple[int, int, bytes]:
+    assert sock.wall is not None  # set when syscalls/udp.py made the socket
     ns = dgram.tstamp_ns or sock.wall.now_ns()  # not stamped on arrival: __net_timestamp now
     sec, sub = divmod(ns, 1_000_000_000)
     frac = sub if sock.tstamp in _NS else sub // 1000

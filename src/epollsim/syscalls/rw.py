@@ -41,7 +41,7 @@ from .fd import FdCalls
 UIO_MAXIOV = 1024  # include/uapi/linux/uio.h
 SEEK_MAX = 4  # SEEK_HOLE (include/uapi/linux/fs.h)
 _NO_LSEEK = ("pipe", "socket")  # no FMODE_LSEEK: vfs_llseek says ESPIPE
-_PREAD = ("/dev/null",)  # FMODE_PREAD | FMODE_PWRITE: files opened by path (do_dentry_open)
+PREAD_KINDS = ("/dev/null",)  # FMODE_PREAD | FMODE_PWRITE: files opened by path (do_dentry_open)
 # include/uapi/linux/fs.h, as of Linux 6.18 (RWF_SUPPORTED)
 RWF_HIPRI, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE = 0x1, 0x8, 0x10, 0x20, 0x40, 0x80
 RWF_SUPPORTED = 0x1FF  # ... RWF_NOSIGNAL (0x100)
@@ -80,7 +80,7 @@ class VectorCalls(FdCalls):
         if offset < 0:
             raise oserror(EINVAL)
         file = self.fget(fd)
-        if file.kind not in _PREAD:
+        if file.kind not in PREAD_KINDS:
             raise oserror(ESPIPE)
         if not file.fmode & mode:
             raise oserror(EBADF)
@@ -100,9 +100,8 @@ class VectorCalls(FdCalls):
 
     def _pv_file(self, fd: int, offset: int, mode: int, iovcnt: int) -> OpenFile:
         """do_preadv / do_pwritev (or do_readv / do_writev for offset -1), then vfs_readv's checks."""
-        if offset == -1:
-            return self._iov_file(fd, mode, iovcnt)
-        self._positional(fd, offset, mode)
+        if offset != -1:
+            self._positional(fd, offset, mode)
         return self._iov_file(fd, mode, iovcnt)
 
     @staticmethod

@@ -29,10 +29,10 @@ from ..files.host_file import HostFile
 from ..files.pipe import PipeEnd
 from ..vfs.file import FMODE_READ, FMODE_WRITE
 from .fd import FdCalls
+from .rw import PREAD_KINDS
 
 SEEK_CUR = 1
 MAX_RW_COUNT = 0x7FFFF000  # INT_MAX & PAGE_MASK: what one call moves at most
-_PREAD = ("/dev/null",)  # FMODE_PREAD among the model's files
 _FIFO_OR_SOCKET = ("pipe", "socket")  # not S_ISREG nor S_ISBLK: splice_direct_to_actor's EINVAL
 
 
@@ -49,7 +49,7 @@ class SendfileCalls(FdCalls):
             raise oserror(EBADF)
         if not src.fmode & FMODE_READ:
             raise oserror(EBADF)
-        if offset is not None and src.kind not in _PREAD:
+        if offset is not None and src.kind not in PREAD_KINDS:
             raise oserror(ESPIPE)
         if count < 0 or offset is not None and offset < 0:
             raise oserror(EINVAL)  # rw_verify_area

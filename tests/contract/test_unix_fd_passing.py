@@ -151,7 +151,11 @@ def test_a_stream_recvmsg_names_the_sender_as_it_is_when_read(backend: Backend, 
     assert b.recvmsg(1, ancbufsize) == (b"x", [], 0, name)
     assert b.recvmsg(0, ancbufsize) == (b"", [], 0, name)
     assert s.recv_fds(b, 10, 1) == (b"y", [], 0, name)
+    a.send(b"z")
+    assert b.recvfrom(0) == (b"", name)  # recvfrom too
+    assert b.recvfrom(10) == (b"z", name)
     a.close()
+    assert b.recvfrom(0) == (b"", None)  # end of file
     assert b.recvmsg(10, ancbufsize) == (b"", [], 0, None)  # end of file: no buffer, no name
     b.close()
 

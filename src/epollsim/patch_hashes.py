@@ -85,11 +85,11 @@ def enter(patch: _Patch) -> None:
             continue
         had = "__hash__" in cls.__dict__
         original = cls.__dict__.get("__hash__")
-        setattr(cls, "__hash__", SeqHash().method())
+        setattr(cls, "__hash__", SeqHash().method())  # noqa: B010 (mypy: a method is not assignable)
 
         def leave(cls: type = cls, had: bool = had, original: Any = original) -> None:
             if had:
-                setattr(cls, "__hash__", original)
+                setattr(cls, "__hash__", original)  # noqa: B010
             else:
                 delattr(cls, "__hash__")
 

@@ -120,7 +120,7 @@ OS_FD_CALLS: tuple[str, ...] = (
     "eventfd_read", "eventfd_write", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable", "fstat",
     "timerfd_create", "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
     "kill", "killpg",  # signals to the process: the host's (compat/os_signals.py), never the real one
-    "readv", "writev", "pread", "pwrite", "lseek", "sendfile",
+    "readv", "writev", "pread", "pwrite", "preadv", "pwritev", "lseek", "sendfile",
 )
 
 # Modules whose globals are never rebound: epollsim (it holds the real modules on

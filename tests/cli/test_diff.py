@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from epollsim.__main__ import main
-from epollsim.tools.diff import Run, canonical_fds, first_difference, report
 from epollsim.observe import Observation, fmt, thread_key
+from epollsim.tools.diff import Run, canonical_fds, first_difference, report
 
 PROGRAMS = pathlib.Path(__file__).parent / "programs"
 

@@ -236,3 +236,40 @@ def test_the_source_address_is_the_senders_name_when_read(backend: Backend) -> N
     name = f"\0epollsim-late-{os.getpid()}-{backend.name}".encode()
     b.bind(name)
     assert a.recvfrom(10) == (b"x", name)
+
+
+def test_leaving_a_dead_peer_loses_what_it_sent(backend: Backend) -> None:
+    """unix_dgram_disconnected (found by the fuzzer at 10^6 calls): the send that finds the peer
+    dead purges the sender's own queue, which held the dead peer's datagrams."""
+    s = backend.socket
+    one, two = s.socketpair(s.AF_UNIX, s.SOCK_DGRAM)
+    one.send(b"from one")
+    one.close()
+    assert mask(backend, two) == OUT | IN
+    with pytest.raises(ConnectionRefusedError):
+        two.send(b"x")
+    assert mask(backend, two) == OUT
+    two.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        two.recv(100)
+    two.close()
+
+
+def test_connecting_elsewhere_loses_the_queue_and_resets_a_peer_connected_back(backend: Backend) -> None:
+    a, b, c = abstract(), abstract(), abstract()
+    sa, sb, sc = dsock(backend, a), dsock(backend, b), dsock(backend, c)
+    sa.connect(b)
+    sb.connect(a)
+    sa.send(b"to b")
+    sb.connect(c)
+    sb.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        sb.recv(100)
+    assert mask(backend, sa) & 0x8  # EPOLLERR
+    assert sa.getsockopt(backend.socket.SOL_SOCKET, backend.socket.SO_ERROR) == errno.ECONNRESET
+    assert sa.getsockopt(backend.socket.SOL_SOCKET, backend.socket.SO_ERROR) == 0
+    sc.sendto(b"to b", b)  # b is connected to c now: c may send to it
+    sb.connect(c)  # the same peer again: nothing is lost
+    assert sb.recv(100) == b"to b"
+    for sock in (sa, sb, sc):
+        sock.close()

@@ -139,6 +139,27 @@ def test_a_read_of_no_bytes_takes_the_files(backend: Backend) -> None:
     close_all(backend, [r] + received(anc))
 
 
+@pytest.mark.parametrize("ancbufsize", [0, 16])
+def test_a_stream_recvmsg_names_the_sender_as_it_is_when_read(backend: Backend, ancbufsize: int) -> None:
+    """unix_stream_read_generic copies the sending socket's name with the first buffer read (one
+    named after it sent counts), and for a read of 0 bytes too."""
+    s = backend.socket
+    a, b = s.socketpair()
+    a.send(b"xy")
+    name = f"\0epollsim-sender-{os.getpid()}-{next(_names)}".encode()  # abstract names read back as bytes
+    a.bind(name)
+    assert b.recvmsg(1, ancbufsize) == (b"x", [], 0, name)
+    assert b.recvmsg(0, ancbufsize) == (b"", [], 0, name)
+    assert s.recv_fds(b, 10, 1) == (b"y", [], 0, name)
+    a.send(b"z")
+    assert b.recvfrom(0) == (b"", name)  # recvfrom too
+    assert b.recvfrom(10) == (b"z", name)
+    a.close()
+    assert b.recvfrom(0) == (b"", None)  # end of file
+    assert b.recvmsg(10, ancbufsize) == (b"", [], 0, None)  # end of file: no buffer, no name
+    b.close()
+
+
 def test_a_short_control_buffer_keeps_what_fits_and_sets_msg_ctrunc(backend: Backend) -> None:
     s, o = backend.socket, backend.os
     a, b = s.socketpair()

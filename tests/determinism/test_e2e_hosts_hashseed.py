@@ -5,7 +5,6 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-
 from hashseed_helpers import output_under_hashseed
 
 pytest.importorskip("twisted")

@@ -186,6 +186,11 @@ class Drawer:
             return fd, p([1, 7], [0], [], [8], [100, 0, 3], [1] * 1025, [b"ro"], 5)
         if op == "writev":
             return fd, p([b"ab", b"c"], [], [b""], [b"z" * 4096, b"y" * 100], [b"x"] * 1025, ["s"], 5, [b"12345678"])
+        if op in ("preadv", "pwritev"):
+            bufs = self.args("readv" if op == "preadv" else "writev", fd, kind)[1]
+            return fd, bufs, p(-1, -1, 0, -2, 5, "x"), p(0, 0, 1, 2, 8, 16, 48, 64, 0x80, 0x100, 1 << 20, 2**31)
+        if op == "sendfile":  # fd is the input
+            return self.fd_arg(), fd, p(None, None, 0, -1, 5), p(0, 4, 4, -1, 2**62)
         if op == "pread":
             return fd, p(0, 1, 8, -1, 2**63), p(0, 7, -1, 2**63)
         if op == "pwrite":
@@ -264,7 +269,8 @@ SOCKET_OPS = ["bind", "listen", "connect", "connect_ex", "send", "recv", "sendto
               "getsockname", "getpeername", "getsockopt", "accept", "socket_on_fd", "sock_setblocking",
               "sendmsg", "recvmsg", "peercred"]
 FILE_OPS = ["close", "read", "write", "fstat", "get_blocking", "set_blocking", "fcntl", "ioctl",
-            "ep_register", "poll", "select", "readv", "writev", "pread", "pwrite", "lseek"]
+            "ep_register", "poll", "select", "readv", "writev", "pread", "pwrite", "lseek",
+            "preadv", "pwritev", "sendfile"]
 KIND_OPS: dict[str, list[str]] = {
     "pipe_r": FILE_OPS + ["read", "read", "eventfd_read"],
     "pipe_w": FILE_OPS + ["write", "write", "eventfd_write"],

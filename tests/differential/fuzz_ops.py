@@ -265,6 +265,11 @@ CALLS: dict[str, Callable[..., Any]] = {
     "readv": lambda s, fd, sizes: (lambda bufs: (s.os.readv(fd, bufs), [bytes(b) for b in bufs]))(
         [bytearray(n) if isinstance(n, int) else n for n in sizes]),
     "writev": lambda s, fd, bufs: s.os.writev(fd, bufs),
+    "preadv": lambda s, fd, sizes, off, flags: (lambda bufs: (s.os.preadv(fd, bufs, off, flags),
+                                                              [bytes(b) for b in bufs]))(
+        [bytearray(n) if isinstance(n, int) else n for n in sizes]),
+    "pwritev": lambda s, fd, bufs, off, flags: s.os.pwritev(fd, bufs, off, flags),
+    "sendfile": lambda s, out, fd, off, count: s.os.sendfile(out, fd, off, count),
     "pread": lambda s, fd, n, off: s.os.pread(fd, n, off),
     "pwrite": lambda s, fd, data, off: s.os.pwrite(fd, data, off),
     "lseek": lambda s, fd, pos, whence: s.os.lseek(fd, pos, whence),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from epollsim.tools import demo
 from epollsim.__main__ import main
+from epollsim.tools import demo
 
 NETWORK = """\
 asyncio on the model: a client and a server on two simulated hosts, 10 ms apart

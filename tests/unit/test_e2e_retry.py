@@ -20,9 +20,9 @@ import epollsim
 from epollsim.testing.real_fds import only_file_fds
 
 requests = pytest.importorskip("requests")
+from e2e_helpers import settle_urllib3  # noqa: E402
 from requests.adapters import HTTPAdapter  # noqa: E402
 from urllib3.util.retry import Retry  # noqa: E402
-from e2e_helpers import settle_urllib3  # noqa: E402
 
 SKEW = -30.0  # the server's clock is this far behind the client's
 

@@ -297,6 +297,11 @@ def test_vectors_and_sendfile_on_model_fds(k: epollsim.Kernel, tmp_path: pathlib
         one, two = bytearray(4), bytearray(4)
         assert os.readv(r, [one, two]) == 6
         assert (one, two) == (bytearray(b"abcd"), bytearray(b"ef\0\0"))
+        assert os.pwritev(w, [b"gh"], -1) == 2 and os.preadv(r, [one], -1) == 2 and one[:2] == b"gh"
+        for call in (lambda: os.preadv(r, [one], 0), lambda: os.pread(r, 1, 0), lambda: os.pwrite(w, b"x", 0)):
+            with pytest.raises(OSError) as caught:  # the model's ESPIPE, not Unsupported
+                call()
+            assert caught.value.errno == errno.ESPIPE
         a, b = socket.socketpair()
         src = os.open(tmp_path / "f", os.O_RDONLY)
         assert os.sendfile(a.fileno(), src, None, 4) == 4

@@ -3,11 +3,11 @@ signals, worker threads on model threads, one trace per seed (patch_methods.py r
 socket methods trio's socket class holds in closures)."""
 from __future__ import annotations
 
+import pathlib
 import signal
 import socket
 import subprocess
 import sys
-import pathlib
 import textwrap
 import threading
 import time

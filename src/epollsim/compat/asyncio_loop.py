@@ -20,8 +20,8 @@ on a simulated machine:
   mock of them reaches the model's loop.
 - signal handlers are CPython's own (``add_signal_handler`` over the host's
   ``signal``: its wake-up fd is the loop's self-pipe); subprocesses raise
-  ``Unsupported``; ``sock_sendfile``
-  falls back to send (no ``os.sendfile`` in the model).
+  ``Unsupported``; ``sock_sendfile`` of a real file under ``k.patch()`` takes CPython's
+  native path over the model's ``os.sendfile``, of anything else falls back to send.
 - orders that the real loop takes from memory addresses or PYTHONHASHSEED are
   fixed: tasks and futures hash by creation number (so ``asyncio.wait``'s sets
   and the end-of-run cancellation iterate alike in every run), open async
@@ -227,9 +227,16 @@ class _ModelLoop:
         raise NotModelled("asyncio subprocesses are not modelled by epollsim: there are no real processes")
 
     async def _sock_sendfile_native(self, sock: Any, file: Any, offset: Any, count: Any) -> Any:
-        # Lets sock_sendfile fall back to reading the file and sock_sendall, as it does
-        # wherever os.sendfile is missing.
-        raise _exceptions.SendfileNotAvailableError("os.sendfile() is not modelled by epollsim")
+        # A real regular file under k.patch(): CPython's own native path, over the model's
+        # os.sendfile (which reads the file with pread). Anything else falls back to reading
+        # the file and sock_sendall, as CPython does wherever os.sendfile cannot serve.
+        try:
+            fileno = file.fileno()
+        except (AttributeError, OSError, ValueError):
+            fileno = None
+        if fileno is None or self._host_asyncio._os._sys.host_file(fileno) is None:
+            raise _exceptions.SendfileNotAvailableError("os.sendfile() of a model file is not modelled by epollsim")
+        return await super()._sock_sendfile_native(sock, file, offset, count)  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return (

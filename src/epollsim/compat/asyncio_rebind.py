@@ -198,6 +198,22 @@ class UnixEventsOs:
         # Everything else is the host's os stand-in (which refuses what it does not model).
         return getattr(self._os, name)
 
+    # The native sock_sendfile path (a real file the program opened, under k.patch()) sizes the
+    # file and sets its position at the end: on the real file; any other number is the model's.
+    SEEK_SET, SEEK_CUR, SEEK_END = _real_os.SEEK_SET, _real_os.SEEK_CUR, _real_os.SEEK_END
+
+    def _host_fds(self, fd: Any) -> Any:
+        sys = self._os._sys
+        return sys.proc.fdtable.host_fds if sys.host_file(fd) is not None else None
+
+    def fstat(self, fd: Any) -> _real_os.stat_result:
+        table = self._host_fds(fd)
+        return self._os.fstat(fd) if table is None else table.fstat(fd)
+
+    def lseek(self, fd: Any, position: Any, whence: Any) -> int:
+        table = self._host_fds(fd)
+        return self._os.lseek(fd, position, whence) if table is None else table.lseek(fd, position, whence)
+
     def _path(self, path: Any) -> tuple[bytes, Any]:
         name = _real_os.fspath(path)  # pure: str/bytes/PathLike, CPython's TypeError otherwise
         return _real_os.fsencode(name), name

@@ -146,11 +146,7 @@ class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
         fd = c_int(fd)
         views = _iov_setup(buffers, "readv", writable=True)
         data = self._sys.readv(fd, [len(v) for v in views])
-        pos = 0
-        for v in views:
-            n = min(len(v), len(data) - pos)
-            v[:n] = data[pos : pos + n]
-            pos += n
+        _scatter(views, data)
         return len(data)
 
     def writev(self, fd: Any, buffers: Any, /) -> int:
@@ -172,10 +168,25 @@ class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
         offset = c_long(offset)
         return self._sys.pwrite(fd, data, offset)
 
-    def sendfile(self, *args: Any, **kwargs: Any) -> Any:
-        raise Unsupported("os.sendfile is not modelled by epollsim: the model's files cannot be its source, "
-                          "and a host file cannot be copied into a model socket (socket.sendfile falls "
-                          "back to send)")
+    def preadv(self, fd: Any, buffers: Any, offset: Any, flags: Any = 0, /) -> int:
+        """os_preadv_impl: the arguments, the sequence ("preadv2()" in its message), writable buffers."""
+        fd, offset, flags = c_int(fd), c_long(offset), c_int(flags)
+        views = _iov_setup(buffers, "preadv2", writable=True)
+        data = self._sys.preadv(fd, [len(v) for v in views], offset, flags)
+        _scatter(views, data)
+        return len(data)
+
+    def pwritev(self, fd: Any, buffers: Any, offset: Any, flags: Any = 0, /) -> int:
+        fd, offset, flags = c_int(fd), c_long(offset), c_int(flags)
+        views = _iov_setup(buffers, "pwritev", writable=False)
+        return self._sys.pwritev(fd, b"".join(views), len(views), offset, flags)
+
+    def sendfile(self, out_fd: Any, in_fd: Any, offset: Any, count: Any) -> int:
+        """os_sendfile_impl (Linux): ``offset`` None is the input's position (syscalls/sendfile.py)."""
+        out_fd, in_fd = c_int(out_fd), c_int(in_fd)
+        offset = None if offset is None else c_long(offset)
+        count = ssize_t(count)
+        return self._sys.sendfile(out_fd, in_fd, offset, count)
 
     # The process's credentials (process.py): what SO_PEERCRED and SCM_CREDENTIALS carry.
     def getpid(self) -> int:
@@ -224,6 +235,14 @@ class OsModule(FastOs, TimerfdFunctions, OsSignalFunctions, StandIn):
 
 
 copy_constants(OsModule, _abi_fcntl, _abi_eventfd, prefixes=("O_", "EFD_"))
+
+
+def _scatter(views: list[memoryview], data: bytes) -> None:
+    pos = 0
+    for v in views:
+        n = min(len(v), len(data) - pos)
+        v[:n] = data[pos : pos + n]
+        pos += n
 
 
 def _iov_setup(buffers: Any, name: str, writable: bool) -> list[memoryview]:

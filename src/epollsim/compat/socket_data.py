@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
+from ..abi.ioctl import FIONREAD
 from ..abi.poll import POLLIN, POLLOUT
 from ..abi.socket import AF_UNIX, SOCK_DGRAM, SOCK_STREAM
 from ..errors import oserror
@@ -180,14 +181,16 @@ class SocketDataMixin:
 
     def _stream_sender(self, data: bytes) -> Any:
         """The address recvfrom reports on a stream: unix_stream_read_generic copies the sending
-        socket's name (the peer's, as it is now) with the data, if it has one; TCP copies none."""
-        if not data:
-            return None
+        socket's name (the peer's, as it is now) with the first buffer it reads from, if it has
+        one, for a read of 0 bytes too; TCP copies none. End of file read no buffer: no name."""
+        sys = self._module._sys
         try:
-            family, name = self._module._sys.getpeername(self._fd)
+            family, name = sys.getpeername(self._fd)
         except OSError:
             return None
-        return makesockaddr(AF_UNIX, name) if family == AF_UNIX and name else None
+        if family != AF_UNIX or not name or not data and not sys.ioctl(self._fd, FIONREAD):
+            return None
+        return makesockaddr(AF_UNIX, name)
 
     def recvfrom_into(self, buffer: Any, nbytes: Any = 0, flags: Any = 0) -> tuple[int, Any]:
         view = writable_buffer(buffer, "recvfrom_into")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import builtins
 import socket as _real_socket
 import sys
-from socket import herror  # the real class, as SocketModule.herror
 from collections.abc import Callable
+from socket import herror  # the real class, as SocketModule.herror
 from typing import TYPE_CHECKING, Any
 
 from ..abi.netdb import AI_NUMERICHOST, H_MESSAGES, NO_RECOVERY

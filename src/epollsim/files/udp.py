@@ -93,6 +93,7 @@ from ..abi.socket import (
     SHUT_RDWR,
     SOCK_DGRAM,
 )
+from ..clock import WallClock
 from ..errors import Unsupported, oserror
 from ..net import addr as A
 from ..net.stack import IPPROTO_UDP, NetStack
@@ -140,7 +141,7 @@ class Datagram:
     race detector as a pipe write is.
     """
 
-    __slots__ = ("data", "dport", "dst", "family", "sport", "src", "truesize", "vclock")
+    __slots__ = ("data", "dport", "dst", "family", "sport", "src", "truesize", "tstamp_ns", "vclock")
 
     def __init__(self, src: str, sport: int, dst: str, dport: int, data: bytes, family: int) -> None:
         self.src, self.sport, self.dst, self.dport = src, sport, dst, dport
@@ -148,6 +149,7 @@ class Datagram:
         self.family = family
         self.truesize = udp_truesize(family, len(data))
         self.vclock: VClock | None = None
+        self.tstamp_ns = 0  # skb->tstamp: CLOCK_REALTIME at arrival, when the receiver asked for it
 
 
 class PortUnreachable:
@@ -180,7 +182,8 @@ def icmp_rcv(stack: NetStack, icmp: PortUnreachable) -> None:
 class UdpSocket(InetSocket):
     """An AF_INET/AF_INET6 SOCK_DGRAM socket (addresses, options and bind's checks: ``inet_sock.py``)."""
 
-    __slots__ = ("broadcast", "cmsg_flags", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem")
+    __slots__ = ("broadcast", "cmsg_flags", "forward_deficit", "last_rx", "reader_queue", "receive_queue", "rmem",
+                 "tstamp", "wall")
 
     type = SOCK_DGRAM
     proto = IPPROTO_UDP
@@ -194,6 +197,8 @@ class UdpSocket(InetSocket):
         self.rmem = 0  # sk_rmem_alloc
         self.forward_deficit = 0
         self.last_rx: Datagram | None = None
+        self.tstamp = 0  # the SO_TIMESTAMP* option that asked for receive timestamps (syscalls/inet_cmsg.py)
+        self.wall: WallClock | None = None  # the host's CLOCK_REALTIME, set by syscalls/udp.py
 
     def __repr__(self) -> str:
         return f"<udp #{self.fid} {self.laddr}:{self.lport}>"
@@ -296,6 +301,8 @@ class UdpSocket(InetSocket):
         if self.rmem + size > self.rcvbuf and (self.rcvbuf > 0x7FFFFFFF >> 1 or self.rmem):
             return  # dropped (UDP_MIB_RCVBUFERRORS)
         self.rmem += size
+        if self.tstamp and self.wall is not None:  # net_timestamp_check: stamped as it arrives
+            dgram.tstamp_ns = self.wall.now_ns()
         self.receive_queue.append(dgram)
         if self.wq.entries:
             self.wq.wake(READABLE_KEY, 1)

@@ -22,7 +22,8 @@ connected back, while that peer's queue is not full (the poll then also
 watches the peer's ``peer_wait``, as unix_dgram_peer_wake_me relays it).
 
 A send to a socket that has been closed fails with ECONNREFUSED (and a
-connected socket forgets that peer: the next send is ENOTCONN); the source
+connected socket forgets that peer: the next send is ENOTCONN, and what was queued for it
+is lost, as when a connect picks another peer); the source
 address a receiver sees is the sender's name, or None if it has none.
 
 A datagram may carry files (SCM_RIGHTS): its ``fds`` hold a reference each until
@@ -33,7 +34,7 @@ Not modelled: SO_PASSCRED/SCM_CREDENTIALS (and the autobind they imply), connect
 from __future__ import annotations
 
 from collections import deque
-from errno import EAGAIN, ECONNREFUSED, EINVAL, EMSGSIZE, ENOTCONN, EPERM, EPIPE
+from errno import EAGAIN, ECONNREFUSED, ECONNRESET, EINVAL, EMSGSIZE, ENOTCONN, EPERM, EPIPE
 from typing import Any
 
 from ..abi.epoll import (
@@ -190,7 +191,22 @@ class UnixDgramSocket(OpenFile):
         other = self._find(path)
         if other.peer is not None and other.peer is not self:
             raise oserror(EPERM)
-        self.peer = other
+        old, self.peer = self.peer, other
+        if old is not None and old is not other:
+            self._disconnected(old)
+
+    def _disconnected(self, old: UnixDgramSocket) -> None:
+        """unix_dgram_disconnected: leaving a peer (it died, or a connect chose another) loses
+        what is queued here; a live old peer connected back gets ECONNRESET ("If one link of
+        bidirectional dgram pipe is disconnected, we signal error. Messages are lost.")."""
+        if not self.receive_queue:
+            return
+        while self.receive_queue:
+            self._free(self.receive_queue.popleft())
+        self.peer_wait.wake_all()
+        if not old.dead and old.peer is self:
+            old.err = ECONNRESET
+            old.wq.wake(EPOLLERR, 0)  # sk_error_report
 
     # -- data -----------------------------------------------------------------
 
@@ -222,6 +238,7 @@ class UnixDgramSocket(OpenFile):
         if other.dead:
             if self.peer is other:
                 self.peer = None
+                self._disconnected(other)
             raise oserror(ECONNREFUSED)
         if other.shutdown_bits & RCV_SHUTDOWN:
             raise oserror(EPIPE)

@@ -29,6 +29,7 @@ MODEL_FD_CALLS = (
     "fstat", "lseek", "isatty", "get_blocking", "set_blocking", "get_inheritable", "set_inheritable",
     "eventfd_read", "eventfd_write",
     "timerfd_settime", "timerfd_settime_ns", "timerfd_gettime", "timerfd_gettime_ns",
+    "readv", "writev", "pread", "pwrite", "preadv", "pwritev",
 )
 # os functions that make new files of the kinds the model has: always the model's.
 MODEL_NEW = ("pipe", "pipe2", "eventfd", "timerfd_create")
@@ -41,7 +42,7 @@ ERRNO_ON_MODEL = {
 # os functions on an fd that the model does not answer for its own files.
 UNMODELLED_ON_MODEL = (
     "fchmod", "fchown", "fchdir", "fstatvfs", "fpathconf", "lockf", "posix_fallocate",
-    "posix_fadvise", "splice", "copy_file_range", "login_tty", "preadv", "pwritev", "pread", "pwrite",
+    "posix_fadvise", "splice", "copy_file_range", "login_tty",
 )
 # os functions taking a path or an fd: on a model fd, Linux's answer for a pipe or socket (not
 # a directory: ENOTDIR; truncate of a non-regular file: EINVAL), or None: not modelled.
@@ -54,12 +55,11 @@ REAL: dict[str, Callable[..., Any]] = {
     name: getattr(os, name)
     for name in (*MODEL_FD_CALLS, *MODEL_NEW, *ERRNO_ON_MODEL, *UNMODELLED_ON_MODEL, *PATH_OR_FD_ON_MODEL,
                  "read", "write", "close", "closerange", "dup", "dup2", "open", "openpty", "stat",
-                 "readv", "writev", "sendfile", "get_terminal_size", "device_encoding")
+                 "sendfile", "get_terminal_size", "device_encoding")
     if hasattr(os, name)
 }
 REAL_FCNTL = {name: getattr(fcntl, name) for name in ("fcntl", "ioctl", "flock", "lockf")}
 REAL_IO_OPEN = io.open
-_SEEK_CUR, _SEEK_SET = os.SEEK_CUR, os.SEEK_SET
 
 
 def _number(fd: Any) -> Any:
@@ -226,36 +226,14 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
 
     # -- vectors, sendfile, terminals -------------------------------------------------------
 
-    def readv(fd: Any, buffers: Any, /) -> int:
-        if _number(fd) not in files:
-            return REAL["readv"](fd, buffers)  # type: ignore[no-any-return]
-        views = [memoryview(b).cast("B") for b in buffers]
-        data = m_read(fd, sum(len(v) for v in views))
-        done = 0
-        for view in views:
-            part = data[done:done + len(view)]
-            view[:len(part)] = part
-            done += len(part)
-        return len(data)
-
-    def writev(fd: Any, buffers: Any, /) -> int:
-        if _number(fd) not in files:
-            return REAL["writev"](fd, buffers)  # type: ignore[no-any-return]
-        return m_write(fd, b"".join(memoryview(b).cast("B").tobytes() for b in buffers))  # type: ignore[no-any-return]
-
     def sendfile(out_fd: Any, in_fd: Any, offset: Any, count: Any) -> int:
-        """A real file into a model socket or pipe is copied (pread, then the model's write)."""
+        """Into a model file: the model's (a real regular file as the source is read with pread)."""
         n_out, n_in = _number(out_fd), _number(in_fd)
+        if n_out in files:
+            return model_os.sendfile(out_fd, in_fd, offset, count)  # type: ignore[no-any-return]
         if n_in in files:
-            raise Unsupported(f"os.sendfile from the model's {kind(n_in)} (fd {n_in}) is not modelled")
-        if n_out not in files:
-            return REAL["sendfile"](out_fd, in_fd, offset, count)  # type: ignore[no-any-return]
-        start = REAL["lseek"](n_in, 0, _SEEK_CUR) if offset is None else offset
-        data = REAL["pread"](n_in, count, start)
-        sent = m_write(n_out, data) if data else 0
-        if offset is None:
-            REAL["lseek"](n_in, start + sent, _SEEK_SET)
-        return sent
+            raise Unsupported(f"os.sendfile from the model's {kind(n_in)} (fd {n_in}) into a real file is not modelled")
+        return REAL["sendfile"](out_fd, in_fd, offset, count)  # type: ignore[no-any-return]
 
     def get_terminal_size(fd: Any = 1, /) -> os.terminal_size:
         if _number(fd) in files:
@@ -267,8 +245,6 @@ def fd_calls(shared: SharedFds) -> list[tuple[ModuleType, str, Callable[..., Any
             return None  # no model file is a terminal
         return REAL["device_encoding"](fd)  # type: ignore[no-any-return]
 
-    add(os, "readv", readv, REAL["readv"])
-    add(os, "writev", writev, REAL["writev"])
     add(os, "sendfile", sendfile, REAL["sendfile"])
     add(os, "get_terminal_size", get_terminal_size, REAL["get_terminal_size"])
     add(os, "device_encoding", device_encoding, REAL["device_encoding"])

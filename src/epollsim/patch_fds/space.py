@@ -88,6 +88,8 @@ _dup2 = os.dup2
 _fcntl = _fcntl_module.fcntl
 _fstat = os.fstat
 _open = os.open
+_pread = os.pread  # sendfile from a real file the program opened (syscalls/sendfile.py)
+_lseek = os.lseek
 F_GETFD, F_DUPFD, F_DUPFD_CLOEXEC = _fcntl_module.F_GETFD, _fcntl_module.F_DUPFD, _fcntl_module.F_DUPFD_CLOEXEC
 
 # (namespace, name, original, replacement): one assignment a patch makes and undoes.
@@ -215,6 +217,16 @@ class SharedFds:
             f"fd {fd} is a real {kind} of the host process: the model's select, poll and epoll "
             "do not watch real files other than regular files, directories and /dev/null"
         )
+
+    def pread(self, fd: int, count: int, offset: int | None) -> bytes:
+        start = _lseek(fd, 0, os.SEEK_CUR) if offset is None else offset
+        return _pread(fd, count, start)
+
+    def lseek(self, fd: int, position: int, whence: int) -> int:
+        return _lseek(fd, position, whence)
+
+    def fstat(self, fd: int) -> os.stat_result:
+        return _fstat(fd)
 
     # -- entering and leaving -------------------------------------------------------------------
 

@@ -18,13 +18,14 @@ from .inet_cmsg import InetCmsgCalls
 from .poll import PollCalls
 from .rw import VectorCalls
 from .scm import ScmCalls
+from .sendfile import SendfileCalls
 from .socket import SocketCalls
 from .timerfd import TimerfdCalls
 from .udp import UdpCalls
 from .unix import UnixCalls
 
 
-class Syscalls(VectorCalls, FdCalls, EpollCalls, PollCalls, InetCmsgCalls, ScmCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
+class Syscalls(VectorCalls, SendfileCalls, FdCalls, EpollCalls, PollCalls, InetCmsgCalls, ScmCalls, UdpCalls, UnixCalls, InetCalls, SocketCalls, TimerfdCalls):
     __slots__ = ()
 
     # Each socket class's proto_ops sendmsg and recvmsg (see SocketCalls.sendto).

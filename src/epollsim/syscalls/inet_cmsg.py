@@ -9,7 +9,14 @@ IPV6_RECVTCLASS gives IPV6_TCLASS (0). The interface is ``lo`` (1) for a datagra
 itself and ``eth0`` (2) for one from another host. Each item is written as put_cmsg writes it:
 cut to the room left (MSG_CTRUNC), nothing without a control buffer (MSG_CTRUNC).
 
-The IPv4 options on an IPv6 socket (and IPv4-mapped datagrams), SO_TIMESTAMP and the other
+Before those (sock_recv_cmsgs, __sock_recv_timestamp): SO_TIMESTAMP gives SCM_TIMESTAMP, a
+struct timeval, and SO_TIMESTAMPNS SCM_TIMESTAMPNS, a struct timespec, of the host's
+CLOCK_REALTIME when the datagram arrived (when it arrived before the option was set: when it is
+read); the _NEW options give the same structs (64-bit on x86-64) under their own types. One is
+on at a time: setting one replaces the other, and getsockopt reads 1 for the one set last
+(sock_set_timestamp, sk_getsockopt).
+
+The IPv4 options on an IPv6 socket (and IPv4-mapped datagrams), SO_TIMESTAMPING and the other
 receive options are not modelled.
 """
 from __future__ import annotations
@@ -18,7 +25,7 @@ import ipaddress
 from errno import ENOPROTOOPT
 from typing import Any
 
-from ..abi.socket import AF_INET6, MSG_CTRUNC
+from ..abi.socket import AF_INET6, MSG_CTRUNC, SOL_SOCKET
 from ..errors import oserror
 from ..files.udp import Datagram, UdpSocket
 from .scm import CMSGHDR_SIZE, Cmsg, ScmCalls, cmsg_len, cmsg_space
@@ -29,6 +36,9 @@ SOL_IPV6 = 41
 IPV6_RECVPKTINFO, IPV6_PKTINFO = 49, 50
 IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT = 51, 52
 IPV6_RECVTCLASS, IPV6_TCLASS = 66, 67
+# SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD, SO_TIMESTAMP_NEW, SO_TIMESTAMPNS_NEW (each its SCM_ type too)
+SO_TIMESTAMPS = (29, 35, 63, 64)
+_NS = (35, 64)
 # (level, option) -> the bit in UdpSocket.cmsg_flags, in the order the items are written.
 _OPTIONS = {(SOL_IP, IP_PKTINFO): 1, (SOL_IPV6, IPV6_RECVPKTINFO): 2, (SOL_IPV6, IPV6_RECVHOPLIMIT): 4,
             (SOL_IPV6, IPV6_RECVTCLASS): 8}
@@ -63,11 +73,27 @@ def _items(sock: UdpSocket, dgram: Datagram) -> list[tuple[int, int, bytes]]:
     return items
 
 
+def _timestamp(sock: UdpSocket, dgram: Datagram) -> tuple[int, int, bytes]:
+    assert sock.wall is not None  # set when syscalls/udp.py made the socket
+    ns = dgram.tstamp_ns or sock.wall.now_ns()  # not stamped on arrival: __net_timestamp now
+    sec, sub = divmod(ns, 1_000_000_000)
+    frac = sub if sock.tstamp in _NS else sub // 1000
+    return SOL_SOCKET, sock.tstamp, sec.to_bytes(8, "little", signed=True) + frac.to_bytes(8, "little", signed=True)
+
+
 class InetCmsgCalls(ScmCalls):
     __slots__ = ()
 
     def setsockopt(self, fd: int, level: int, optname: int, value: int | bytes) -> None:
         file = self.fget(fd)
+        if level == SOL_SOCKET and optname in SO_TIMESTAMPS and isinstance(file, UdpSocket):
+            super().setsockopt(fd, level, optname, value)  # the table's checks
+            on = int.from_bytes(value[:4], "little") if isinstance(value, bytes) else value
+            if on:
+                file.tstamp = optname
+            elif file.tstamp:
+                file.tstamp = 0  # any of the four turns receive timestamps off
+            return None
         bit = _OPTIONS.get((level, optname))
         if bit is None or not isinstance(file, UdpSocket):
             return super().setsockopt(fd, level, optname, value)
@@ -82,6 +108,8 @@ class InetCmsgCalls(ScmCalls):
 
     def getsockopt(self, fd: int, level: int, optname: int, optlen: int | None = None) -> Any:
         file = self.fget(fd)
+        if level == SOL_SOCKET and optname in SO_TIMESTAMPS and isinstance(file, UdpSocket):
+            return shaped(int(file.tstamp == optname), level, optlen)
         bit = _OPTIONS.get((level, optname))
         if bit is not None and isinstance(file, UdpSocket) and (level == SOL_IPV6) == (file.family == AF_INET6):
             return shaped(int(bool(file.cmsg_flags & bit)), level, optlen)
@@ -91,9 +119,12 @@ class InetCmsgCalls(ScmCalls):
                     ) -> tuple[bytes, int, int, Any, list[Cmsg]]:
         data, ret, msg_flags, addr, cmsgs = super().recvmsg_anc(fd, bufsize, ancbufsize, flags, iovcnt)
         file = self.files.get(fd)
-        if isinstance(file, UdpSocket) and file.cmsg_flags and file.last_rx is not None:
+        if isinstance(file, UdpSocket) and (file.cmsg_flags or file.tstamp) and file.last_rx is not None:
             room = ancbufsize
-            for level, type, item in _items(file, file.last_rx):
+            items = _items(file, file.last_rx)
+            if file.tstamp:
+                items.insert(0, _timestamp(file, file.last_rx))
+            for level, type, item in items:
                 room, cut = put_cmsg(cmsgs, room, level, type, item)
                 msg_flags |= cut
         return data, ret, msg_flags, addr, cmsgs

@@ -220,12 +220,17 @@ class ScmCalls(UdpCalls):
             if flags & MSG_TRUNC:
                 flags &= ~MSG_TRUNC  # a stream ignores it
 
+            sender: list[Any] = [None]
+
             def stream() -> bytes:
-                read_one[0] = bool(ssock.receive_queue)
+                queue = ssock.receive_queue
+                read_one[0] = bool(queue)
+                if queue:  # unix_stream_read_generic: the sending socket's name as it is now, once
+                    sender[0] = queue[0].sender.name
                 return ssock.recv(bufsize, flags, scm)
 
             data = self.retry(f"recvmsg({fd})", stream, file=ssock)
-            ret, msg_flags, addr = len(data), 0, None
+            ret, msg_flags, addr = len(data), 0, sender[0]
             if self.hb.on:
                 self.hb.acquire(ssock.sync_rx())
         cmsgs: list[Cmsg] = []

@@ -37,7 +37,9 @@ class UdpCalls(InetCalls):
             raise Unsupported("UDP-Lite sockets are not modelled")
         stack = self.proc.net
         assert stack is not None
-        return UdpSocket(fid, flags, family, stack)
+        sock = UdpSocket(fid, flags, family, stack)
+        sock.wall = self.proc.wall
+        return sock
 
     def _shape_addr(self, sock: Any, addr: tuple[str, int] | None) -> tuple[Any, ...] | None:
         if addr is None:

@@ -16,6 +16,7 @@ real process.
 from __future__ import annotations
 
 import heapq
+import os
 from errno import EBADF, EMFILE
 from typing import Protocol
 
@@ -37,6 +38,16 @@ class HostFds(Protocol):
 
     def lookup(self, fd: int) -> OpenFile | None:
         """The real process's file at ``fd`` as the model's poll and epoll see it, or None."""
+
+    def pread(self, fd: int, count: int, offset: int | None) -> bytes:
+        """Up to ``count`` bytes of the real regular file at ``fd``, from ``offset`` (its position
+        if None), which stays where it was (sendfile's source: syscalls/sendfile.py)."""
+
+    def lseek(self, fd: int, position: int, whence: int) -> int:
+        """lseek on the real file (sendfile moves its position on by what it sent)."""
+
+    def fstat(self, fd: int) -> os.stat_result:
+        """The real file's stat (asyncio's sendfile sizes a real file with it)."""
 
 
 class FdTable:

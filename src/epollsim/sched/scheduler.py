@@ -30,9 +30,8 @@ whose ``choose(n)`` picks (``choosers.py``; Hypothesis's draws, for shrinking),
 or ``"pct"`` (``pct.py``). ``"random"``, ``"pct"`` and a chooser with
 ``choose_preempt`` (``systematic.py``) are preemptive: every system call, clock
 read and ``Thread.start`` is a point where another thread may run first
-(``preempt.py``). They also choose the timing (``timing.py``, wired by the
-Kernel). Threads start from a shallow "nursery" greenlet (``spawn``),
-so 10,000 may be blocked at once.
+(``preempt.py``), and choose the timing (``timing.py``, wired by the Kernel).
+Threads start from a shallow "nursery" greenlet (``spawn``): 10,000 may block at once.
 
 ``observer``, when set (the trace recorder, ``trace/recorder.py``, which this
 module does not know), is told of every block, wake-up and its waker,

@@ -5,11 +5,19 @@ the model. A contract test must pass on both, unchanged.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+import epollsim
 from epollsim.testing.backends import Backend, make_backend
+
+# Tests start Python processes (``python -m epollsim``, pytester's runs, the docs' examples): they
+# must import the epollsim this process imported, not another checkout's that the interpreter
+# finds on its own (a relative PYTHONPATH=src, run from another directory, would name nothing).
+_SRC = os.path.dirname(os.path.dirname(os.path.abspath(epollsim.__file__)))
+os.environ["PYTHONPATH"] = os.pathsep.join([_SRC, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))])
 
 
 @pytest.fixture(params=["real", "model"])
